@@ -1,0 +1,112 @@
+"""Say what kind of work each step did and which target it belongs to.
+
+The rule name from `build.ninja` is the reliable source (CMake: `CXX_COMPILER__<target>_...`,
+`CXX_STATIC_LIBRARY_LINKER__...`, `CUSTOM_COMMAND`; GN: `cxx`, `alink`, `solink`; Meson: `cpp_COMPILER`,
+`STATIC_LINKER`); without a manifest the output's name is used. The target is CMake's
+`CMakeFiles/<target>.dir/` (in the output or the OBJECT_DIR binding), else the library or program name.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from buildprof.ingest.ninja_manifest import NinjaManifest
+
+_CMAKE_TARGET_DIR = re.compile(r"(?:^|/)CMakeFiles/([^/]+)\.dir(?:/|$)")
+_SHARED_LIB = re.compile(r"\.(so(\.\d+)*|dylib|dll)$")
+_COMPILE_EXT = (".o", ".obj", ".pcm", ".gch", ".pch", ".ifc", ".bmi")
+_ARCHIVE_EXT = (".a", ".lib")
+_SOURCE_EXT = (".h", ".hh", ".hpp", ".hxx", ".inc", ".def", ".ipp", ".c", ".cc", ".cpp", ".cxx", ".ixx")
+_COMPILE_RULES = {"cc", "cxx", "c", "objc", "objcxx", "asm", "as", "cuda", "nasm", "rc"}
+NO_TARGET = "(no target)"
+
+
+def classify_steps(steps: pd.DataFrame, manifest: NinjaManifest | None) -> pd.DataFrame:
+    """Add `kind` and `target` columns to a steps DataFrame (done once per distinct output)."""
+    outputs = steps["output"].to_numpy(dtype=object)
+    distinct, inverse = np.unique(outputs, return_inverse=True)
+    pairs = [classify_output(o, manifest) for o in distinct]
+    kinds = np.array([kind for kind, _ in pairs] or [""], dtype=object)
+    targets = np.array([target for _, target in pairs] or [""], dtype=object)
+    steps = steps.copy()
+    steps["kind"] = kinds[inverse] if len(steps) else np.array([], dtype=object)
+    steps["target"] = targets[inverse] if len(steps) else np.array([], dtype=object)
+    return steps
+
+
+def classify_output(output: str, manifest: NinjaManifest | None) -> tuple[str, str]:
+    """(kind, target) of the step that wrote `output`."""
+    statement = manifest.by_output.get(output) if manifest else None
+    kind = kind_from_rule(statement.rule) if statement else None
+    if kind is None:
+        kind = kind_from_path(output)
+    target = _target_from_dir(output)
+    if target is None and statement is not None:
+        target = _target_from_dir(statement.object_dir) or _target_from_cmake_rule(statement.rule)
+    if target is None and kind in ("link", "archive"):
+        target = _target_from_artifact(output)
+    return kind, target or NO_TARGET
+
+
+def kind_from_rule(rule: str) -> str | None:
+    """Kind of work a ninja rule does, from the naming conventions of CMake, GN and Meson."""
+    name = rule.lower()
+    head = name.split("__", 1)[0]
+    if not name or name == "phony":
+        return None
+    if "rerun_cmake" in name or "regenerate" in name or name in ("gn", "configure"):
+        return "configure"
+    if "custom_command" in name or head in ("action", "action_foreach", "copy_bundle_data"):
+        return "codegen"
+    if "static_library" in head or head in ("alink", "ar", "static_linker", "archive"):
+        return "archive"
+    if "linker" in head or head in ("link", "solink", "solink_module", "ld"):
+        return "link"
+    if "compiler" in head or "_scan" in head or head in _COMPILE_RULES or "compile" in head:
+        return "compile"
+    return None
+
+
+def kind_from_path(output: str) -> str:
+    """Kind of work guessed from the output's file name, when no rule is known."""
+    lower = output.lower()
+    base = lower.rsplit("/", 1)[-1]
+    if base == "build.ninja":
+        return "configure"
+    if lower.endswith(_COMPILE_EXT):
+        return "compile"
+    if lower.endswith(_ARCHIVE_EXT):
+        return "archive"
+    if _SHARED_LIB.search(lower) or lower.endswith(".exe"):
+        return "link"
+    if lower.endswith(_SOURCE_EXT):
+        return "codegen"
+    if "." not in base and "cmakefiles/" not in lower and not base.endswith("stamp"):
+        return "link"  # an extension-less file outside CMake's bookkeeping is usually a program
+    return "other"
+
+
+def _target_from_dir(path: str) -> str | None:
+    match = _CMAKE_TARGET_DIR.search(path)
+    return match.group(1) if match else None
+
+
+def _target_from_cmake_rule(rule: str) -> str | None:
+    """CMake names per-target rules `<LANG>_<KIND>__<target>_<config>`; the config may be empty."""
+    if "__" not in rule:
+        return None
+    rest = rule.split("__", 1)[1]
+    rest = re.sub(r"_(unscanned_)?[A-Za-z0-9]*$", "", rest)
+    return rest or None
+
+
+def _target_from_artifact(output: str) -> str:
+    base = output.rsplit("/", 1)[-1]
+    base = _SHARED_LIB.sub("", base)
+    for ext in (*_ARCHIVE_EXT, ".exe"):
+        if base.lower().endswith(ext):
+            base = base[: -len(ext)]
+    return base[3:] if base.startswith("lib") and len(base) > 3 else base

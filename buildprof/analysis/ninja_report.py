@@ -1,0 +1,134 @@
+"""The ninja part of a report document: builds found in the log, each build's summary, steps, groups.
+
+Everything returned is plain JSON-compatible data following docs/formats.md; renderers draw from it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from buildprof.analysis.builds import LogBuilds, split_builds
+from buildprof.analysis.classify import classify_steps
+from buildprof.analysis.steps import group_steps, summarize_build
+from buildprof.ingest.ninja_log import NinjaLog
+from buildprof.ingest.ninja_manifest import NinjaManifest
+from buildprof.model import BuildSpan
+
+MAX_PROBLEMS_LISTED = 1000
+STEP_FIELDS = (
+    "output",
+    "n_outputs",
+    "start_ms",
+    "end_ms",
+    "duration_ms",
+    "weighted_ms",
+    "kind",
+    "target",
+    "line",
+)
+
+
+def analyse_build(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) -> pd.DataFrame:
+    """Classified steps of one build of the log."""
+    lines = log.entries.iloc[span.first_row : span.end_row]
+    return classify_steps(group_steps(lines), manifest)
+
+
+def ninja_section(
+    log: NinjaLog,
+    manifest: NinjaManifest | None,
+    top: int,
+    all_builds: bool,
+) -> tuple[dict, list[tuple[BuildSpan, pd.DataFrame]]]:
+    """The `ninja_log` and `builds` parts of a report, plus the analysed steps for other sections."""
+    found = split_builds(log.entries)
+    spans = found.builds if all_builds else found.builds[-1:]
+    analysed = [(span, analyse_build(log, span, manifest)) for span in spans]
+    section = {
+        "ninja_log": log_facts(log, found),
+        "manifest": {"path": manifest.path, "outputs": len(manifest.by_output)} if manifest else None,
+        "builds": [build_document(span, steps, top) for span, steps in analysed],
+    }
+    return section, analysed
+
+
+def log_facts(log: NinjaLog, found: LogBuilds) -> dict:
+    """What the log held: version, lines, builds, the unordered span and the skipped lines."""
+    unordered = None
+    if found.unordered is not None:
+        u = found.unordered
+        unordered = {
+            "first_line": u.first_line,
+            "last_line": u.last_line,
+            "lines": u.end_row - u.first_row,
+            "message": (
+                f"lines {u.first_line}-{u.last_line} were recompacted by ninja (one line per output, "
+                "in arbitrary order): they are not one build and are not analysed"
+            ),
+        }
+    return {
+        "path": log.path,
+        "version": log.version,
+        "lines": log.total_lines,
+        "valid_lines": len(log.entries),
+        "builds_found": len(found.builds),
+        "build_spans": [
+            {
+                "index": b.index,
+                "first_line": b.first_line,
+                "last_line": b.last_line,
+                "lines": b.end_row - b.first_row,
+            }
+            for b in found.builds
+        ],
+        "unordered": unordered,
+        "problems_total": len(log.problems),
+        "problems": [
+            {"line": p.line, "message": p.message, "text": p.text} for p in log.problems[:MAX_PROBLEMS_LISTED]
+        ],
+    }
+
+
+def build_document(span: BuildSpan, steps: pd.DataFrame, top: int) -> dict:
+    """Summary, slowest steps and groups of one build."""
+    summary = summarize_build(steps, span)
+    return {
+        "index": span.index,
+        "summary": summary.to_dict(),
+        "slowest_steps": step_rows(steps.nlargest(top, "duration_ms", keep="first")),
+        "slowest_weighted": step_rows(steps.nlargest(top, "weighted_ms", keep="first")),
+        "by_kind": group_rows(steps, "kind", summary.weighted_ms),
+        "by_target": group_rows(steps, "target", summary.weighted_ms)[:top],
+        "targets_total": int(steps["target"].nunique()),
+    }
+
+
+def step_rows(steps: pd.DataFrame) -> list[dict]:
+    rows = steps.loc[:, list(STEP_FIELDS)].to_dict("records")
+    for row in rows:
+        row["weighted_ms"] = round(float(row["weighted_ms"]), 3)
+        for key in ("n_outputs", "start_ms", "end_ms", "duration_ms", "line"):
+            row[key] = int(row[key])
+    return rows
+
+
+def group_rows(steps: pd.DataFrame, by: str, weighted_total: float) -> list[dict]:
+    """Steps, summed and weighted time per value of `by`, largest weighted time first."""
+    grouped = steps.groupby(by, sort=False).agg(
+        steps=("step", "size"),
+        duration_ms=("duration_ms", "sum"),
+        weighted_ms=("weighted_ms", "sum"),
+        max_ms=("duration_ms", "max"),
+    )
+    grouped = grouped.sort_values(["weighted_ms", "duration_ms"], ascending=False, kind="stable")
+    return [
+        {
+            "name": str(name),
+            "steps": int(row.steps),
+            "duration_ms": int(row.duration_ms),
+            "weighted_ms": round(float(row.weighted_ms), 3),
+            "weighted_share": round(float(row.weighted_ms) / weighted_total, 4) if weighted_total else 0.0,
+            "max_ms": int(row.max_ms),
+        }
+        for name, row in grouped.iterrows()
+    ]

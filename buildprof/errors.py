@@ -1,0 +1,27 @@
+"""Errors the library raises; the CLI turns each into one `Error: ...` line and an exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BuildprofError(Exception):
+    """Base class: a problem a user can act on, never a bug in buildprof."""
+
+    exit_code = 2
+
+
+class InputError(BuildprofError):
+    """An input file or folder is missing, unreadable or malformed; names the file and line."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.detail = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        if self.path is None:
+            return self.detail
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.detail}"

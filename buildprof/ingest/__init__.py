@@ -1,0 +1,1 @@
+"""Readers for what a build leaves behind: ninja's log and manifest, clang's traces, git."""

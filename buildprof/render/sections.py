@@ -1,0 +1,177 @@
+"""Turn a report document into the blocks (facts, tables, notes) the text renderers draw."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from buildprof.render.layout import (
+    Block,
+    Column,
+    Facts,
+    Notes,
+    Table,
+    format_count,
+    format_ms,
+    format_share,
+)
+
+MAX_PROBLEMS_SHOWN = 10
+
+
+def document_blocks(doc: dict) -> list[Block]:
+    """All blocks of a document, chosen by its `command`."""
+    builder = _BUILDERS.get(doc.get("command", ""))
+    if builder is None:
+        raise ValueError(f"no text layout for command {doc.get('command')!r}")
+    return builder(doc)
+
+
+def report_blocks(doc: dict) -> list[Block]:
+    blocks: list[Block] = []
+    log = doc.get("ninja_log")
+    if log:
+        blocks += log_blocks(log)
+        builds = doc["builds"]
+        if len(builds) > 1:
+            blocks.append(builds_table(builds))
+        for build in builds:
+            blocks += build_blocks(build, log, several=len(builds) > 1)
+    return blocks
+
+
+def log_blocks(log: dict) -> list[Block]:
+    blocks: list[Block] = []
+    if log["unordered"]:
+        blocks.append(Notes("Recompacted log", [log["unordered"]["message"]]))
+    if log["problems_total"]:
+        lines = [f"line {p['line']}: {p['message']}" for p in log["problems"][:MAX_PROBLEMS_SHOWN]]
+        if log["problems_total"] > len(lines):
+            lines.append(f"... and {log['problems_total'] - len(lines)} more (see --format json)")
+        title = f"Skipped {log['problems_total']} damaged line(s) of {log['path']}"
+        blocks.append(Notes(title, lines))
+    return blocks
+
+
+def builds_table(builds: list[dict]) -> Table:
+    rows = [
+        [
+            str(b["index"] + 1),
+            f"{b['summary']['first_line']}-{b['summary']['last_line']}",
+            format_count(b["summary"]["steps"]),
+            format_ms(b["summary"]["wall_ms"]),
+            format_ms(b["summary"]["cpu_ms"]),
+            f"{b['summary']['parallelism']:.2f}",
+        ]
+        for b in builds
+    ]
+    columns = [
+        Column("build"),
+        Column("log lines"),
+        Column("steps"),
+        Column("wall"),
+        Column("cpu"),
+        Column("parallelism"),
+    ]
+    return Table("Builds in this log (oldest first)", columns, rows)
+
+
+def build_blocks(build: dict, log: dict, several: bool) -> list[Block]:
+    s = build["summary"]
+    number = build["index"] + 1
+    heading = f"Build {number} of {log['builds_found']}" if several else "Build summary"
+    facts = Facts(
+        heading,
+        [
+            (
+                "ninja log",
+                f"{log['path']} (v{log['version']}, build {number} of "
+                f"{log['builds_found']}, lines {s['first_line']}-{s['last_line']})",
+            ),
+            ("steps", f"{format_count(s['steps'])} ({format_count(s['outputs'])} outputs)"),
+            ("wall time", format_ms(s["wall_ms"])),
+            ("busy time", f"{format_ms(s['busy_ms'])} (at least one step running)"),
+            ("cpu time", f"{format_ms(s['cpu_ms'])} (sum of step durations)"),
+            ("parallelism", f"{s['parallelism']:.2f} steps at once on average"),
+            ("ninja start-up", format_ms(s["startup_ms"])),
+        ],
+    )
+    weighted_total = s["weighted_ms"]
+    suffix = f" (build {number})" if several else ""
+    return [
+        facts,
+        steps_table(
+            f"Slowest steps{suffix}",
+            build["slowest_steps"],
+            weighted_total,
+            "duration = end - start of the step; weighted = its share of the wall time "
+            "(time divided by the number of steps running alongside).",
+        ),
+        steps_table(
+            f"Steps that cost the most wall time (weighted){suffix}",
+            build["slowest_weighted"],
+            weighted_total,
+            "",
+        ),
+        group_table(f"Time by kind of step{suffix}", "kind", build["by_kind"]),
+        group_table(
+            f"Time by target{suffix}",
+            "target",
+            build["by_target"],
+            footer=_more(build["targets_total"], len(build["by_target"]), "targets"),
+        ),
+    ]
+
+
+def steps_table(title: str, rows: list[dict], weighted_total: float, note: str) -> Table:
+    columns = [
+        Column("duration"),
+        Column("weighted"),
+        Column("share"),
+        Column("kind", "left"),
+        Column("target", "left", "name"),
+        Column("output", "left", "path"),
+    ]
+    cells = [
+        [
+            format_ms(r["duration_ms"]),
+            format_ms(r["weighted_ms"]),
+            format_share(r["weighted_ms"], weighted_total),
+            r["kind"],
+            r["target"],
+            r["output"] + (f" (+{r['n_outputs'] - 1})" if r["n_outputs"] > 1 else ""),
+        ]
+        for r in rows
+    ]
+    return Table(title, columns, cells, note=note)
+
+
+def group_table(title: str, label: str, rows: list[dict], footer: str = "") -> Table:
+    columns = [
+        Column(label, "left", "name"),
+        Column("steps"),
+        Column("time"),
+        Column("weighted"),
+        Column("share"),
+        Column("slowest"),
+    ]
+    cells = [
+        [
+            r["name"],
+            format_count(r["steps"]),
+            format_ms(r["duration_ms"]),
+            format_ms(r["weighted_ms"]),
+            f"{100 * r['weighted_share']:.1f}%",
+            format_ms(r["max_ms"]),
+        ]
+        for r in rows
+    ]
+    return Table(title, columns, cells, footer=footer)
+
+
+def _more(total: int, shown: int, what: str) -> str:
+    return f"... and {total - shown} more {what} (raise --top)" if total > shown else ""
+
+
+_BUILDERS: dict[str, Callable[[dict], list[Block]]] = {
+    "report": report_blocks,
+}
