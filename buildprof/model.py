@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+import numpy as np
+
 SCHEMA_VERSION = 1
 
 # One row per valid `.ninja_log` line, in file order (buildprof.ingest.ninja_log).
@@ -59,3 +62,77 @@ class UnorderedSpan:
     end_row: int
     first_line: int
     last_line: int
+
+
+# ---- clang -ftime-trace: what one trace is reduced to (buildprof.ingest.time_trace) ----
+# These records are cached per trace file, so they use msgspec for fast (de)serialisation. Durations
+# are integer microseconds as clang writes them. "CBA" fields follow ClangBuildAnalyzer's rules exactly
+# (see docs/formats.md), the others are buildprof's own (self times, full include chains).
+
+
+class FunctionStat(msgspec.Struct, array_like=True):
+    """Optimisation/codegen time of one function (OptFunction events), name as clang wrote it."""
+
+    name: str
+    file: str  # the module (source) it was compiled in; "" = the trace's own name
+    count: int
+    us: int
+
+
+# dtype of every numeric column a TraceSummary stores as raw bytes (little-endian numpy buffers).
+SUMMARY_COLUMNS = {
+    # per included file (index = position in TraceSummary.files)
+    "file_incl_us": "<i8",  # inclusive parse time over all its Source events
+    "file_self_us": "<i8",  # minus the inclusive time of files it includes itself
+    "file_count": "<i4",  # Source events (times entered; guarded re-includes never appear)
+    "file_direct": "u1",  # 1 if the main file includes it directly at least once
+    "file_cba_root": "u1",  # ClangBuildAnalyzer's "root": no header Source as direct parent, once
+    # per Source event, in nesting order (an includer comes before what it includes)
+    "src_file": "<i4",  # index into files
+    "src_includer": "<i4",  # the enclosing Source event (index into these rows), -1: the main file
+    "src_cba_parent": "<i4",  # ClangBuildAnalyzer's chain parent: direct parent if a header Source
+    "src_us": "<i8",
+    # per instantiated name (index = position in TraceSummary.templates)
+    "tpl_kind": "u1",  # 0: InstantiateClass, 1: InstantiateFunction
+    "tpl_count": "<i4",
+    "tpl_incl_us": "<i8",  # nested instantiations included (ClangBuildAnalyzer's number)
+    "tpl_self_us": "<i8",  # minus nested instantiations
+    "tpl_set_count": "<i4",  # those not nested in an instantiation of the same template set
+    "tpl_set_us": "<i8",  # their inclusive time: the set's cost without double counting recursion
+}
+
+
+class TraceSummary(msgspec.Struct):
+    """Everything buildprof keeps from one trace file; cached by (path, size, mtime).
+
+    Numeric per-file, per-Source-event and per-template columns are numpy buffers (SUMMARY_COLUMNS);
+    `column(summary, name)` reads one.
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    status: str  # "trace", "not_trace" (other JSON, skipped quietly) or "damaged" (reported)
+    message: str = ""
+    clang: str = ""  # process name from the trace metadata, e.g. "clang-19"
+    beginning_of_time: int = 0  # us since the epoch (clang 11+), 0 if absent
+    source: str = ""  # the main file (OptModule detail), if the trace says
+    events: int = 0
+    total_us: int = 0  # ExecuteCompiler
+    frontend_us: int = 0  # all Frontend events
+    backend_us: int = 0  # all Backend events
+    cba_rejected: bool = False  # ClangBuildAnalyzer skips the file: its last event is not a root
+    cba_frontends: list[tuple[int, str]] = []  # (merged duration, FindPath name; "" = trace name)
+    cba_backends: list[tuple[int, str]] = []
+    files: list[str] = []  # included files (Source details, normalised)
+    templates: list[str] = []  # instantiated names
+    functions: list[FunctionStat] = []
+    breakdown: list[tuple[str, int]] = []  # self time by event name; adds up to the root events
+    totals: list[tuple[str, int, int]] = []  # clang's "Total <name>" events: (name, count, us)
+    columns: dict[str, bytes] = {}
+
+
+def column(summary: TraceSummary, name: str) -> np.ndarray:
+    """One numeric column of a summary as a read-only numpy array (empty if absent)."""
+    raw = summary.columns.get(name, b"")
+    return np.frombuffer(raw, dtype=SUMMARY_COLUMNS[name])

@@ -1,0 +1,192 @@
+"""ClangBuildAnalyzer's report, number for number: the same sections, filters, ordering and limits.
+
+Rules (from its src/Analysis.cpp): frontend/backend per trace (>= 10 ms listed, Frontend events sharing
+a parent merged); templates summed per exact name with nested ones counted in their parents; template
+sets skip an instantiation nested in one of the same set; functions summed per (demangled name, module),
+function sets only for names with `<`; expensive headers are "root" headers (directly included by a
+non-header at least once) by inclusive time, with include chains of headers merged and most frequent
+first. Ties are broken by name where it breaks them by name; where it uses its internal index order
+(arbitrary) buildprof uses the name too. A trace whose last event is not a root is skipped, as it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from buildprof.analysis.headers import header_table, include_chains
+from buildprof.analysis.templates import template_set_table, template_table
+from buildprof.analysis.trace_set import TraceSet
+from buildprof.names import collapse_template_args
+
+
+@dataclass(frozen=True)
+class CbaConfig:
+    """ClangBuildAnalyzer.ini's settings, with its defaults."""
+
+    file_parse: int = 10
+    file_codegen: int = 10
+    template: int = 30
+    function: int = 30
+    header: int = 10
+    header_chain: int = 5
+    min_file_ms: int = 10
+    max_name: int = 70
+    only_root_headers: bool = True
+
+
+def cba_report(ts: TraceSet, demangled: dict[str, str], config: CbaConfig | None = None) -> dict:
+    """Every section ClangBuildAnalyzer prints, as data (microseconds; names untruncated)."""
+    config = config or CbaConfig()
+    kept = [i for i, s in enumerate(ts.summaries) if not s.cba_rejected]
+    report: dict = {"rejected": [ts.summaries[i].path for i, s in enumerate(ts.summaries) if s.cba_rejected]}
+    frontends = [
+        (us, name or ts.display_names[i]) for i in kept for us, name in ts.summaries[i].cba_frontends
+    ]
+    backends = [(us, name or ts.display_names[i]) for i in kept for us, name in ts.summaries[i].cba_backends]
+    parse_us = sum(us for us, _ in frontends)
+    codegen_us = sum(us for us, _ in backends)
+    report["time_summary"] = (
+        {"compilations": len(frontends), "frontend_us": parse_us, "backend_us": codegen_us}
+        if parse_us or codegen_us
+        else None
+    )
+    report["files_parse"] = _slowest_files(frontends, config.min_file_ms, config.file_parse)
+    report["files_codegen"] = _slowest_files(backends, config.min_file_ms, config.file_codegen)
+    sub = _restrict(ts, kept)
+    templates = template_table(sub)
+    report["templates"] = _top(
+        [(int(r.incl_us), int(r.count), r.name) for r in templates.itertuples()], config.template
+    )
+    sets = template_set_table(sub, templates) if len(templates) else None
+    report["template_sets"] = (
+        _top([(int(r.incl_us), int(r.count), r.set) for r in sets.itertuples()], config.template)
+        if sets is not None
+        else []
+    )
+    report["has_templates"] = bool(len(templates))
+    functions = _functions(sub, demangled)
+    report["has_functions"] = bool(functions)
+    ordered = sorted(functions.items(), key=lambda kv: (-kv[1], kv[0][0]))[: config.function]
+    report["functions"] = [{"us": us, "name": name, "file": file} for (name, file), us in ordered]
+    function_sets: dict[str, list[int]] = {}
+    for (name, _file), us in functions.items():
+        if "<" in name:
+            entry = function_sets.setdefault(collapse_template_args(name), [0, 0])
+            entry[0] += us
+            entry[1] += 1
+    report["function_sets"] = _top(
+        [(us, n, name) for name, (us, n) in function_sets.items()], config.template
+    )
+    report["headers"] = _expensive_headers(sub, config)
+    return report
+
+
+def _restrict(ts: TraceSet, kept: list[int]) -> TraceSet:
+    if len(kept) == ts.n_traces:
+        return ts
+    from buildprof.analysis.trace_set import build_trace_set
+
+    return build_trace_set([ts.summaries[i] for i in kept], [ts.display_names[i] for i in kept])
+
+
+def _slowest_files(entries: list[tuple[int, str]], min_ms: int, limit: int) -> list[dict]:
+    listed = [(us, name) for us, name in entries if us >= min_ms * 1000]
+    listed.sort(key=lambda e: (-e[0], e[1].encode("utf-8", "surrogateescape")))
+    return [{"us": us, "file": name} for us, name in listed[:limit]]
+
+
+def _top(rows: list[tuple[int, int, str]], limit: int) -> list[dict]:
+    """Largest (us, count, name) first, as its partial_sort with a descending tuple comparison."""
+    rows.sort(key=lambda r: (r[0], r[1], r[2].encode("utf-8", "surrogateescape")), reverse=True)
+    return [{"us": us, "count": count, "name": name} for us, count, name in rows[:limit]]
+
+
+def _functions(ts: TraceSet, demangled: dict[str, str]) -> dict[tuple[str, str], int]:
+    functions: dict[tuple[str, str], int] = {}
+    for t, summary in enumerate(ts.summaries):
+        for f in summary.functions:
+            key = (demangled.get(f.name, f.name), f.file or ts.display_names[t])
+            functions[key] = functions.get(key, 0) + f.us
+    return functions
+
+
+def _expensive_headers(ts: TraceSet, config: CbaConfig) -> list[dict]:
+    table = header_table(ts)
+    table = table[table["is_header"] & (table["cba_root"] | (not config.only_root_headers))]
+    ordered = sorted(
+        zip(table.index, table["incl_us"], table["file"], table["count"], strict=True),
+        key=lambda r: (-r[1], r[2].encode("utf-8", "surrogateescape")),
+    )[: config.header]
+    headers = []
+    for code, us, path, count in ordered:
+        chains = include_chains(ts, int(code), cba=True)
+        shown = chains[: config.header_chain + 1]
+        headers.append(
+            {
+                "us": int(us),
+                "count": int(count),
+                "file": path,
+                "chains": [{"count": c.count, "us": c.us, "files": list(c.files)} for c in shown],
+                "more_chains": len(shown) > config.header_chain,
+            }
+        )
+    return headers
+
+
+def format_cba_text(report: dict, config: CbaConfig | None = None) -> str:
+    """The report in ClangBuildAnalyzer's exact text format (what `--analyze` prints)."""
+    config = config or CbaConfig()
+    out: list[str] = []
+    summary = report["time_summary"]
+    if summary:
+        out.append("**** Time summary:")
+        out.append(f"Compilation ({summary['compilations']} times):")
+        out.append(f"  Parsing (frontend):        {summary['frontend_us'] / 1e6:7.1f} s")
+        out.append(f"  Codegen & opts (backend):  {summary['backend_us'] / 1e6:7.1f} s")
+        out.append("")
+    for key, title in (("files_parse", "parse (compiler frontend)"),
+                       ("files_codegen", "codegen (compiler backend)")):  # fmt: skip
+        if report[key]:
+            out.append(f"**** Files that took longest to {title}:")
+            out += [f"{e['us'] // 1000:6d} ms: {e['file']}" for e in report[key]]
+            out.append("")
+    if report["has_templates"]:
+        out.append("**** Templates that took longest to instantiate:")
+        out += [_counted_line(e, config) for e in report["templates"]]
+        out.append("")
+        out.append("**** Template sets that took longest to instantiate:")
+        out += [_counted_line(e, config) for e in report["template_sets"]]
+        out.append("")
+    if report["has_functions"]:
+        out.append("**** Functions that took longest to compile:")
+        out += [
+            f"{e['us'] // 1000:6d} ms: {_cut(e['name'], config)} ({e['file']})" for e in report["functions"]
+        ]
+        out.append("")
+        out.append("**** Function sets that took longest to compile / optimize:")
+        out += [_counted_line(e, config) for e in report["function_sets"]]
+        out.append("")
+    if report["headers"]:
+        out.append("**** Expensive headers:")
+        for h in report["headers"]:
+            ms = h["us"] // 1000
+            out.append(
+                f"{ms} ms: {h['file']} (included {h['count']} times, avg {ms // h['count']} ms), included via:"
+            )
+            for chain in h["chains"]:
+                names = "".join(f"{p.rsplit('/', 1)[-1]} " for p in reversed(chain["files"]))
+                out.append(f"  {chain['count']}x: {names or '<direct include>'}")
+            if h["more_chains"]:
+                out.append("  ...")
+            out.append("")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _counted_line(entry: dict, config: CbaConfig) -> str:
+    ms = entry["us"] // 1000
+    avg = ms // max(entry["count"], 1)
+    return f"{ms:6d} ms: {_cut(entry['name'], config)} ({entry['count']} times, avg {avg} ms)"
+
+
+def _cut(name: str, config: CbaConfig) -> str:
+    return name[: config.max_name - 2] + "..." if len(name) > config.max_name else name

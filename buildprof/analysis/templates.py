@@ -1,0 +1,74 @@
+"""Template instantiations: per exact name and per template set (arguments collapsed to `<$>`).
+
+Inclusive time counts nested instantiations in their parents too (ClangBuildAnalyzer's number); self
+time subtracts them. A set's time counts an instantiation only when no enclosing instantiation belongs
+to the same set, so recursive templates are not counted twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from buildprof.analysis.trace_set import TraceSet
+from buildprof.names import collapse_template_args
+
+TEMPLATE_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
+
+
+def template_table(ts: TraceSet) -> pd.DataFrame:
+    """One row per instantiated name: kind, count, incl_us, self_us, tus, set, set_count, set_us."""
+    n = len(ts.templates)
+    item = ts.tpl_rows.item
+    col = ts.columns
+    kind = np.zeros(n, dtype=np.uint8)
+    kind[item] = col["tpl_kind"]
+    return pd.DataFrame(
+        {
+            "name": ts.templates,
+            "kind": np.where(kind == 1, "function", "class"),
+            "count": _sum(item, col["tpl_count"], n),
+            "incl_us": _sum(item, col["tpl_incl_us"], n),
+            "self_us": _sum(item, col["tpl_self_us"], n),
+            "tus": np.bincount(item, minlength=n),
+            "set": [collapse_template_args(name) for name in ts.templates],
+            "set_count": _sum(item, col["tpl_set_count"], n),
+            "set_us": _sum(item, col["tpl_set_us"], n),
+        }
+    )
+
+
+def template_set_table(ts: TraceSet, templates: pd.DataFrame) -> pd.DataFrame:
+    """One row per template set: count and incl_us (recursion not double-counted), self_us, tus, names."""
+    set_codes, set_names = pd.factorize(templates["set"])
+    rows_set = set_codes[ts.tpl_rows.item]
+    pairs = np.unique(np.stack([rows_set, ts.tpl_rows.trace], axis=1), axis=0)
+    m = len(set_names)
+    return pd.DataFrame(
+        {
+            "set": list(set_names),
+            "count": np.bincount(set_codes, weights=templates["set_count"], minlength=m).astype(np.int64),
+            "incl_us": np.bincount(set_codes, weights=templates["set_us"], minlength=m).astype(np.int64),
+            "self_us": np.bincount(set_codes, weights=templates["self_us"], minlength=m).astype(np.int64),
+            "tus": np.bincount(pairs[:, 0], minlength=m),
+            "names": np.bincount(set_codes, minlength=m),
+        }
+    )
+
+
+def tus_paying_for_template(ts: TraceSet, codes: list[int]) -> pd.DataFrame:
+    """Per (template code, trace): instantiations and inclusive time, largest first."""
+    rows = np.flatnonzero(np.isin(ts.tpl_rows.item, codes))
+    frame = pd.DataFrame(
+        {
+            "code": ts.tpl_rows.item[rows],
+            "trace": ts.tpl_rows.trace[rows],
+            "count": ts.columns["tpl_count"][rows],
+            "incl_us": ts.columns["tpl_incl_us"][rows],
+        }
+    )
+    return frame.sort_values(["code", "incl_us"], ascending=[True, False], kind="stable")
+
+
+def _sum(item: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(item, weights=weights, minlength=n).astype(np.int64)
