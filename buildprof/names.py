@@ -26,7 +26,7 @@ def file_name(path: str) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def collapse_template_args(name: str) -> str:
-    """Replace each top-level `<...>` with `<$>`: `std::vector<int>::push_back` -> `std::vector<$>::push_back`.
+    """Replace each top-level `<...>` with `<$>`: `vector<int>::push_back` -> `vector<$>::push_back`.
 
     Names containing `operator` are kept whole (`operator<` cannot be told from a bracket), and a name
     whose brackets do not balance is kept whole too, as ClangBuildAnalyzer does.

@@ -170,9 +170,8 @@ def format_cba_text(report: dict, config: CbaConfig | None = None) -> str:
         out.append("**** Expensive headers:")
         for h in report["headers"]:
             ms = h["us"] // 1000
-            out.append(
-                f"{ms} ms: {h['file']} (included {h['count']} times, avg {ms // h['count']} ms), included via:"
-            )
+            avg = ms // h["count"]
+            out.append(f"{ms} ms: {h['file']} (included {h['count']} times, avg {avg} ms), included via:")
             for chain in h["chains"]:
                 names = "".join(f"{p.rsplit('/', 1)[-1]} " for p in reversed(chain["files"]))
                 out.append(f"  {chain['count']}x: {names or '<direct include>'}")

@@ -100,15 +100,13 @@ def scan_traces(
             scan.cache_dir = cache_dir = None
     jobs = jobs or os.cpu_count() or 1
     tasks = [(f, str(cache_dir) if cache_dir else None) for f in files]
-    done = 0
-    for (file, _), (encoded, from_cache) in zip(tasks, _run(tasks, jobs), strict=True):
+    for done, ((file, _), (encoded, from_cache)) in enumerate(zip(tasks, _run(tasks, jobs), strict=True), 1):
         try:
             summary = _DECODER.decode(encoded)
         except (msgspec.DecodeError, msgspec.ValidationError):  # a cache entry of another version
             encoded, from_cache = _summarize_one((file, None))
             summary = _DECODER.decode(encoded)
         summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
-        done += 1
         if progress:
             progress(done, len(tasks))
         scan.cached += from_cache
