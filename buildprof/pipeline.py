@@ -5,7 +5,8 @@ This is the one place that wires ingest (I/O) to analysis (pure); the CLI and li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from buildprof import __version__
@@ -15,10 +16,24 @@ from buildprof.model import SCHEMA_VERSION
 
 @dataclass
 class ReportOptions:
-    """What to put in a report."""
+    """What to put in a report and how to read the traces."""
 
     top: int = 10
     all_builds: bool = False
+    use_cache: bool = True
+    jobs: int | None = None
+    progress: object = None  # callable(done, total) while traces are read
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class LoadedTraces:
+    """The traces of a build folder, summarised and indexed, plus what could not be used."""
+
+    root: str
+    scan: object  # ingest.trace_scan.TraceScan
+    trace_set: object  # analysis.trace_set.TraceSet
+    demangled: dict[str, str]
 
 
 def document_header(command: str, build_dir: str | Path) -> dict:
@@ -32,27 +47,136 @@ def document_header(command: str, build_dir: str | Path) -> dict:
     }
 
 
+def load_traces(root: str | Path, options: ReportOptions) -> LoadedTraces | None:
+    """Summaries of the traces under `root` (None when there is none), through the cache."""
+    from buildprof.analysis.trace_set import build_trace_set
+    from buildprof.ingest.demangle import demangle_names
+    from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
+
+    files = find_json_files(root)
+    if not files:
+        return None
+    cache = default_cache_dir(root) if options.use_cache else None
+    scan = scan_traces(files, cache, jobs=options.jobs, progress=options.progress)
+    if not scan.summaries and not scan.damaged:
+        return None
+    names = [_object_name(s.path) for s in scan.summaries]
+    trace_set = build_trace_set(scan.summaries, names)
+    demangled = demangle_names(f.name for s in scan.summaries for f in s.functions)
+    return LoadedTraces(str(root), scan, trace_set, demangled)
+
+
+def _object_name(trace: str) -> str:
+    """ClangBuildAnalyzer names a TU by its object file when one sits next to the trace."""
+    stem = trace[:-4]
+    for candidate in (stem + "o", stem + "obj"):
+        if os.path.exists(candidate):
+            return candidate
+    return trace
+
+
+def trace_facts(loaded: LoadedTraces) -> dict:
+    """What was found under the folder: traces used, skipped JSON, damaged traces, cache use."""
+    from buildprof.ingest.demangle import demangler_status
+
+    scan = loaded.scan
+    return {
+        "root": loaded.root,
+        "traces": len(scan.summaries),
+        "parsed": scan.parsed,
+        "cached": scan.cached,
+        "cache_dir": scan.cache_dir,
+        "other_json": scan.skipped,
+        "damaged": [{"path": s.path, "message": s.message} for s in scan.damaged],
+        "demangler": demangler_status(),
+    }
+
+
 def build_report(path: str | Path, options: ReportOptions | None = None) -> dict:
     """The `report` document for a build folder (or a `.ninja_log` file)."""
+    from buildprof.analysis.compile_units import compile_unit_table
     from buildprof.analysis.ninja_report import ninja_section
+    from buildprof.analysis.trace_report import trace_section
     from buildprof.ingest.discover import discover_inputs
     from buildprof.ingest.ninja_log import read_ninja_log
     from buildprof.ingest.ninja_manifest import read_ninja_manifest
 
     options = options or ReportOptions()
     inputs = discover_inputs(path)
-    if inputs.ninja_log is None:
+    doc = document_header("report", inputs.build_dir)
+    analysed = []
+    if inputs.ninja_log is not None:
+        log = read_ninja_log(inputs.ninja_log)
+        manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
+        section, analysed = ninja_section(log, manifest, options.top, options.all_builds)
+        if not section["builds"]:
+            raise InputError(_no_build_message(section["ninja_log"]), log.path)
+        doc.update(section)
+    loaded = load_traces(inputs.build_dir, options) if inputs.scan_traces else None
+    if inputs.ninja_log is None and loaded is None:
         raise InputError(
-            "nothing buildprof can read here: no .ninja_log (is this a ninja build folder?)",
+            "nothing buildprof can read here: no .ninja_log and no clang -ftime-trace .json files",
             inputs.build_dir,
         )
-    log = read_ninja_log(inputs.ninja_log)
-    manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-    doc = document_header("report", inputs.build_dir)
-    section, _ = ninja_section(log, manifest, options.top, options.all_builds)
-    if not section["builds"]:
-        raise InputError(_no_build_message(section["ninja_log"]), log.path)
-    doc.update(section)
+    if loaded is not None:
+        doc["trace_input"] = trace_facts(loaded)
+        if loaded.scan.summaries:
+            steps = analysed[-1][1] if analysed else None
+            units = compile_unit_table(loaded.trace_set, str(inputs.build_dir), steps)
+            doc["traces"] = trace_section(loaded.trace_set, loaded.demangled, units, options.top)
+    return doc
+
+
+def require_loaded(path: str | Path, options: ReportOptions) -> tuple[object, LoadedTraces]:
+    """Inputs and traces for the trace-only commands; a clear error when there is no trace."""
+    from buildprof.ingest.discover import discover_inputs
+    from buildprof.ingest.trace_scan import require_traces
+
+    inputs = discover_inputs(path)
+    if not inputs.scan_traces:
+        raise InputError("give a build folder (or a folder of traces), not a file", path)
+    loaded = load_traces(inputs.build_dir, options)
+    if loaded is None:
+        raise InputError("no clang -ftime-trace .json files here (build with -ftime-trace)", inputs.build_dir)
+    require_traces(loaded.scan, inputs.build_dir)
+    return inputs, loaded
+
+
+def build_listing(path: str | Path, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
+    """The document of `buildprof headers|templates|functions`."""
+    from buildprof.analysis.trace_report import listing
+
+    inputs, loaded = require_loaded(path, options)
+    doc = document_header(what, inputs.build_dir)
+    doc["trace_input"] = trace_facts(loaded)
+    doc[what] = listing(loaded.trace_set, what, loaded.demangled, sort, match, options.top)
+    return doc
+
+
+def build_why(path: str | Path, header: str, options: ReportOptions) -> dict:
+    """The document of `buildprof why HEADER`."""
+    from buildprof.analysis.builds import split_builds
+    from buildprof.analysis.compile_units import compile_unit_table
+    from buildprof.analysis.ninja_report import analyse_build
+    from buildprof.analysis.trace_report import why
+    from buildprof.ingest.ninja_log import read_ninja_log
+    from buildprof.ingest.ninja_manifest import read_ninja_manifest
+
+    inputs, loaded = require_loaded(path, options)
+    steps = None
+    if inputs.ninja_log is not None:
+        try:  # the log only adds targets and step times here; a bad log must not hide the answer
+            log = read_ninja_log(inputs.ninja_log)
+        except InputError:
+            log = None
+        found = split_builds(log.entries) if log is not None else None
+        if found is not None and found.builds:
+            manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
+            steps = analyse_build(log, found.builds[-1], manifest)
+    units = compile_unit_table(loaded.trace_set, str(inputs.build_dir), steps)
+    doc = document_header("why", inputs.build_dir)
+    doc["trace_input"] = trace_facts(loaded)
+    doc["why"] = why(loaded.trace_set, units, header, options.top)
     return doc
 
 

@@ -144,8 +144,10 @@ def format_cba_text(report: dict, config: CbaConfig | None = None) -> str:
         out.append(f"  Parsing (frontend):        {summary['frontend_us'] / 1e6:7.1f} s")
         out.append(f"  Codegen & opts (backend):  {summary['backend_us'] / 1e6:7.1f} s")
         out.append("")
-    for key, title in (("files_parse", "parse (compiler frontend)"),
-                       ("files_codegen", "codegen (compiler backend)")):  # fmt: skip
+    for key, title in (
+        ("files_parse", "parse (compiler frontend)"),
+        ("files_codegen", "codegen (compiler backend)"),
+    ):
         if report[key]:
             out.append(f"**** Files that took longest to {title}:")
             out += [f"{e['us'] // 1000:6d} ms: {e['file']}" for e in report[key]]

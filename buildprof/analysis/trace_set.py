@@ -59,11 +59,22 @@ def build_trace_set(summaries: list[TraceSummary], display_names: list[str] | No
     names = {
         name: _concat([column(s, name) for s in summaries])
         for name in (
-            "file_incl_us", "file_self_us", "file_count", "file_direct", "file_cba_root",
-            "src_includer", "src_cba_parent", "src_us",
-            "tpl_kind", "tpl_count", "tpl_incl_us", "tpl_self_us", "tpl_set_count", "tpl_set_us",
+            "file_incl_us",
+            "file_self_us",
+            "file_count",
+            "file_direct",
+            "file_cba_root",
+            "src_includer",
+            "src_cba_parent",
+            "src_us",
+            "tpl_kind",
+            "tpl_count",
+            "tpl_incl_us",
+            "tpl_self_us",
+            "tpl_set_count",
+            "tpl_set_us",
         )
-    }  # fmt: skip
+    }
     return TraceSet(
         summaries=summaries,
         display_names=display_names or [s.path for s in summaries],

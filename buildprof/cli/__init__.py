@@ -37,9 +37,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from buildprof.cli import report_cmd
+    from buildprof.cli import report_cmd, trace_cmds
 
     cli.add_command(report_cmd.report)
+    for command in (trace_cmds.headers, trace_cmds.templates, trace_cmds.functions, trace_cmds.why):
+        cli.add_command(command)
 
 
 _register()

@@ -5,16 +5,20 @@ from __future__ import annotations
 import click
 
 from buildprof.cli.options import emit, output_options
+from buildprof.cli.trace_options import trace_options
 
 
 @click.command()
 @click.argument("build_dir", default=".", type=click.Path())
 @click.option("--all-builds", is_flag=True, help="Analyse every build the log holds, not only the last one.")
 @output_options()
-def report(build_dir: str, all_builds: bool, output: dict) -> None:
-    """Summarise a ninja build: wall and CPU time, slowest steps, time by kind and by target.
+@trace_options
+def report(build_dir: str, all_builds: bool, output: dict, use_cache: bool, jobs: int | None) -> None:
+    """Summarise a build: ninja steps (wall, CPU, weighted, kinds, targets) and clang traces.
 
-    BUILD_DIR is the ninja build folder (default: the current folder) or a .ninja_log file.
+    BUILD_DIR is the ninja build folder (default: the current folder), a .ninja_log file, or a folder
+    of -ftime-trace .json files. With traces, the report adds compile units, targets, headers,
+    templates and functions.
 
     \b
     Examples:
@@ -22,7 +26,10 @@ def report(build_dir: str, all_builds: bool, output: dict) -> None:
       buildprof report build/ --top 20 -o build-report.md
       buildprof report build/ --all-builds --format json
     """
+    from buildprof.cli.progress import TraceProgress
     from buildprof.pipeline import ReportOptions, build_report
 
-    doc = build_report(build_dir, ReportOptions(top=output["top"], all_builds=all_builds))
-    emit(doc, output)
+    options = ReportOptions(
+        top=output["top"], all_builds=all_builds, use_cache=use_cache, jobs=jobs, progress=TraceProgress()
+    )
+    emit(build_report(build_dir, options), output)

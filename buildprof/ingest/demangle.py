@@ -49,9 +49,15 @@ def _run(tool: str | None, names: list[str]) -> str | None:
         return None
     try:
         done = subprocess.run(
-            [tool], input="\n".join(names) + "\n", capture_output=True, text=True,
-            encoding="utf-8", errors="surrogateescape", timeout=120, check=False,
-        )  # fmt: skip
+            [tool],
+            input="\n".join(names) + "\n",
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            timeout=120,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout

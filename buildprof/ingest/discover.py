@@ -18,6 +18,7 @@ class BuildInputs:
     build_dir: Path
     ninja_log: Path | None
     manifest_dir: Path | None  # the folder holding build.ninja
+    scan_traces: bool = True  # False when a log file was given: its folder is not a build folder
 
 
 def discover_inputs(path: str | Path) -> BuildInputs:
@@ -27,7 +28,8 @@ def discover_inputs(path: str | Path) -> BuildInputs:
         raise InputError("no such file or folder", path)
     if path.is_file():
         folder = path.parent
-        return BuildInputs(folder, path, folder if (folder / MANIFEST).is_file() else None)
+        manifest = folder if (folder / MANIFEST).is_file() else None
+        return BuildInputs(folder, path, manifest, scan_traces=False)
     log = path / NINJA_LOG
     return BuildInputs(
         build_dir=path,

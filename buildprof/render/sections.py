@@ -36,6 +36,10 @@ def report_blocks(doc: dict) -> list[Block]:
             blocks.append(builds_table(builds))
         for build in builds:
             blocks += build_blocks(build, log, several=len(builds) > 1)
+    if doc.get("trace_input"):
+        from buildprof.render.trace_sections import report_trace_blocks
+
+        blocks += report_trace_blocks(doc)
     return blocks
 
 
@@ -172,6 +176,16 @@ def _more(total: int, shown: int, what: str) -> str:
     return f"... and {total - shown} more {what} (raise --top)" if total > shown else ""
 
 
+def _trace_command(name: str) -> Callable[[dict], list[Block]]:
+    def build(doc: dict) -> list[Block]:
+        from buildprof.render import trace_sections
+
+        return getattr(trace_sections, f"{name}_blocks")(doc)
+
+    return build
+
+
 _BUILDERS: dict[str, Callable[[dict], list[Block]]] = {
     "report": report_blocks,
+    **{name: _trace_command(name) for name in ("headers", "templates", "functions", "why")},
 }

@@ -60,19 +60,17 @@ def _draw_table(block: Table, width: int) -> str:
 
 
 def _fit_widths(columns: list[Column], rows: list[list[str]], width: int) -> list[int]:
-    """Natural column widths, with shrinkable columns narrowed until the table fits `width`."""
+    """Natural column widths; shrinkable columns give up one character at a time, widest first."""
     widths = [max(len(col.label), *(len(row[i]) for row in rows)) for i, col in enumerate(columns)]
-    total = len(_GAP) * len(columns) + sum(widths)
-    shrinkable = [i for i, col in enumerate(columns) if col.shrink]
-    while total > width and shrinkable:
-        widest = max(shrinkable, key=lambda i: widths[i])
-        floor = max(12, len(columns[widest].label))
-        if widths[widest] <= floor:
-            shrinkable.remove(widest)
-            continue
-        cut = min(total - width, widths[widest] - floor)
-        widths[widest] -= cut
-        total -= cut
+    excess = len(_GAP) * len(columns) + sum(widths) - width
+    floors = {i: max(12, len(col.label)) for i, col in enumerate(columns) if col.shrink}
+    while excess > 0:
+        candidates = [i for i, floor in floors.items() if widths[i] > floor]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
     return widths
 
 
