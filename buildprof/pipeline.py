@@ -82,6 +82,7 @@ def trace_facts(loaded: LoadedTraces) -> dict:
     scan = loaded.scan
     return {
         "root": loaded.root,
+        "source_root": source_root([s.source for s in scan.summaries]),
         "traces": len(scan.summaries),
         "parsed": scan.parsed,
         "cached": scan.cached,
@@ -90,6 +91,18 @@ def trace_facts(loaded: LoadedTraces) -> dict:
         "damaged": [{"path": s.path, "message": s.message} for s in scan.damaged],
         "demangler": demangler_status(),
     }
+
+
+def source_root(sources: list[str]) -> str:
+    """The deepest folder holding every absolute main file the traces name ("" if none): the project."""
+    absolute = [s for s in sources if s.startswith("/") and "/CMakeFiles/" not in s]
+    if not absolute:
+        return ""
+    try:
+        root = os.path.commonpath(absolute)
+    except ValueError:
+        return ""
+    return "" if root in ("/", "") else root
 
 
 def build_report(path: str | Path, options: ReportOptions | None = None) -> dict:

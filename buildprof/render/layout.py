@@ -15,7 +15,7 @@ class Column:
 
     label: str
     align: str = "right"  # "left" or "right"
-    shrink: str = ""  # "path": keep the end of long text; "name": keep the start; "": never
+    shrink: str = ""  # "path": keep the end of long text; "name": the start; "middle": both; "": never
 
 
 @dataclass
@@ -44,6 +44,7 @@ class Notes:
 
     title: str
     lines: list[str] = field(default_factory=list)
+    shrink: str = ""  # as Column.shrink: how a line longer than the width is shortened
 
 
 Block = Table | Facts | Notes

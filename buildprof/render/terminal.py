@@ -22,7 +22,7 @@ def draw_block(block: Block, width: int) -> str:
     if isinstance(block, Facts):
         return _draw_facts(block)
     if isinstance(block, Notes):
-        return _draw_notes(block)
+        return _draw_notes(block, width)
     raise TypeError(f"unknown block {block!r}")
 
 
@@ -39,8 +39,9 @@ def _draw_facts(block: Facts) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _draw_notes(block: Notes) -> str:
-    lines = _heading(block.title) + [f"  {line}" for line in block.lines]
+def _draw_notes(block: Notes, width: int) -> str:
+    body = [shorten(line, width - 2, block.shrink) if block.shrink else line for line in block.lines]
+    lines = _heading(block.title) + [f"  {line}" for line in body]
     return "\n".join(lines) + "\n"
 
 
@@ -83,9 +84,12 @@ def _draw_row(cells: list[str], columns: list[Column], widths: list[int]) -> str
 
 
 def shorten(text: str, width: int, how: str) -> str:
-    """Fit `text` in `width` characters: paths keep their end, names keep their start."""
+    """Fit `text` in `width` characters: paths keep their end, names their start, middle both."""
     if len(text) <= width:
         return text
     if how == "path":
         return "..." + text[len(text) - width + 3 :]
+    if how == "middle":
+        head = (width - 3) // 3
+        return text[:head] + "..." + text[len(text) - (width - 3 - head) :]
     return text[: width - 3] + "..."

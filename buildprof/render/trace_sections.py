@@ -7,6 +7,23 @@ from buildprof.render.layout import Block, Column, Facts, Notes, Table, format_c
 MAX_DAMAGED_SHOWN = 10
 
 
+def path_shortener(doc: dict):
+    """A function showing paths under the project's source root relative to it (JSON keeps them whole)."""
+    root = (doc.get("trace_input") or {}).get("source_root", "")
+
+    def short(path: str) -> str:
+        return path[len(root) + 1 :] if root and path.startswith(root + "/") else path
+
+    return short
+
+
+def _same(path: str) -> str:
+    return path
+
+
+Shorten = type(_same)
+
+
 def input_blocks(doc: dict) -> list[Block]:
     """What was read: traces, cache use, other JSON skipped, damaged traces (one line each)."""
     facts = doc["trace_input"]
@@ -28,6 +45,7 @@ def _source_line(facts: dict) -> str:
 
 
 def report_trace_blocks(doc: dict) -> list[Block]:
+    short = path_shortener(doc)
     blocks = input_blocks(doc)
     traces = doc.get("traces")
     if not traces:
@@ -38,6 +56,7 @@ def report_trace_blocks(doc: dict) -> list[Block]:
             "Compile time (clang -ftime-trace)",
             [
                 ("traces", _source_line(doc["trace_input"])),
+                ("sources", doc["trace_input"].get("source_root") or "(not named by the traces)"),
                 ("compile time", f"{format_ms(totals['compile_ms'])} summed over {totals['tus']} TUs"),
                 ("frontend", f"{format_ms(totals['frontend_ms'])} (parsing, templates)"),
                 ("backend", f"{format_ms(totals['backend_ms'])} (optimisation, code generation)"),
@@ -47,10 +66,11 @@ def report_trace_blocks(doc: dict) -> list[Block]:
     blocks.append(unit_table(traces["compile_units"]))
     blocks.append(target_table(traces["targets"]))
     blocks.append(breakdown_table(traces["breakdown"]))
-    blocks.append(header_table("Expensive headers", traces["headers"]))
+    blocks.append(header_table("Expensive headers", traces["headers"], short=short))
+    blocks.append(chain_notes(traces["headers"], short))
     blocks.append(template_table("Templates that took longest to instantiate", traces["templates"]))
     blocks.append(template_set_table(traces["template_sets"]))
-    blocks.append(function_table(traces["functions"]))
+    blocks.append(function_table(traces["functions"], short=short))
     blocks.append(function_set_table(traces["function_sets"]))
     return blocks
 
@@ -111,13 +131,12 @@ def breakdown_table(rows: list[dict]) -> Table:
     return Table("Where compile time goes", columns, cells, note=note)
 
 
-def _chain_text(files: list[str]) -> str:
-    """`main file > a.h > b.h`: outermost first, file names only."""
-    names = [f.rsplit("/", 1)[-1] for f in reversed(files)]
-    return " > ".join(["(main file)", *names])
+def _chain_text(files: list[str], short: Shorten = _same) -> str:
+    """`(main file) > a.h > b.h`: outermost first."""
+    return " > ".join(["(main file)", *(short(f) for f in reversed(files))])
 
 
-def header_table(title: str, rows: list[dict], footer: str = "") -> Table:
+def header_table(title: str, rows: list[dict], footer: str = "", short: Shorten = _same) -> Table:
     columns = [
         Column("inclusive"),
         Column("self"),
@@ -125,7 +144,6 @@ def header_table(title: str, rows: list[dict], footer: str = "") -> Table:
         Column("TUs"),
         Column("avg"),
         Column("file", "left", "path"),
-        Column("most common chain", "left", "path"),
     ]
     cells = [
         [
@@ -134,8 +152,7 @@ def header_table(title: str, rows: list[dict], footer: str = "") -> Table:
             str(r["count"]),
             str(r["tus"]),
             format_ms(r["avg_ms"]),
-            r["file"],
-            _chain_text(r["chains"][0]["files"]) if r["chains"] else "",
+            short(r["file"]),
         ]
         for r in rows
     ]
@@ -144,6 +161,16 @@ def header_table(title: str, rows: list[dict], footer: str = "") -> Table:
         "self = without the files it includes. `buildprof why FILE` shows every chain."
     )
     return Table(title, columns, cells, note=note, footer=footer)
+
+
+def chain_notes(rows: list[dict], short: Shorten = _same, limit: int = 10) -> Notes:
+    """The most common include chain of each of the first files listed."""
+    lines = [
+        f"{r['chains'][0]['count']}x {_chain_text([r['file'], *r['chains'][0]['files']], short)}"
+        for r in rows[:limit]
+        if r["chains"]
+    ]
+    return Notes("Most common include chain of each", lines, shrink="middle")
 
 
 def template_table(title: str, rows: list[dict], footer: str = "") -> Table:
@@ -180,7 +207,7 @@ def template_set_table(rows: list[dict]) -> Table:
     return Table("Template sets that took longest to instantiate", columns, cells, note=note)
 
 
-def function_table(rows: list[dict], footer: str = "") -> Table:
+def function_table(rows: list[dict], footer: str = "", short: Shorten = _same) -> Table:
     columns = [
         Column("time"),
         Column("count"),
@@ -188,7 +215,7 @@ def function_table(rows: list[dict], footer: str = "") -> Table:
         Column("function", "left", "name"),
         Column("module", "left", "path"),
     ]
-    cells = [[format_ms(r["ms"]), str(r["count"]), str(r["tus"]), r["name"], r["file"]] for r in rows]
+    cells = [[format_ms(r["ms"]), str(r["count"]), str(r["tus"]), r["name"], short(r["file"])] for r in rows]
     note = "Optimisation and code generation time per function (OptFunction events), demangled."
     return Table("Functions that took longest to compile", columns, cells, note=note, footer=footer)
 
@@ -209,7 +236,9 @@ def headers_blocks(doc: dict) -> list[Block]:
     listing = doc["headers"]
     timed = listing["sort"] in ("inclusive", "self")
     title = f"Included files by {listing['sort']}" + (" time" if timed else "")
-    return [*input_blocks(doc), header_table(title, listing["rows"], _listing_footer(listing))]
+    short = path_shortener(doc)
+    table = header_table(title, listing["rows"], _listing_footer(listing), short=short)
+    return [*input_blocks(doc), table, chain_notes(listing["rows"], short)]
 
 
 def templates_blocks(doc: dict) -> list[Block]:
@@ -230,11 +259,13 @@ def templates_blocks(doc: dict) -> list[Block]:
 
 def functions_blocks(doc: dict) -> list[Block]:
     listing = doc["functions"]
-    return [*input_blocks(doc), function_table(listing["rows"], _listing_footer(listing))]
+    table = function_table(listing["rows"], _listing_footer(listing), short=path_shortener(doc))
+    return [*input_blocks(doc), table]
 
 
 def why_blocks(doc: dict) -> list[Block]:
     w = doc["why"]
+    short = path_shortener(doc)
     facts = Facts(
         f"Why {w['file']}",
         [
@@ -257,7 +288,7 @@ def why_blocks(doc: dict) -> list[Block]:
                 str(c["count"]),
                 str(c["tus"]),
                 format_ms(c["ms"]),
-                " > ".join(["(main file)", *reversed(c["files"]), w["file"].rsplit("/", 1)[-1]]),
+                _chain_text([w["file"], *c["files"]], short),
             ]
             for c in w["chains"]
         ],
@@ -265,7 +296,10 @@ def why_blocks(doc: dict) -> list[Block]:
     by = Table(
         "Included directly by",
         [Column("count"), Column("time"), Column("file", "left", "path")],
-        [[str(r["count"]), format_ms(r["incl_ms"]), r["file"] or "(a main file)"] for r in w["included_by"]],
+        [
+            [str(r["count"]), format_ms(r["incl_ms"]), short(r["file"]) if r["file"] else "(a main file)"]
+            for r in w["included_by"]
+        ],
     )
     tus = Table(
         "Translation units that pay most",
@@ -280,6 +314,6 @@ def why_blocks(doc: dict) -> list[Block]:
     includes = Table(
         "What it includes that is expensive",
         [Column("time"), Column("count"), Column("file", "left", "path")],
-        [[format_ms(r["incl_ms"]), str(r["count"]), r["file"]] for r in w["includes"]],
+        [[format_ms(r["incl_ms"]), str(r["count"]), short(r["file"])] for r in w["includes"]],
     )
     return [*input_blocks(doc), facts, chains, by, tus, targets, includes]
