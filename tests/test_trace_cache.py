@@ -1,0 +1,79 @@
+"""The per-trace summary cache: warm runs read no trace, changed traces are read again, --no-cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from trace_helpers import FIXTURES
+
+from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
+
+CAPTURE = FIXTURES / "captures" / "clang14-ninja1.13"
+
+
+@pytest.fixture()
+def build(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
+    folder = tmp_path / "build"
+    shutil.copytree(CAPTURE, folder)
+    return folder
+
+
+def _scan(build, cache=True, jobs=2):
+    return scan_traces(find_json_files(build), default_cache_dir(build) if cache else None, jobs=jobs)
+
+
+def test_second_scan_reads_nothing_and_gives_the_same_summaries(build):
+    first = _scan(build)
+    files = len(find_json_files(build))
+    assert (first.parsed, first.cached) == (files, 0)
+    second = _scan(build)
+    assert (second.parsed, second.cached) == (0, files)
+    assert second.summaries == first.summaries
+    assert default_cache_dir(build) == build / ".buildprof" / "traces-v1"
+
+
+def test_only_changed_traces_are_read_again(build):
+    _scan(build)
+    changed = sorted(build.rglob("*.cc.json"))[:2]
+    for path in changed:
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    again = _scan(build)
+    assert again.parsed == 2
+    assert again.cached == len(find_json_files(build)) - 2
+
+
+def test_no_cache_reads_everything_and_writes_nothing(build):
+    scan = _scan(build, cache=False)
+    assert scan.cached == 0 and scan.parsed == len(find_json_files(build))
+    assert not (build / ".buildprof").exists()
+
+
+def test_deleting_or_corrupting_the_cache_is_safe(build):
+    reference = _scan(build).summaries
+    cache = default_cache_dir(build)
+    entries = sorted(cache.iterdir())
+    entries[0].write_bytes(entries[0].read_bytes()[:20])  # damaged entry: read the trace again
+    entries[1].write_bytes(b"garbage")
+    again = _scan(build)
+    assert again.summaries == reference and again.parsed == 2
+    shutil.rmtree(build / ".buildprof")
+    assert _scan(build).summaries == reference
+
+
+def test_unwritable_build_folder_uses_the_user_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    assert str(default_cache_dir(folder)).startswith(str(tmp_path / "xdg" / "buildprof"))
+    monkeypatch.setenv("BUILDPROF_CACHE_DIR", str(tmp_path / "env"))
+    assert str(default_cache_dir(folder)).startswith(str(tmp_path / "env"))
+
+
+def test_serial_and_parallel_scans_agree(build):
+    assert _scan(build, cache=False, jobs=1).summaries == _scan(build, cache=False, jobs=2).summaries
