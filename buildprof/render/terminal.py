@@ -20,7 +20,7 @@ def draw_block(block: Block, width: int) -> str:
     if isinstance(block, Table):
         return _draw_table(block, width)
     if isinstance(block, Facts):
-        return _draw_facts(block)
+        return _draw_facts(block, width)
     if isinstance(block, Notes):
         return _draw_notes(block, width)
     raise TypeError(f"unknown block {block!r}")
@@ -30,10 +30,13 @@ def _heading(title: str) -> list[str]:
     return [title, "-" * len(title)]
 
 
-def _draw_facts(block: Facts) -> str:
+def _draw_facts(block: Facts, width: int) -> str:
     lines = _heading(block.title)
     label_width = max((len(label) for label, _ in block.items), default=0)
-    lines += [f"  {label.ljust(label_width)}  {value}" for label, value in block.items]
+    indent = " " * (label_width + 4)
+    for label, value in block.items:
+        first = f"  {label.ljust(label_width)}  "
+        lines += textwrap.wrap(value, width, initial_indent=first, subsequent_indent=indent) or [first]
     if block.note:
         lines.append(f"  {block.note}")
     return "\n".join(lines) + "\n"
