@@ -109,3 +109,26 @@ def test_every_command_has_help_with_an_example():
     for command in ("report", "headers", "templates", "functions", "why"):
         code, out, _ = run(command, "--help")
         assert code == 0 and "Example" in out and "--format" in out and "--top" in out
+
+
+def test_damaged_and_unrelated_json_change_nothing_but_one_line_each(build):
+    before = run_json("report", str(build), "--top", "1000")
+    _, text_before, _ = run("report", str(build), "--top", "1000")
+    good = build / "text" / "CMakeFiles" / "text.dir" / "src" / "pattern.cc.json"
+    (build / "broken-copy.json").write_bytes(good.read_bytes()[:5000])  # a killed clang's trace
+    (build / "other" / "CMakeFiles").mkdir(parents=True)
+    (build / "other" / "CMakeFiles" / "cmake-api.json").write_text('{"kind": "codemodel", "version": 2}')
+    (build / "other" / "empty.json").write_text("")
+    (build / "other" / "list.json").write_text("[]")
+    after = run_json("report", str(build), "--top", "1000")
+    _, text_after, _ = run("report", str(build), "--top", "1000")
+    damaged = after["trace_input"].pop("damaged")
+    assert [d["path"].rsplit("/", 1)[-1] for d in damaged] == ["broken-copy.json"]
+    assert after["trace_input"].pop("other_json") == before["trace_input"].pop("other_json") + 3
+    for facts in (before["trace_input"], after["trace_input"]):
+        for key in ("parsed", "cached", "damaged"):
+            facts.pop(key, None)
+    assert after == before
+    added = [line for line in text_after.splitlines() if line not in text_before.splitlines()]
+    assert any("broken-copy.json: truncated or corrupt JSON" in line for line in added)
+    assert len([line for line in added if "broken-copy.json" in line]) == 1
