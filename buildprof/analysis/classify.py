@@ -26,11 +26,11 @@ NO_TARGET = "(no target)"
 
 def classify_steps(steps: pd.DataFrame, manifest: NinjaManifest | None) -> pd.DataFrame:
     """Add `kind` and `target` columns to a steps DataFrame (done once per distinct output)."""
-    outputs = steps["output"].to_numpy(dtype=object)
-    distinct, inverse = np.unique(outputs, return_inverse=True)
-    pairs = [classify_output(o, manifest) for o in distinct]
-    kinds = np.array([kind for kind, _ in pairs] or [""], dtype=object)
-    targets = np.array([target for _, target in pairs] or [""], dtype=object)
+    inverse, distinct = pd.factorize(steps["output"].to_numpy(dtype=object))
+    found = [_classify(o, manifest) for o in distinct]
+    kinds = np.array([kind for kind, _, _ in found] or [""], dtype=object)
+    targets = np.array([target for _, target, _ in found] or [""], dtype=object)
+    _name_artifacts_after_targets(distinct, targets, [by_name for _, _, by_name in found])
     steps = steps.copy()
     steps["kind"] = kinds[inverse] if len(steps) else np.array([], dtype=object)
     steps["target"] = targets[inverse] if len(steps) else np.array([], dtype=object)
@@ -39,6 +39,12 @@ def classify_steps(steps: pd.DataFrame, manifest: NinjaManifest | None) -> pd.Da
 
 def classify_output(output: str, manifest: NinjaManifest | None) -> tuple[str, str]:
     """(kind, target) of the step that wrote `output`."""
+    kind, target, _ = _classify(output, manifest)
+    return kind, target
+
+
+def _classify(output: str, manifest: NinjaManifest | None) -> tuple[str, str, bool]:
+    """(kind, target, whether the target is only the library or program file's name)."""
     statement = manifest.by_output.get(output) if manifest else None
     kind = kind_from_rule(statement.rule) if statement else None
     if kind is None:
@@ -46,9 +52,33 @@ def classify_output(output: str, manifest: NinjaManifest | None) -> tuple[str, s
     target = _target_from_dir(output)
     if target is None and statement is not None:
         target = _target_from_dir(statement.object_dir) or _target_from_cmake_rule(statement.rule)
-    if target is None and kind in ("link", "archive"):
-        target = _target_from_artifact(output)
-    return kind, target or NO_TARGET
+    if target is None and (kind in ("link", "archive") or _SHARED_LIB.search(output)):
+        return kind, _target_from_artifact(output), True
+    return kind, target or NO_TARGET, False
+
+
+def _name_artifacts_after_targets(outputs: pd.Index, targets: np.ndarray, by_name: list[bool]) -> None:
+    """Without a manifest, `absl/base/libabsl_hardening.a` belongs to target `hardening`.
+
+    CMake targets often set OUTPUT_NAME to a prefixed name; when a folder's objects name a CMake
+    target (`absl/base/CMakeFiles/hardening.dir/...`) that the file name ends with after `_`, the
+    library or program is counted under that target (the longest such name).
+    """
+    known: dict[str, set[str]] = {}
+    for output in outputs:
+        match = _CMAKE_TARGET_DIR.search(output)
+        if match:
+            known.setdefault(output[: match.start()], set()).add(match.group(1))
+    for k, output in enumerate(outputs):
+        if not by_name[k]:
+            continue
+        folder = output.rsplit("/", 1)[0] if "/" in output else ""
+        candidates = known.get(folder, set())
+        if targets[k] in candidates:
+            continue
+        matches = [t for t in candidates if targets[k].endswith("_" + t)]
+        if matches:
+            targets[k] = max(matches, key=len)
 
 
 def kind_from_rule(rule: str) -> str | None:
@@ -59,6 +89,8 @@ def kind_from_rule(rule: str) -> str | None:
         return None
     if "rerun_cmake" in name or "regenerate" in name or name in ("gn", "configure"):
         return "configure"
+    if "symlink" in name or head in ("stamp", "copy", "touch"):
+        return "other"  # CMake's CMAKE_SYMLINK_LIBRARY / _EXECUTABLE, GN's bookkeeping rules
     if "custom_command" in name or head in ("action", "action_foreach", "copy_bundle_data"):
         return "codegen"
     if "static_library" in head or head in ("alink", "ar", "static_linker", "archive"):
@@ -90,6 +122,7 @@ def kind_from_path(output: str) -> str:
 
 
 def _target_from_dir(path: str) -> str | None:
+    """The CMake target named by a `CMakeFiles/<target>.dir/` component of `path`, if any."""
     match = _CMAKE_TARGET_DIR.search(path)
     return match.group(1) if match else None
 
@@ -104,6 +137,7 @@ def _target_from_cmake_rule(rule: str) -> str | None:
 
 
 def _target_from_artifact(output: str) -> str:
+    """The target a library or program is named after: `lib/libfoo.so.1` -> `foo`."""
     base = output.rsplit("/", 1)[-1]
     base = _SHARED_LIB.sub("", base)
     for ext in (*_ARCHIVE_EXT, ".exe"):

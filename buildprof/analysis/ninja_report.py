@@ -41,7 +41,7 @@ def ninja_section(
     all_builds: bool,
 ) -> tuple[dict, list[tuple[BuildSpan, pd.DataFrame]]]:
     """The `ninja_log` and `builds` parts of a report, plus the analysed steps for other sections."""
-    found = split_builds(log.entries)
+    found = split_builds(log.entries, log.version)
     spans = found.builds if all_builds else found.builds[-1:]
     analysed = [(span, analyse_build(log, span, manifest)) for span in spans]
     section = {
@@ -98,7 +98,7 @@ def build_document(span: BuildSpan, steps: pd.DataFrame, top: int) -> dict:
         "slowest_steps": step_rows(steps.nlargest(top, "duration_ms", keep="first")),
         "slowest_weighted": step_rows(steps.nlargest(top, "weighted_ms", keep="first")),
         "by_kind": group_rows(steps, "kind", summary.weighted_ms),
-        "by_target": group_rows(steps, "target", summary.weighted_ms)[:top],
+        "by_target": group_rows(steps, "target", summary.weighted_ms, top),
         "targets_total": int(steps["target"].nunique()),
     }
 
@@ -112,8 +112,8 @@ def step_rows(steps: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def group_rows(steps: pd.DataFrame, by: str, weighted_total: float) -> list[dict]:
-    """Steps, summed and weighted time per value of `by`, largest weighted time first."""
+def group_rows(steps: pd.DataFrame, by: str, weighted_total: float, limit: int | None = None) -> list[dict]:
+    """Steps, summed and weighted time per value of `by`, largest weighted time first (`limit` rows)."""
     grouped = steps.groupby(by, sort=False).agg(
         steps=("step", "size"),
         duration_ms=("duration_ms", "sum"),
@@ -121,14 +121,22 @@ def group_rows(steps: pd.DataFrame, by: str, weighted_total: float) -> list[dict
         max_ms=("duration_ms", "max"),
     )
     grouped = grouped.sort_values(["weighted_ms", "duration_ms"], ascending=False, kind="stable")
+    grouped = grouped.iloc[:limit]
     return [
         {
             "name": str(name),
-            "steps": int(row.steps),
-            "duration_ms": int(row.duration_ms),
-            "weighted_ms": round(float(row.weighted_ms), 3),
-            "weighted_share": round(float(row.weighted_ms) / weighted_total, 4) if weighted_total else 0.0,
-            "max_ms": int(row.max_ms),
+            "steps": int(n),
+            "duration_ms": int(duration),
+            "weighted_ms": round(float(weighted), 3),
+            "weighted_share": round(float(weighted) / weighted_total, 4) if weighted_total else 0.0,
+            "max_ms": int(longest),
         }
-        for name, row in grouped.iterrows()
+        for name, n, duration, weighted, longest in zip(
+            grouped.index.tolist(),
+            grouped["steps"].tolist(),
+            grouped["duration_ms"].tolist(),
+            grouped["weighted_ms"].tolist(),
+            grouped["max_ms"].tolist(),
+            strict=True,
+        )
     ]

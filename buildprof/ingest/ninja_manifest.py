@@ -1,19 +1,27 @@
 """Read the build statements of `build.ninja` (and the files it includes): output -> rule and target.
 
-Only what classifying a step needs is read: each build statement's outputs, its rule name and CMake's
-`OBJECT_DIR` binding (which names the target of a link or archive step). Variables are not expanded.
+Only what classifying a step needs is read: each build statement's outputs (explicit and implicit),
+its rule name and CMake's `OBJECT_DIR` binding (which names the target of a link or archive step).
+Paths are expanded as ninja does (`$$`, `$ `, `$:` escapes and `$var` / `${var}` references to
+file-level variables), because CMake writes implicit outputs such as
+`${cmake_ninja_workdir}engine/opcodes_gen.h`, and ninja logs them expanded. `include` shares the
+including file's variables, `subninja` sees a copy of them; included files are read where they are
+included, and one that cannot be read is skipped (classification then falls back to file names).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from buildprof.errors import InputError
 
-_INCLUDE = re.compile(r"^(?:include|subninja)\s+(\S.*?)\s*$")
-_BINDING = re.compile(r"^\s+(OBJECT_DIR|TARGET_FILE)\s*=\s*(.*?)\s*$")
+_INCLUDE = re.compile(r"^(include|subninja)\s+(\S.*?)\s*$")
+_VARIABLE = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s?(.*)$")
+_BINDING = re.compile(r"^\s+(OBJECT_DIR)\s*=\s*(.*?)\s*$")
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_FILES = 10_000
 
 
@@ -27,10 +35,11 @@ class BuildStatement:
 
 @dataclass
 class NinjaManifest:
-    """Build statements by output path, as written in the manifest (paths relative to the build dir)."""
+    """Build statements by output path, as ninja logs them (paths relative to the build dir)."""
 
     path: str
     by_output: dict[str, BuildStatement] = field(default_factory=dict)
+    skipped_files: list[str] = field(default_factory=list)  # included files that could not be read
 
 
 def read_ninja_manifest(build_dir: str | Path, name: str = "build.ninja") -> NinjaManifest | None:
@@ -40,44 +49,61 @@ def read_ninja_manifest(build_dir: str | Path, name: str = "build.ninja") -> Nin
     if not top.is_file():
         return None
     manifest = NinjaManifest(path=str(top))
-    pending, seen = [top], set()
-    while pending and len(seen) < _MAX_FILES:
-        path = pending.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            raise InputError(f"cannot read ninja manifest: {exc.strerror}", path) from None
-        pending.extend(_parse_manifest_text(text, manifest.by_output, build_dir))
+    try:
+        text = top.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise InputError(f"cannot read ninja manifest: {exc.strerror}", top) from None
+    _Reader(manifest, build_dir).parse(text, {})
     return manifest
 
 
-def _parse_manifest_text(text: str, by_output: dict[str, BuildStatement], build_dir: Path) -> list[Path]:
-    """Add the build statements of one manifest file; return the files it includes."""
-    includes: list[Path] = []
-    current: BuildStatement | None = None
-    for line in _logical_lines(text):
-        if line.startswith("build "):
-            outputs, rule = _split_build_line(line[6:])
-            current = BuildStatement(rule=rule)
-            for output in outputs:
-                by_output.setdefault(output, current)
-            continue
-        if current is not None and line[:1] in (" ", "\t"):
-            binding = _BINDING.match(line)
-            if binding and binding.group(1) == "OBJECT_DIR":
-                current.object_dir = _unescape(binding.group(2))
-            continue
-        current = None
-        include = _INCLUDE.match(line)
-        if include:
-            includes.append(build_dir / _unescape(include.group(1)))
-    return includes
+class _Reader:
+    """Parses manifest files into one NinjaManifest, following include and subninja."""
+
+    def __init__(self, manifest: NinjaManifest, build_dir: Path):
+        self.manifest = manifest
+        self.build_dir = build_dir
+        self.files_read = 1
+
+    def parse(self, text: str, scope: dict[str, str]) -> None:
+        """Add the build statements of one file; `scope` holds (and receives) its variables."""
+        current: BuildStatement | None = None
+        for line in _logical_lines(text):
+            if line.startswith("build "):
+                outputs, rule = split_build_line(line[6:], scope)
+                current = BuildStatement(rule=rule)
+                for output in outputs:
+                    self.manifest.by_output.setdefault(output, current)
+                continue
+            if line[:1] in (" ", "\t"):
+                binding = _BINDING.match(line) if current is not None else None
+                if binding and current is not None:
+                    current.object_dir = expand(binding.group(2), scope)
+                continue
+            current = None
+            include = _INCLUDE.match(line)
+            if include:
+                self._include(expand(include.group(2), scope), scope, include.group(1) == "subninja")
+                continue
+            variable = _VARIABLE.match(line)
+            if variable and not line.startswith(("rule ", "pool ", "default ")):
+                scope[variable.group(1)] = expand(variable.group(2), scope)
+
+    def _include(self, name: str, scope: dict[str, str], subninja: bool) -> None:
+        """Parse an included file in the including file's scope (a copy of it for subninja)."""
+        path = self.build_dir / name
+        if self.files_read >= _MAX_FILES:
+            return
+        try:
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError:
+            self.manifest.skipped_files.append(str(path))
+            return
+        self.files_read += 1
+        self.parse(text, dict(scope) if subninja else scope)
 
 
-def _logical_lines(text: str):
+def _logical_lines(text: str) -> Iterator[str]:
     """Yield lines with `$`-newline continuations joined, comments and blank lines dropped."""
     pending = ""
     for raw in text.split("\n"):
@@ -94,16 +120,17 @@ def _logical_lines(text: str):
             yield line
 
 
-def _split_build_line(rest: str) -> tuple[list[str], str]:
-    """Split `out1 out2 | implicit: rule inputs` into outputs (explicit and implicit) and the rule."""
+def split_build_line(rest: str, scope: dict[str, str] | None = None) -> tuple[list[str], str]:
+    """Split `out1 out2 | implicit: rule inputs` into expanded outputs (explicit and implicit), rule."""
+    scope = scope or {}
     outputs: list[str] = []
     token: list[str] = []
     i, n = 0, len(rest)
     while i < n:
         ch = rest[i]
         if ch == "$" and i + 1 < n:
-            token.append(rest[i + 1] if rest[i + 1] in " :$" else ch + rest[i + 1])
-            i += 2
+            text, i = _dollar(rest, i, scope)
+            token.append(text)
             continue
         if ch == ":":
             break
@@ -116,9 +143,36 @@ def _split_build_line(rest: str) -> tuple[list[str], str]:
         i += 1
     if token:
         outputs.append("".join(token))
-    rule = rest[i + 1 :].split(None, 1)[0] if i < n and rest[i + 1 :].strip() else ""
-    return [o for o in outputs if o != "|"], rule
+    after = rest[i + 1 :].split(None, 1) if i < n else []
+    return [o for o in outputs if o not in ("|", "|@")], after[0] if after else ""
 
 
-def _unescape(value: str) -> str:
-    return value.replace("$ ", " ").replace("$:", ":").replace("$$", "$")
+def expand(value: str, scope: dict[str, str]) -> str:
+    """A variable value or path with ninja's escapes and variable references resolved."""
+    if "$" not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        if value[i] == "$" and i + 1 < len(value):
+            text, i = _dollar(value, i, scope)
+            out.append(text)
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def _dollar(text: str, i: int, scope: dict[str, str]) -> tuple[str, int]:
+    """The meaning of the `$` sequence at text[i] and the index after it."""
+    following = text[i + 1]
+    if following in " :$":
+        return following, i + 2
+    if following == "{":
+        close = text.find("}", i + 2)
+        if close > 0:
+            return scope.get(text[i + 2 : close], ""), close + 1
+    name = _SIMPLE_NAME.match(text, i + 1)
+    if name:
+        return scope.get(name.group(0), ""), name.end()
+    return "$" + following, i + 2

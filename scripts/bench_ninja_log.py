@@ -1,0 +1,179 @@
+"""Benchmark buildprof's `.ninja_log` parser against a plain line-by-line Python parser.
+
+Generates a realistic log with scripts/gen_ninja_log.py (or reads one given with --log), then times, in
+the same process and on the same bytes: buildprof.ingest.ninja_log.parse_ninja_log (best of --runs) and
+the straightforward parser below (split on newlines and tabs, int() per field, the same validation),
+checks that both agree row for row, and finally times the whole `buildprof report` command in a fresh
+interpreter on a folder holding the log. Never asserted in tests: machines differ.
+
+Example (the numbers in docs/benchmarks.md):
+    python scripts/bench_ninja_log.py --lines 1000000 --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_ninja_log import generate
+
+from buildprof.ingest.ninja_log import parse_ninja_log
+
+_CONTROL = re.compile(rb"[\x00-\x08]")
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
+def parse_plain(data: bytes) -> tuple[pd.DataFrame, list[int]]:
+    """The obvious parser: one Python loop over lines; returns the entries and the damaged line numbers."""
+    lines = data.split(b"\n")
+    header = lines[0].rstrip()
+    if not header.startswith(b"# ninja log v") or int(header[13:]) not in (5, 6, 7):
+        raise ValueError("not a supported ninja log")
+    body = lines[1:]
+    unterminated = body[-1] != b""
+    if not unterminated:
+        body.pop()
+    cols: tuple[list, ...] = ([], [], [], [], [], [])
+    bad: list[int] = []
+    last = len(body) + 1
+    for number, line in enumerate(body, start=2):
+        fields = line.split(b"\t")
+        if (number == last and unterminated) or len(fields) != 5 or _CONTROL.search(line):
+            bad.append(number)
+            continue
+        start, end, mtime, output, cmdhash = fields
+        if cmdhash.endswith(b"\r"):
+            cmdhash = cmdhash[:-1]
+        if not (
+            start.isdigit()
+            and end.isdigit()
+            and mtime.isdigit()
+            and len(start) <= 16
+            and len(end) <= 16
+            and len(mtime) <= 19
+            and output
+            and 0 < len(cmdhash) <= 16
+            and not cmdhash.translate(None, _HEX_DIGITS)
+        ):
+            bad.append(number)
+            continue
+        start_ms, end_ms, mtime_ns = int(start), int(end), int(mtime)
+        if end_ms < start_ms or mtime_ns >= 2**63:
+            bad.append(number)
+            continue
+        for col, value in zip(
+            cols,
+            (number, start_ms, end_ms, mtime_ns, output.decode("utf-8", "surrogateescape"), int(cmdhash, 16)),
+            strict=True,
+        ):
+            col.append(value)
+    entries = pd.DataFrame(
+        {
+            "line": np.array(cols[0], dtype=np.int64),
+            "start_ms": np.array(cols[1], dtype=np.int64),
+            "end_ms": np.array(cols[2], dtype=np.int64),
+            "mtime": np.array(cols[3], dtype=np.int64),
+            "output": pd.Series(cols[4], dtype=object),
+            "cmdhash": np.array(cols[5], dtype=np.uint64),
+        }
+    )
+    return entries, bad
+
+
+def _timed(func, *args):
+    """(seconds, result) of one call."""
+    t0 = time.perf_counter()
+    result = func(*args)
+    return time.perf_counter() - t0, result
+
+
+def _cli_seconds(log_path: Path, runs: int) -> list[float]:
+    """Wall times of `python -m buildprof report DIR --format json` in fresh interpreters."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-ninja-"))
+    try:
+        shutil.copyfile(log_path, folder / ".ninja_log")
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "buildprof", "report", str(folder), "--format", "json"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            times.append(time.perf_counter() - t0)
+        return times
+    finally:
+        shutil.rmtree(folder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print a report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--log", type=Path, help="an existing .ninja_log (default: generate one)")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--version", type=int, choices=(5, 6, 7), default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5, help="runs of buildprof's parser (best is kept)")
+    parser.add_argument("--plain-runs", type=int, default=2, help="runs of the line-by-line parser")
+    parser.add_argument("--cli-runs", type=int, default=3, help="runs of the whole report command")
+    args = parser.parse_args(argv)
+
+    tmp: Path | None = None
+    if args.log:
+        log_path = args.log
+    else:
+        text = generate(args.lines, args.version, args.seed, builds=5, jobs=64, damaged=6)
+        tmp = Path(tempfile.mkdtemp(prefix="bench-ninja-")) / ".ninja_log"
+        tmp.write_bytes(text.encode())
+        log_path = tmp
+    data = log_path.read_bytes()
+    n_lines = data.count(b"\n")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, {platform.platform()}")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
+    print(f"log: {log_path} ({len(data) / 1e6:.1f} MB, {n_lines:,} lines)")
+
+    ours = [_timed(parse_ninja_log, data) for _ in range(args.runs)]
+    plain = [_timed(parse_plain, data) for _ in range(args.plain_runs)]
+    log = ours[-1][1]
+    entries, bad = plain[-1][1]
+    pd.testing.assert_frame_equal(log.entries.reset_index(drop=True), entries, check_dtype=True)
+    assert [p.line for p in log.problems] == bad, "the two parsers disagree on damaged lines"
+    best_ours = min(t for t, _ in ours)
+    best_plain = min(t for t, _ in plain)
+    print(f"both parsers agree: {len(entries):,} valid lines, {len(bad)} damaged")
+    print(
+        f"buildprof parse_ninja_log: best {best_ours:.3f} s of {args.runs} "
+        f"(first {ours[0][0]:.3f} s, median {statistics.median(t for t, _ in ours):.3f} s), "
+        f"{n_lines / best_ours / 1e6:.2f} M lines/s"
+    )
+    print(
+        f"plain line-by-line parser: best {best_plain:.3f} s of {args.plain_runs}, "
+        f"{n_lines / best_plain / 1e6:.2f} M lines/s"
+    )
+    print(f"speed ratio: {best_plain / best_ours:.1f}x")
+    if args.cli_runs:
+        cli = _cli_seconds(log_path, args.cli_runs)
+        print(
+            f"buildprof report (fresh interpreter, --format json): best {min(cli):.3f} s "
+            f"of {args.cli_runs} (all: {', '.join(f'{t:.2f}' for t in cli)})"
+        )
+    if tmp is not None:
+        shutil.rmtree(tmp.parent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""buildprof.ingest.ninja_log on real logs (ninja 1.11 v5, 1.13 v7, abseil), damaged ones and edge cases.
+
+Every parse is checked against `reference_parse`, an obvious line-by-line parser written here, so the
+vectorised byte arithmetic is pinned to plain Python semantics.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from buildprof.errors import InputError
+from buildprof.ingest import byte_fields
+from buildprof.ingest.ninja_log import parse_ninja_log, read_ninja_log
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from gen_ninja_log import generate
+
+_CONTROL = re.compile(rb"[\x00-\x08]")
+_HEX = set(b"0123456789abcdefABCDEF")
+
+
+def reference_parse(data: bytes) -> tuple[list[tuple], list[int]]:
+    """(rows, damaged line numbers) of a log body, one line at a time with int() per field."""
+    lines = data.split(b"\n")[1:]
+    unterminated = lines[-1] != b""
+    if not unterminated:
+        lines.pop()
+    rows, bad = [], []
+    for number, line in enumerate(lines, start=2):
+        fields = line.split(b"\t")
+        if (unterminated and number == len(lines) + 1) or len(fields) != 5 or _CONTROL.search(line):
+            bad.append(number)
+            continue
+        start, end, mtime, output, cmdhash = fields
+        cmdhash = cmdhash[:-1] if cmdhash.endswith(b"\r") else cmdhash
+        valid = (
+            all(f.isdigit() for f in (start, end, mtime))
+            and len(start) <= 16
+            and len(end) <= 16
+            and len(mtime) <= 19
+            and output != b""
+            and 0 < len(cmdhash) <= 16
+            and set(cmdhash) <= _HEX
+        )
+        if not valid or int(end) < int(start) or int(mtime) >= 2**63:
+            bad.append(number)
+            continue
+        text = output.decode("utf-8", "surrogateescape")
+        rows.append((number, int(start), int(end), int(mtime), text, int(cmdhash, 16)))
+    return rows, bad
+
+
+def assert_matches_reference(data: bytes) -> None:
+    """parse_ninja_log(data) holds exactly the rows and damaged lines the reference parser finds."""
+    log = parse_ninja_log(data)
+    rows, bad = reference_parse(data)
+    got = list(log.entries.itertuples(index=False, name=None))
+    assert [(*tuple(r[:4]), r[4], int(r[5])) for r in got] == rows
+    assert [p.line for p in log.problems] == bad
+    assert log.total_lines == len(data.split(b"\n")) - 1 - (data.endswith(b"\n"))
+
+
+# ---- real logs ----------------------------------------------------------------------------------
+
+
+def test_debian_ninja_1_11_log_is_v5_with_all_lines(captures):
+    path = captures / "clang19-ninja1.11" / ".ninja_log"
+    facts = json.loads((captures / "clang19-ninja1.11" / "capture.json").read_text())
+    log = read_ninja_log(path)
+    assert log.version == 5 == facts["log_version"]
+    assert len(log.entries) == 63 == facts["log_entries"]
+    assert log.problems == []
+    assert log.entries["output"].nunique() == 34 == facts["log_unique_outputs"]
+    first = log.entries.iloc[0]
+    assert (first.line, first.start_ms, first.output) == (2, 1, "core/CMakeFiles/core.dir/src/log.cc.o")
+    assert_matches_reference(path.read_bytes())
+
+
+@pytest.mark.parametrize("capture", ["clang14-ninja1.13", "clang19-ninja1.13"])
+def test_pypi_ninja_1_13_log_is_v7(captures, capture):
+    path = captures / capture / ".ninja_log"
+    log = read_ninja_log(path)
+    assert log.version == 7
+    assert len(log.entries) == 34 and log.problems == []
+    assert log.entries["cmdhash"].dtype == np.uint64
+    assert_matches_reference(path.read_bytes())
+
+
+def test_recompacted_log_parses_like_any_other(captures):
+    path = captures / "clang19-ninja1.11" / "ninja_log.recompacted"
+    log = read_ninja_log(path)
+    assert (log.version, len(log.entries), log.entries["output"].nunique()) == (5, 34, 34)
+    assert_matches_reference(path.read_bytes())
+
+
+@pytest.mark.shared
+def test_abseil_log(abseil_build):
+    log = read_ninja_log(abseil_build / ".ninja_log")
+    assert (log.version, len(log.entries), log.total_lines, log.problems) == (5, 253, 253, [])
+    assert_matches_reference((abseil_build / ".ninja_log").read_bytes())
+
+
+# ---- headers and files that are not logs --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("# ninja log v4", "ninja log version 4 is not supported: it comes from a ninja older than 1.0"),
+        ("# ninja log v8", "ninja log version 8 is not supported: it comes from a ninja newer than 1.13"),
+    ],
+)
+def test_unsupported_versions_name_file_and_line_1(captures, tmp_path, header, expected):
+    body = (captures / "clang19-ninja1.11" / ".ninja_log").read_bytes().split(b"\n", 1)[1]
+    path = tmp_path / ".ninja_log"
+    path.write_bytes(header.encode() + b"\n" + body)
+    with pytest.raises(InputError) as caught:
+        read_ninja_log(path)
+    assert (caught.value.path, caught.value.line) == (str(path), 1)
+    assert str(caught.value).startswith(f"{path}:1: {expected}")
+    assert str(caught.value).endswith("(buildprof reads v5 to v7, written by ninja 1.0 to 1.13)")
+
+
+def test_a_file_that_is_not_a_log(captures):
+    path = captures / "clang19-ninja1.11" / "compile_commands.json"
+    with pytest.raises(InputError) as caught:
+        read_ninja_log(path)
+    assert str(caught.value) == f"{path}:1: not a ninja log: first line is '[', expected '# ninja log vN'"
+
+
+def test_empty_missing_and_folder(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty: the ninja log is empty"):
+        read_ninja_log(empty)
+    with pytest.raises(InputError, match=r"nope: no such file"):
+        read_ninja_log(tmp_path / "nope")
+    with pytest.raises(InputError, match=r"is a folder, not a ninja log"):
+        read_ninja_log(tmp_path)
+
+
+def test_header_only_log_has_no_entries():
+    for data in (b"# ninja log v5\n", b"# ninja log v7"):
+        log = parse_ninja_log(data)
+        assert (len(log.entries), log.total_lines, log.problems) == (0, 0, [])
+        assert list(log.entries.columns) == ["line", "start_ms", "end_ms", "mtime", "output", "cmdhash"]
+
+
+# ---- damaged logs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "message", "valid"),
+    [
+        ("ninja_log.truncated", 64, "incomplete last line (no newline at the end)", 62),
+        ("ninja_log.glued", 35, "8 tab-separated fields instead of 5: probably the partial last line", 61),
+        ("ninja_log.invalid_start", 21, "start time 'bad' is not a whole number of ms", 62),
+    ],
+)
+def test_real_damaged_logs_report_the_line_and_keep_the_rest(captures, name, line, message, valid):
+    path = captures / "damaged" / name
+    facts = json.loads((captures / "damaged" / "damage.json").read_text())
+    log = read_ninja_log(path)
+    assert [p.line for p in log.problems] == [line] == facts[name]["damaged_lines"]
+    assert log.problems[0].message.startswith(message)
+    assert len(log.entries) == valid
+    assert line not in set(log.entries["line"])
+    assert_matches_reference(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("1\t2\t3\tout.o\t", "command hash '' is not a hexadecimal number"),
+        ("1\t2\t3\tout.o\t12345678901234567", "command hash '12345678901234567' is not a hexadecimal"),
+        ("1\t2\t3\tout.o\tabcg", "command hash 'abcg' is not"),
+        ("1\t2\t3\t\tabc", "output path is empty"),
+        ("5\t2\t3\tout.o\tabc", "ends before it starts"),
+        ("1\t-2\t3\tout.o\tabc", "end time '-2' is not a whole number of ms"),
+        ("1\t2\t9223372036854775808\tout.o\tabc", "mtime '9223372036854775808' is not a whole number"),
+        ("1\t2\t12345678901234567890\tout.o\tabc", "mtime '12345678901234567890' is not"),
+        ("12345678901234567\t2\t3\tout.o\tabc", "start time '12345678901234567' is not"),
+        ("+1\t2\t3\tout.o\tabc", "start time '+1' is not"),
+        (" 1\t2\t3\tout.o\tabc", "start time ' 1' is not"),
+        ("1\t2\t3\tout.o\t0x1f", "command hash '0x1f' is not"),
+        ("1\t2\t3\tout.o", "4 tab-separated fields instead of 5"),
+        ("1\t2\t3\tout\x01.o\tabc", "holds control characters"),
+        ("", "empty line"),
+    ],
+)
+def test_each_kind_of_damage_is_named(line, message):
+    data = f"# ninja log v5\n1\t2\t3\tok.o\tabc\n{line}\n4\t5\t6\tok2.o\tdef\n".encode()
+    log = parse_ninja_log(data, "x/.ninja_log")
+    assert [(p.line, p.message[: len(message)]) for p in log.problems] == [(3, message)]
+    assert list(log.entries["output"]) == ["ok.o", "ok2.o"]
+    assert_matches_reference(data)
+
+
+def test_extreme_but_valid_values():
+    data = (
+        b"# ninja log v6\n"
+        b"0\t0\t9223372036854775807\ta\tffffffffffffffff\n"
+        b"0000000000000001\t9999999999999999\t0\t" + b"p" * 300 + b"\t0\n"
+        b"7\t7\t1\t\xc3\xa9t\xc3\xa9 \xff.o\tABCDEF\r\n"
+    )
+    log = parse_ninja_log(data)
+    assert log.problems == []
+    assert log.entries["mtime"].tolist() == [2**63 - 1, 0, 1]
+    assert log.entries["cmdhash"].tolist() == [2**64 - 1, 0, 0xABCDEF]
+    assert log.entries["output"].tolist() == ["a", "p" * 300, "été \udcff.o"]
+    assert_matches_reference(data)
+
+
+# ---- agreement with the reference parser on generated and mutated logs ----------------------
+
+
+@pytest.mark.parametrize(("version", "seed"), [(5, 1), (7, 2), (6, 3)])
+def test_generated_logs_match_the_reference(version, seed):
+    data = generate(3000, version, seed, builds=4, jobs=8, damaged=9).encode()
+    log = parse_ninja_log(data)
+    assert log.version == version and len(log.problems) >= 4
+    assert_matches_reference(data)
+
+
+def test_random_byte_damage_matches_the_reference():
+    rng = random.Random(7)
+    base = bytearray(generate(400, 5, 4, builds=2, jobs=4, damaged=0).encode())
+    header_end = base.index(b"\n") + 1
+    for _ in range(60):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 12)):
+            at = rng.randrange(header_end, len(data))
+            data[at] = rng.choice(b"\t\n\r\x00\x07 x-+0123456789abcdefG/.\xff")
+        if rng.random() < 0.3:
+            del data[rng.randrange(header_end, len(data)) :]
+        assert_matches_reference(bytes(data))
+
+
+def test_fingerprint_collisions_fall_back_to_the_exact_method(monkeypatch):
+    """If two different paths ever shared a fingerprint, the parse would still be exact."""
+    data = generate(500, 5, 5, builds=2, jobs=4, damaged=0).encode()
+    expected = parse_ninja_log(data).entries
+
+    def colliding(raw, lo, length):
+        first, second = real(raw, lo, length)
+        return np.zeros_like(first), second  # every path has the same first half
+
+    real = byte_fields._fingerprints
+    monkeypatch.setattr(byte_fields, "_fingerprints", colliding)
+    pd.testing.assert_frame_equal(parse_ninja_log(data).entries, expected)
