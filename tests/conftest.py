@@ -6,6 +6,7 @@
 - `abseil_build`: the real abseil build folder from shared data, unpacked once per session.
 - `sample_build`: fixtures/sample_project configured (not built) with CMake + Ninja in a temporary
   folder, for its real `build.ninja`; skips when cmake, ninja or a clang++ is missing.
+- `recompacted_then_build`: the real recompacted log followed by a real build, as bytes.
 - `write_log`: writes a `.ninja_log` (header plus lines) into a fresh build folder.
 - `run_cli`: runs `buildprof ...` in-process with click's CliRunner, keeping stdout and stderr apart.
 """
@@ -80,6 +81,32 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if done.returncode:
         pytest.fail(f"cmake could not configure the sample project:\n{done.stdout}{done.stderr}")
     return build
+
+
+@pytest.fixture
+def recompacted_then_build(captures: Path) -> Callable[..., bytes]:
+    """Factory: the real `ninja -t recompact` block, then build 1 of the same capture run later.
+
+    Derived from two real logs: the build's mtimes are moved to a minute after the newest line of the
+    block, as if ninja had recompacted the log on load and then built. `last_line_of_block` moves one
+    block line to the end of the block (hash-table order is arbitrary, so any order can happen).
+    """
+    folder = captures / "clang19-ninja1.11"
+
+    def make(last_line_of_block: bytes | None = None) -> bytes:
+        block = (folder / "ninja_log.recompacted").read_bytes().split(b"\n")[1:-1]
+        if last_line_of_block is not None:
+            block = [line for line in block if line != last_line_of_block] + [last_line_of_block]
+        newest = max(int(line.split(b"\t")[2]) for line in block)
+        build = (folder / ".ninja_log").read_bytes().split(b"\n")[1:35]
+        shift = newest - int(build[0].split(b"\t")[2]) + 60 * 10**9
+        later = []
+        for line in build:
+            start, end, mtime, rest = line.split(b"\t", 3)
+            later.append(b"\t".join((start, end, str(int(mtime) + shift).encode(), rest)))
+        return b"# ninja log v5\n" + b"".join(line + b"\n" for line in block + later)
+
+    return make
 
 
 @pytest.fixture

@@ -24,15 +24,6 @@ def body_lines(path) -> list[bytes]:
     return path.read_bytes().split(b"\n")[1:-1]
 
 
-def shift_mtimes(lines: list[bytes], ns: int) -> list[bytes]:
-    """The same lines with their mtime moved by `ns` (as if the build had run that much later)."""
-    out = []
-    for line in lines:
-        start, end, mtime, rest = line.split(b"\t", 3)
-        out.append(b"\t".join((start, end, str(int(mtime) + ns).encode(), rest)))
-    return out
-
-
 def test_two_builds_of_ninja_1_11(captures):
     folder = captures / "clang19-ninja1.11"
     truth = json.loads((folder / "capture.json").read_text())["builds"]
@@ -62,30 +53,17 @@ def test_recompacted_log_is_not_split_into_fake_builds(captures):
     assert (u.first_line, u.last_line, u.end_row - u.first_row) == (2, 35, 34)
 
 
-def recompacted_then_build(captures, last_line_of_block: bytes | None = None) -> bytes:
-    """The real recompacted block followed by a real build (build 1 of the capture, run later)."""
-    folder = captures / "clang19-ninja1.11"
-    block = body_lines(folder / "ninja_log.recompacted")
-    if last_line_of_block is not None:  # hash-map order is arbitrary: any order is a real possibility
-        block = [line for line in block if line != last_line_of_block] + [last_line_of_block]
-    newest = max(int(line.split(b"\t")[2]) for line in block)
-    build = body_lines(folder / ".ninja_log")[:34]
-    first_mtime = int(build[0].split(b"\t")[2])
-    later = shift_mtimes(build, newest - first_mtime + 60 * 10**9)  # a minute after the newest line
-    return b"# ninja log v5\n" + b"".join(line + b"\n" for line in block + later)
-
-
-def test_a_build_after_a_recompacted_block_is_found(captures):
-    found = split_builds(parse_ninja_log(recompacted_then_build(captures)).entries)
+def test_a_build_after_a_recompacted_block_is_found(recompacted_then_build):
+    found = split_builds(parse_ninja_log(recompacted_then_build()).entries)
     assert (found.unordered.first_line, found.unordered.last_line) == (2, 35)
     assert spans(found) == [(36, 69)]
 
 
-def test_a_build_after_a_recompacted_block_is_found_without_a_backward_jump(captures):
+def test_a_build_after_a_recompacted_block_is_found_without_a_backward_jump(captures, recompacted_then_build):
     """The block may end with a line that ended before the new build's first line: no jump back."""
     block = body_lines(captures / "clang19-ninja1.11" / "ninja_log.recompacted")
     earliest = min(block, key=lambda line: int(line.split(b"\t")[1]))  # ends at 16 ms
-    data = recompacted_then_build(captures, last_line_of_block=earliest)
+    data = recompacted_then_build(last_line_of_block=earliest)
     entries = parse_ninja_log(data).entries
     assert entries["end_ms"].iloc[34] >= entries["end_ms"].iloc[33]  # no backward jump at the boundary
     found = split_builds(entries)

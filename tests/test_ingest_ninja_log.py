@@ -161,7 +161,7 @@ def test_header_only_log_has_no_entries():
     ("name", "line", "message", "valid"),
     [
         ("ninja_log.truncated", 64, "incomplete last line (no newline at the end)", 62),
-        ("ninja_log.glued", 35, "8 tab-separated fields instead of 5: probably the partial last line", 61),
+        ("ninja_log.glued", 35, "8 fields instead of 5: a killed build's partial line, the next one", 61),
         ("ninja_log.invalid_start", 21, "start time 'bad' is not a whole number of ms", 62),
     ],
 )
@@ -191,7 +191,7 @@ def test_real_damaged_logs_report_the_line_and_keep_the_rest(captures, name, lin
         ("+1\t2\t3\tout.o\tabc", "start time '+1' is not"),
         (" 1\t2\t3\tout.o\tabc", "start time ' 1' is not"),
         ("1\t2\t3\tout.o\t0x1f", "command hash '0x1f' is not"),
-        ("1\t2\t3\tout.o", "4 tab-separated fields instead of 5"),
+        ("1\t2\t3\tout.o", "4 fields instead of 5 (fields are separated by TABs)"),
         ("1\t2\t3\tout\x01.o\tabc", "holds control characters"),
         ("", "empty line"),
     ],

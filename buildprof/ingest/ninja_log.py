@@ -185,12 +185,9 @@ def _describe_problems(
         elif odd_bytes[row]:
             reason = "holds control characters"
         elif fields > 5:
-            reason = (
-                f"{fields} tab-separated fields instead of 5: probably the partial last line of a "
-                "killed build with the next build's first line glued to it"
-            )
+            reason = f"{fields} fields instead of 5: a killed build's partial line, the next one glued on"
         else:
-            reason = f"{fields} tab-separated fields instead of 5"
+            reason = f"{fields} fields instead of 5 (fields are separated by TABs)"
         problems.append(LogProblem(int(line_numbers[row]), reason, _preview(text)))
     for k, row in enumerate(bad_fields.tolist()):
         text = body[line_starts[row] : line_ends[row]]

@@ -16,6 +16,7 @@ from buildprof.render.layout import (
 )
 
 MAX_PROBLEMS_SHOWN = 10
+NOTE_WIDTH = 96  # text lines stay within 100 columns once indented
 
 
 def document_blocks(doc: dict) -> list[Block]:
@@ -44,16 +45,36 @@ def report_blocks(doc: dict) -> list[Block]:
 
 
 def log_blocks(log: dict) -> list[Block]:
+    """Notes about the log itself: a recompacted block that was left out, and the damaged lines."""
     blocks: list[Block] = []
     if log["unordered"]:
-        blocks.append(Notes("Recompacted log", [log["unordered"]["message"]]))
+        u = log["unordered"]
+        blocks.append(
+            Notes(
+                "Recompacted log",
+                [
+                    f"lines {u['first_line']}-{u['last_line']} ({format_count(u['lines'])} lines) were "
+                    "rewritten by ninja's recompaction: one line per",
+                    "output, in hash-table order, not time order, so they are not analysed as a build.",
+                ],
+            )
+        )
     if log["problems_total"]:
-        lines = [f"line {p['line']}: {p['message']}" for p in log["problems"][:MAX_PROBLEMS_SHOWN]]
+        shown = log["problems"][:MAX_PROBLEMS_SHOWN]
+        lines = [_clip(f"line {p['line']}: {p['message']}", NOTE_WIDTH) for p in shown]
         if log["problems_total"] > len(lines):
             lines.append(f"... and {log['problems_total'] - len(lines)} more (see --format json)")
-        title = f"Skipped {log['problems_total']} damaged line(s) of {log['path']}"
+        name = log["path"].replace("\\", "/").rsplit("/", 1)[-1]
+        title = f"Skipped {log['problems_total']} damaged line(s) of {name} (the rest is analysed)"
         blocks.append(Notes(title, lines))
     return blocks
+
+
+def _clip(text: str, width: int, keep_end: bool = False) -> str:
+    """`text` cut to `width` characters with `...` where it was cut (its start, or its end)."""
+    if len(text) <= width:
+        return text
+    return "..." + text[len(text) - width + 3 :] if keep_end else text[: width - 3] + "..."
 
 
 def builds_table(builds: list[dict]) -> Table:
@@ -86,11 +107,8 @@ def build_blocks(build: dict, log: dict, several: bool) -> list[Block]:
     facts = Facts(
         heading,
         [
-            (
-                "ninja log",
-                f"{log['path']} (v{log['version']}, build {number} of "
-                f"{log['builds_found']}, lines {s['first_line']}-{s['last_line']})",
-            ),
+            ("ninja log", f"{_clip(log['path'], NOTE_WIDTH - 22, keep_end=True)} (format v{log['version']})"),
+            ("build", f"{number} of {log['builds_found']} (log lines {s['first_line']}-{s['last_line']})"),
             ("steps", f"{format_count(s['steps'])} ({format_count(s['outputs'])} outputs)"),
             ("wall time", format_ms(s["wall_ms"])),
             ("busy time", f"{format_ms(s['busy_ms'])} (at least one step running)"),
