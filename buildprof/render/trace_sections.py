@@ -136,15 +136,11 @@ def _chain_text(files: list[str], short: Shorten = _same) -> str:
     return " > ".join(["(main file)", *(short(f) for f in reversed(files))])
 
 
-def header_table(title: str, rows: list[dict], footer: str = "", short: Shorten = _same) -> Table:
-    columns = [
-        Column("inclusive"),
-        Column("self"),
-        Column("count"),
-        Column("TUs"),
-        Column("avg"),
-        Column("file", "left", "path"),
-    ]
+def _cost_table(
+    title: str, rows: list[dict], label: Column, labels: list[str], note: str, footer: str
+) -> Table:
+    """Inclusive, self, count, TUs and average of each row, then its label (a file or a name)."""
+    columns = [Column("inclusive"), Column("self"), Column("count"), Column("TUs"), Column("avg"), label]
     cells = [
         [
             format_ms(r["incl_ms"]),
@@ -152,15 +148,20 @@ def header_table(title: str, rows: list[dict], footer: str = "", short: Shorten 
             str(r["count"]),
             str(r["tus"]),
             format_ms(r["avg_ms"]),
-            short(r["file"]),
+            text,
         ]
-        for r in rows
+        for r, text in zip(rows, labels, strict=True)
     ]
+    return Table(title, columns, cells, note=note, footer=footer)
+
+
+def header_table(title: str, rows: list[dict], footer: str = "", short: Shorten = _same) -> Table:
     note = (
         "inclusive = parse time with everything it includes, summed over every inclusion; "
         "self = without the files it includes. `buildprof why FILE` shows every chain."
     )
-    return Table(title, columns, cells, note=note, footer=footer)
+    labels = [short(r["file"]) for r in rows]
+    return _cost_table(title, rows, Column("file", "left", "path"), labels, note, footer)
 
 
 def chain_notes(rows: list[dict], short: Shorten = _same, limit: int = 10) -> Notes:
@@ -174,27 +175,9 @@ def chain_notes(rows: list[dict], short: Shorten = _same, limit: int = 10) -> No
 
 
 def template_table(title: str, rows: list[dict], footer: str = "") -> Table:
-    columns = [
-        Column("inclusive"),
-        Column("self"),
-        Column("count"),
-        Column("TUs"),
-        Column("avg"),
-        Column("name", "left", "name"),
-    ]
-    cells = [
-        [
-            format_ms(r["incl_ms"]),
-            format_ms(r["self_ms"]),
-            str(r["count"]),
-            str(r["tus"]),
-            format_ms(r["avg_ms"]),
-            r["name"],
-        ]
-        for r in rows
-    ]
     note = "inclusive counts nested instantiations in their parents too; self does not."
-    return Table(title, columns, cells, note=note, footer=footer)
+    labels = [r["name"] for r in rows]
+    return _cost_table(title, rows, Column("name", "left", "name"), labels, note, footer)
 
 
 def template_set_table(rows: list[dict]) -> Table:
@@ -226,6 +209,10 @@ def function_set_table(rows: list[dict]) -> Table:
     return Table("Function sets that took longest to compile", columns, cells)
 
 
+def _sort_label(sort: str) -> str:
+    return {"inclusive": "inclusive time", "self": "self time", "count": "count", "tus": "TUs"}[sort]
+
+
 def _listing_footer(listing: dict) -> str:
     shown = len(listing["rows"])
     what = f" matching {listing['match']!r}" if listing["match"] else ""
@@ -234,8 +221,7 @@ def _listing_footer(listing: dict) -> str:
 
 def headers_blocks(doc: dict) -> list[Block]:
     listing = doc["headers"]
-    timed = listing["sort"] in ("inclusive", "self")
-    title = f"Included files by {listing['sort']}" + (" time" if timed else "")
+    title = f"Included files by {_sort_label(listing['sort'])}"
     short = path_shortener(doc)
     table = header_table(title, listing["rows"], _listing_footer(listing), short=short)
     return [*input_blocks(doc), table, chain_notes(listing["rows"], short)]
@@ -244,7 +230,9 @@ def headers_blocks(doc: dict) -> list[Block]:
 def templates_blocks(doc: dict) -> list[Block]:
     listing = doc["templates"]
     table = template_table(
-        f"Template instantiations by {listing['sort']}", listing["rows"], _listing_footer(listing)
+        f"Template instantiations by {_sort_label(listing['sort'])}",
+        listing["rows"],
+        _listing_footer(listing),
     )
     blocks: list[Block] = [*input_blocks(doc), table]
     paying = [
