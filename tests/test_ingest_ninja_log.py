@@ -18,7 +18,7 @@ import pytest
 
 from buildprof.errors import InputError
 from buildprof.ingest import byte_fields
-from buildprof.ingest.ninja_log import parse_ninja_log, read_ninja_log
+from buildprof.ingest.ninja_log import MAX_PROBLEMS, parse_ninja_log, read_ninja_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from gen_ninja_log import generate
@@ -65,6 +65,7 @@ def assert_matches_reference(data: bytes) -> None:
     got = list(log.entries.itertuples(index=False, name=None))
     assert [(*tuple(r[:4]), r[4], int(r[5])) for r in got] == rows
     assert [p.line for p in log.problems] == bad
+    assert log.problems_total == len(bad)
     assert log.total_lines == len(data.split(b"\n")) - 1 - (data.endswith(b"\n"))
 
 
@@ -184,7 +185,8 @@ def test_real_damaged_logs_report_the_line_and_keep_the_rest(captures, name, lin
         ("1\t2\t3\tout.o\tabcg", "command hash 'abcg' is not"),
         ("1\t2\t3\t\tabc", "output path is empty"),
         ("5\t2\t3\tout.o\tabc", "ends before it starts"),
-        ("1\t-2\t3\tout.o\tabc", "end time '-2' is not a whole number of ms"),
+        ("1\t-2\t3\tout.o\tabc", "end time '-2' is not a whole number of ms (at most 16 digits)"),
+        ("7\tx\t3\tout.o\tabc", "end time 'x' is not a whole number of ms (at most 16 digits)"),
         ("1\t2\t9223372036854775808\tout.o\tabc", "mtime '9223372036854775808' is not a whole number"),
         ("1\t2\t12345678901234567890\tout.o\tabc", "mtime '12345678901234567890' is not"),
         ("12345678901234567\t2\t3\tout.o\tabc", "start time '12345678901234567' is not"),
@@ -200,6 +202,7 @@ def test_each_kind_of_damage_is_named(line, message):
     data = f"# ninja log v5\n1\t2\t3\tok.o\tabc\n{line}\n4\t5\t6\tok2.o\tdef\n".encode()
     log = parse_ninja_log(data, "x/.ninja_log")
     assert [(p.line, p.message[: len(message)]) for p in log.problems] == [(3, message)]
+    assert "ends before it starts" not in log.problems[0].message or message == "ends before it starts"
     assert list(log.entries["output"]) == ["ok.o", "ok2.o"]
     assert_matches_reference(data)
 
@@ -217,6 +220,14 @@ def test_extreme_but_valid_values():
     assert log.entries["cmdhash"].tolist() == [2**64 - 1, 0, 0xABCDEF]
     assert log.entries["output"].tolist() == ["a", "p" * 300, "été \udcff.o"]
     assert_matches_reference(data)
+
+
+def test_a_log_of_damaged_lines_is_counted_whole_and_described_in_part():
+    data = b"# ninja log v5\n" + b"".join(b"%d\t%d\tx\tout%d\tab\n" % (i, i, i) for i in range(12_000))
+    log = parse_ninja_log(data + b"1\t2\t3\tok\tab\n")
+    assert (log.problems_total, len(log.problems), len(log.entries)) == (12_000, MAX_PROBLEMS, 1)
+    assert [p.line for p in log.problems] == list(range(2, 2 + MAX_PROBLEMS))
+    assert log.problems[-1].message == "mtime 'x' is not a whole number (at most 19 digits, below 2**63)"
 
 
 # ---- agreement with the reference parser on generated and mutated logs ----------------------

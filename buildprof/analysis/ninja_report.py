@@ -82,7 +82,7 @@ def log_facts(log: NinjaLog, found: LogBuilds) -> dict:
             for b in found.builds
         ],
         "unordered": unordered,
-        "problems_total": len(log.problems),
+        "problems_total": log.problems_total,
         "problems": [
             {"line": p.line, "message": p.message, "text": p.text} for p in log.problems[:MAX_PROBLEMS_LISTED]
         ],

@@ -211,7 +211,8 @@ def _factorize_exact(body: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[np.nd
 def _decode(body: bytes, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The strings body[lo:hi] as an object array (decoded in one call: they hold no newline)."""
     names = np.empty(len(lo), dtype=object)
-    if len(lo):
-        joined = b"\n".join([body[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
-        names[:] = joined.decode("utf-8", "surrogateescape").split("\n")
+    for a in range(0, len(lo), 4 * _CHUNK):  # in chunks, so that the temporary copies stay small
+        rows = zip(lo[a : a + 4 * _CHUNK].tolist(), hi[a : a + 4 * _CHUNK].tolist(), strict=True)
+        joined = b"\n".join([body[first:last] for first, last in rows])
+        names[a : a + 4 * _CHUNK] = joined.decode("utf-8", "surrogateescape").split("\n")
     return names

@@ -25,6 +25,7 @@ _HEADER = re.compile(rb"# ninja log v(\d+)\s*$")
 _TAB, _NEWLINE, _CR = 9, 10, 13
 _TIME_DIGITS = 16  # start and end in ms: more digits than any build needs
 _MTIME_DIGITS = 19  # mtime in ns since the epoch: as many digits as an int64 holds
+MAX_PROBLEMS = 10_000  # damaged lines described one by one; the others are only counted
 _FIELD_PROBLEMS = {
     "start": f"start time {{!r}} is not a whole number of ms (at most {_TIME_DIGITS} digits)",
     "end": f"end time {{!r}} is not a whole number of ms (at most {_TIME_DIGITS} digits)",
@@ -42,8 +43,9 @@ class NinjaLog:
     path: str
     version: int
     entries: pd.DataFrame  # columns LOG_COLUMNS, one row per valid line, in file order
-    problems: list[LogProblem] = field(default_factory=list)
+    problems: list[LogProblem] = field(default_factory=list)  # the first MAX_PROBLEMS, by line
     total_lines: int = 0  # lines after the header, valid or not
+    problems_total: int = 0  # damaged lines, all of them
 
 
 def read_ninja_log(path: str | Path) -> NinjaLog:
@@ -67,10 +69,10 @@ def parse_ninja_log(data: bytes, path: str = ".ninja_log") -> NinjaLog:
     header_end = data.find(b"\n")
     header = data[: header_end if header_end >= 0 else len(data)]
     version = _parse_header(header, path)
-    body = data[header_end + 1 :] if header_end >= 0 else b""
-    entries, problems, total = _parse_body(body, first_line=2)
+    body_start = header_end + 1 if header_end >= 0 else len(data)
+    entries, problems, total, n_problems = _parse_body(data, body_start, first_line=2)
     entries.attrs["ninja_log_version"] = version  # says what the mtime column means
-    return NinjaLog(path=path, version=version, entries=entries, problems=problems, total_lines=total)
+    return NinjaLog(path, version, entries, problems, total, n_problems)
 
 
 def _parse_header(header: bytes, path: str) -> int:
@@ -91,9 +93,12 @@ def _parse_header(header: bytes, path: str) -> int:
     return version
 
 
-def _parse_body(body: bytes, first_line: int) -> tuple[pd.DataFrame, list[LogProblem], int]:
-    """Split `body` into lines, validate their fields and build the entries DataFrame."""
-    raw = np.frombuffer(body, dtype=np.uint8)
+def _parse_body(data: bytes, offset: int, first_line: int) -> tuple[pd.DataFrame, list[LogProblem], int, int]:
+    """Split data[offset:] into lines, validate their fields and build the entries DataFrame.
+
+    Positions below are relative to `offset` (the body is not copied out of `data`).
+    """
+    raw = np.frombuffer(data, dtype=np.uint8, offset=offset)
     n_bytes = len(raw)
     seps = find_separators(raw)
     kinds = raw[seps]
@@ -127,11 +132,11 @@ def _parse_body(body: bytes, first_line: int) -> tuple[pd.DataFrame, list[LogPro
     mtime, ok_mtime = parse_decimal(raw, tabs[1] + 1, tabs[2], _MTIME_DIGITS)
     cmdhash, ok_hash = parse_hex(raw, tabs[3] + 1, ends)
     ok_output = tabs[3] > tabs[2] + 1
-    ok_order = end_ms >= start_ms
+    ok_order = (end_ms >= start_ms) | ~(ok_start & ok_end)  # only said of two valid times
     ok = ok_start & ok_end & ok_mtime & ok_hash & ok_output & ok_order
 
     line_numbers = np.arange(n_lines, dtype=np.int64) + first_line
-    codes, names = factorize_slices(body, (tabs[2] + 1)[ok], tabs[3][ok])
+    codes, names = factorize_slices(data, (tabs[2] + 1)[ok] + offset, tabs[3][ok] + offset)
     entries = pd.DataFrame(
         {
             "line": line_numbers[shaped][ok],
@@ -146,9 +151,9 @@ def _parse_body(body: bytes, first_line: int) -> tuple[pd.DataFrame, list[LogPro
     checks = {"start": ok_start, "end": ok_end, "mtime": ok_mtime, "hash": ok_hash}
     checks.update(output=ok_output, order=ok_order)
     problems = _describe_problems(
-        body,
-        line_starts,
-        line_ends,
+        data,
+        line_starts + offset,
+        line_ends + offset,
         line_numbers,
         n_seps,
         odd_bytes,
@@ -157,11 +162,11 @@ def _parse_body(body: bytes, first_line: int) -> tuple[pd.DataFrame, list[LogPro
         {name: check[~ok] for name, check in checks.items()},
         unterminated,
     )
-    return entries, problems, n_lines
+    return entries, problems, n_lines, int((~shaped).sum() + (~ok).sum())
 
 
 def _describe_problems(
-    body: bytes,
+    data: bytes,
     line_starts: np.ndarray,
     line_ends: np.ndarray,
     line_numbers: np.ndarray,
@@ -172,11 +177,15 @@ def _describe_problems(
     field_checks: dict[str, np.ndarray],
     unterminated: bool,
 ) -> list[LogProblem]:
-    """One LogProblem per damaged line, saying what is wrong with it (only damaged lines get here)."""
+    """A LogProblem per damaged line (the first MAX_PROBLEMS of them), saying what is wrong with it."""
     problems: list[LogProblem] = []
     last = len(line_ends) - 1
+    cut = np.sort(np.concatenate((bad_shape, bad_fields)))[MAX_PROBLEMS - 1 : MAX_PROBLEMS]
+    if cut.size:  # describing a million damaged lines would take longer than parsing them
+        bad_fields = bad_fields[bad_fields <= cut[0]]
+        bad_shape = bad_shape[bad_shape <= cut[0]]
     for row in bad_shape.tolist():
-        text = body[line_starts[row] : line_ends[row]]
+        text = data[line_starts[row] : line_ends[row]]
         fields = int(n_seps[row]) + 1
         if row == last and unterminated:
             reason = "incomplete last line (no newline at the end): the build was probably killed"
@@ -190,7 +199,7 @@ def _describe_problems(
             reason = f"{fields} fields instead of 5 (fields are separated by TABs)"
         problems.append(LogProblem(int(line_numbers[row]), reason, _preview(text)))
     for k, row in enumerate(bad_fields.tolist()):
-        text = body[line_starts[row] : line_ends[row]]
+        text = data[line_starts[row] : line_ends[row]]
         values = dict(zip(("start", "end", "mtime", "output", "hash"), text.split(b"\t"), strict=True))
         reasons = [
             _FIELD_PROBLEMS[name].format(values.get(name, b"").decode("utf-8", "replace")[:24])
