@@ -71,6 +71,20 @@ def test_a_build_after_a_recompacted_block_is_found_without_a_backward_jump(capt
     assert spans(found) == [(36, 69)]
 
 
+def test_a_run_whose_only_line_has_a_stale_mtime_is_still_a_build(captures):
+    """Ninja 1.11 logs a restat edge that left its output alone with its newest input's mtime.
+
+    A third run of only such an edge has a wall-clock origin before build 2: not a recompacted block,
+    since builds 1 and 2 already repeat outputs.
+    """
+    log = (captures / "clang19-ninja1.11" / ".ninja_log").read_bytes()
+    first_mtime = int(log.split(b"\n")[1].split(b"\t")[2])
+    output = b"engine/generated/engine/opcodes_gen.h"
+    stale = b"2\t13\t%d\t%s\ta632a13f2da50fb7\n" % (first_mtime - 60 * 10**9, output)
+    found = split_builds(parse_ninja_log(log + stale).entries)
+    assert spans(found) == [(2, 35), (36, 64), (65, 65)] and found.unordered is None
+
+
 def test_without_wall_clock_mtimes_builds_are_split_by_end_times(captures):
     """Logs from ninja before 1.9 hold mtimes in seconds: the end-time rule alone still works."""
     lines = body_lines(captures / "clang19-ninja1.11" / ".ninja_log")

@@ -16,8 +16,10 @@ and it starts there when the new line looks like the first line of a ninja run:
 
 A recompacted log (`ninja -t recompact`, or the recompaction ninja does on load) holds one line per
 output in hash-table order: end times jump back at random places whose lines do not pass the tests
-above. Recompaction rewrites the whole file, so such a block is always at the top; everything up to
-the last place that fails the tests is reported as one unordered span and never analysed as a build.
+above. Recompaction rewrites the whole file, so such a block is always at the top and never holds an
+output twice; everything up to the last place that fails the tests with no repeated output before it
+is reported as one unordered span and never analysed as a build. Past a repeated output the log can
+only be appended runs, so there every backward jump starts a build.
 The build that recompacted the log on load follows the block directly; if its first line happens to
 end later than the block's last line (no backward jump), it is found by the wall clock alone.
 """
@@ -79,6 +81,12 @@ def split_builds(entries: pd.DataFrame, version: int | None = None) -> LogBuilds
     result = LogBuilds(wall_clock=origin is not None and bool(np.isfinite(origin).any()))
     first_build_row = 0
     not_runs = np.flatnonzero(~opens_run[1:]) + 1  # the first segment opens the log, whatever it holds
+    # A recompacted block holds each output once: a place after a repeated output cannot end one, and
+    # a jump back there is simply the next build (its first line may just carry a stale mtime).
+    if not_runs.size:
+        repeated = np.flatnonzero(entries["output"].duplicated().to_numpy())
+        if repeated.size:
+            not_runs = not_runs[seg_first[not_runs] <= repeated[0]]
     if not_runs.size:
         last_bad = int(not_runs[-1])
         first_build_row = int(seg_end[last_bad])
