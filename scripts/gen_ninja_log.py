@@ -3,10 +3,12 @@
 The log holds several builds of one imaginary CMake project: a clean build first, then incremental
 builds that rebuild a random part of it. Each build is simulated with a `-j` job pool, so lines appear
 in finishing order with non-decreasing end times inside a build and times restart near 0 at the next
-one, exactly as ninja appends them. Paths follow CMake's layout (`<dir>/CMakeFiles/<target>.dir/...o`,
-`lib<target>.a`, programs, code generators with several outputs per edge) and are 60-120 characters
-long. A few damaged lines are added (a partial line glued to the next build's first line, a field that
-is not a number) and the log can end with an incomplete line. The same `--seed` gives the same bytes.
+one, exactly as ninja appends them; the mtime column holds what ninja records (the output's mtime at
+the end for v5, the command's start for v6 and v7), later runs later. Paths follow CMake's layout
+(`<dir>/CMakeFiles/<target>.dir/...o`, `lib<target>.a`, programs, code generators with several outputs
+per edge); 80% of them are 60-120 characters long. A few damaged lines are added (a killed build's
+partial line glued to the next build's first line, a field that is not a number, a lost TAB) and the
+log ends with an incomplete line unless --damaged is 0. The same `--seed` gives the same bytes.
 
 Example:
     python scripts/gen_ninja_log.py --lines 1000000 --version 7 --seed 1 -o /tmp/big.ninja_log
@@ -45,6 +47,7 @@ class Edge:
 
 
 def _name(rng: random.Random, parts: int) -> str:
+    """A snake_case name of `parts` words."""
     return "_".join(rng.choice(_WORDS) for _ in range(parts))
 
 
@@ -53,7 +56,8 @@ def _project(rng: random.Random, n_edges: int) -> list[Edge]:
     edges: list[Edge] = []
     while len(edges) < n_edges:
         depth = rng.randint(2, 4)
-        subdir = "/".join(rng.choice(_WORDS) for _ in range(depth))
+        subdir = rng.choice(("src", "lib", "third_party", "components")) + "/"
+        subdir += "/".join(rng.choice(_WORDS) for _ in range(depth))
         target = _name(rng, rng.randint(1, 3))
         target_dir = f"{subdir}/CMakeFiles/{target}.dir"
         if rng.random() < 0.08:  # a generator writing a header and a source: one edge, two outputs
@@ -62,8 +66,8 @@ def _project(rng: random.Random, n_edges: int) -> list[Edge]:
             edges.append(Edge(outs, rng.getrandbits(64), 300.0, "codegen"))
         n_objects = max(1, int(rng.expovariate(1 / 12)))
         for _ in range(n_objects):
-            rel = "/".join(rng.choice(_WORDS) for _ in range(rng.randint(0, 3)))
-            base = _name(rng, rng.randint(1, 3)) + rng.choice(_SOURCE_EXT) + ".o"
+            rel = "/".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 3)))
+            base = _name(rng, rng.randint(2, 4)) + rng.choice(_SOURCE_EXT) + ".o"
             path = f"{target_dir}/{rel}/{base}" if rel else f"{target_dir}/{base}"
             edges.append(Edge((path,), rng.getrandbits(64), rng.lognormvariate(7.2, 0.9), "compile"))
         edges.append(Edge((f"{subdir}/lib{target}.a",), rng.getrandbits(64), 60.0, "archive"))
@@ -98,7 +102,7 @@ def _line(start: int, end: int, output: str, cmdhash: int, origin_ns: int, versi
 
 
 def generate(lines: int, version: int, seed: int, builds: int, jobs: int, damaged: int) -> str:
-    """The text of a log with `lines` lines after the header (the last damaged one may be cut short)."""
+    """The text of a log with `lines` lines after the header, fewer by one per glued pair of lines."""
     rng = random.Random(seed)
     # A clean build writes every edge; each incremental one rewrites about 27% of them on average.
     n_edges = max(1, int(lines / (1.05 * (1 + 0.275 * (max(builds, 1) - 1)))))

@@ -241,6 +241,25 @@ def test_generated_logs_match_the_reference(version, seed):
     assert_matches_reference(data)
 
 
+def test_the_generator_is_deterministic_and_realistic(tmp_path):
+    """scripts/gen_ninja_log.py: same seed, same bytes; several builds; CMake-like paths; damage."""
+    from gen_ninja_log import main
+
+    assert main(["--lines", "20000", "--seed", "3", "--version", "7", "-o", str(tmp_path / "a")]) == 0
+    assert main(["--lines", "20000", "--seed", "3", "--version", "7", "-o", str(tmp_path / "b")]) == 0
+    data = (tmp_path / "a").read_bytes()
+    assert data == (tmp_path / "b").read_bytes() != generate(20000, 7, 4, 5, 64, 6).encode()
+    log = parse_ninja_log(data)
+    # Each line cut by a killed build is glued to the next one: two lines become one.
+    assert log.version == 7 and 19_995 <= log.total_lines <= 20_000 and 6 <= log.problems_total <= 8
+    lengths = sorted(log.entries["output"].str.len())
+    assert lengths[len(lengths) // 10] >= 60 and lengths[len(lengths) * 9 // 10] <= 120
+    assert (log.entries.groupby(["cmdhash", "start_ms", "end_ms"]).size() > 1).sum() > 10
+    from buildprof.analysis.builds import split_builds
+
+    assert 4 <= len(split_builds(log.entries).builds) <= 6
+
+
 def test_random_byte_damage_matches_the_reference():
     rng = random.Random(7)
     base = bytearray(generate(400, 5, 4, builds=2, jobs=4, damaged=0).encode())
