@@ -34,6 +34,12 @@ _INT64_MAX = np.uint64(2**63 - 1)
 _ZEROS = np.uint64(0x3030303030303030)  # eight ASCII "0"
 _SIXES = np.uint64(0x0606060606060606)
 _HIGH_NIBBLES = np.uint64(0xF0F0F0F0F0F0F0F0)
+# Eight ASCII digits in a little-endian word -> their value: pairs, then quads, then all eight.
+_SWAR_STEPS = (
+    (0x0F0F0F0F0F0F0F0F, 2561, 8),
+    (0x00FF00FF00FF00FF, 6553601, 16),
+    (0x0000FFFF0000FFFF, 42949672960001, 32),
+)
 _ONES = 0xFFFFFFFFFFFFFFFF
 # _KEEP_LAST[k] keeps the last k characters of a little-endian uint64 word (its k high bytes),
 # _KEEP_FIRST[k] its first k characters (its k low bytes).
@@ -109,13 +115,27 @@ def parse_decimal(
     length = hi - lo
     value = np.zeros(len(lo), dtype=np.uint64)
     bad = np.zeros(len(lo), dtype=np.uint64)
-    for word, keep in _field_words(raw, lo, hi, max_digits):
-        w = word if keep is None else (word & keep) | (_ZEROS & ~keep)  # others read as leading zeros
-        bad |= ((w & _HIGH_NIBBLES) ^ _ZEROS) | (((w + _SIXES) & _HIGH_NIBBLES) ^ _ZEROS)
-        v = ((w & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8
-        v = ((v & 0x00FF00FF00FF00FF) * 6553601) >> 16
-        v = ((v & 0x0000FFFF0000FFFF) * 42949672960001) >> 32
-        value = value * 100_000_000 + v
+    scratch = np.empty(len(lo), dtype=np.uint64)
+    for word, keep in _field_words(raw, lo, hi, max_digits):  # in place: fewer fresh pages
+        w = np.array(word)
+        if keep is not None:  # bytes of earlier fields read as leading zeros
+            w &= keep
+            np.invert(keep, out=keep)
+            keep &= _ZEROS
+            w |= keep
+        np.bitwise_and(w, _HIGH_NIBBLES, out=scratch)
+        scratch ^= _ZEROS
+        bad |= scratch
+        np.add(w, _SIXES, out=scratch)
+        scratch &= _HIGH_NIBBLES
+        scratch ^= _ZEROS
+        bad |= scratch
+        for mask, multiplier, shift in _SWAR_STEPS:
+            w &= mask
+            w *= multiplier
+            w >>= shift
+        value *= 100_000_000
+        value += w
     ok = (bad == 0) & (length > 0) & (length <= max_digits)
     ok &= value <= _INT64_MAX
     value[~ok] = 0
