@@ -94,6 +94,7 @@ def recompacted_then_build(captures: Path) -> Callable[..., bytes]:
     folder = captures / "clang19-ninja1.11"
 
     def make(last_line_of_block: bytes | None = None) -> bytes:
+        """The log bytes (see the fixture)."""
         block = (folder / "ninja_log.recompacted").read_bytes().split(b"\n")[1:-1]
         if last_line_of_block is not None:
             block = [line for line in block if line != last_line_of_block] + [last_line_of_block]
@@ -118,6 +119,7 @@ def write_log(tmp_path: Path) -> Callable[..., Path]:
     """
 
     def write(lines: list[str] | str | bytes, version: int = 5, header: str | None = None) -> Path:
+        """Write the log (see the fixture) and return its folder."""
         folder = tmp_path / "build"
         folder.mkdir(exist_ok=True)
         head = f"# ninja log v{version}\n" if header is None else header
@@ -137,6 +139,7 @@ def run_cli() -> Callable[..., Result]:
     from buildprof.cli import cli
 
     def run(*args: str) -> Result:
+        """Invoke the CLI with `args`."""
         return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
 
     return run

@@ -104,6 +104,7 @@ def build_document(span: BuildSpan, steps: pd.DataFrame, top: int) -> dict:
 
 
 def step_rows(steps: pd.DataFrame) -> list[dict]:
+    """Step rows of the report (STEP_FIELDS), with plain Python numbers."""
     rows = steps.loc[:, list(STEP_FIELDS)].to_dict("records")
     for row in rows:
         row["weighted_ms"] = round(float(row["weighted_ms"]), 3)

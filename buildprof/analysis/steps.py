@@ -32,6 +32,7 @@ class BuildSummary:
     last_line: int
 
     def to_dict(self) -> dict:
+        """The summary as a JSON-compatible dict."""
         return asdict(self)
 
 

@@ -61,6 +61,7 @@ class _Reader:
     """Parses manifest files into one NinjaManifest, following include and subninja."""
 
     def __init__(self, manifest: NinjaManifest, build_dir: Path):
+        """Read into `manifest`; include paths are relative to `build_dir`, as for ninja."""
         self.manifest = manifest
         self.build_dir = build_dir
         self.files_read = 1
