@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from buildprof.errors import InputError
-from buildprof.ingest import byte_fields
+from buildprof.ingest import byte_fields, ninja_log
 from buildprof.ingest.ninja_log import MAX_PROBLEMS, parse_ninja_log, read_ninja_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -222,7 +222,9 @@ def test_extreme_but_valid_values():
     assert_matches_reference(data)
 
 
-def test_a_log_of_damaged_lines_is_counted_whole_and_described_in_part():
+@pytest.mark.parametrize("block", [4 << 20, 5000])
+def test_a_log_of_damaged_lines_is_counted_whole_and_described_in_part(block, monkeypatch):
+    monkeypatch.setattr(ninja_log, "_BLOCK_BYTES", block)
     data = b"# ninja log v5\n" + b"".join(b"%d\t%d\tx\tout%d\tab\n" % (i, i, i) for i in range(12_000))
     log = parse_ninja_log(data + b"1\t2\t3\tok\tab\n")
     assert (log.problems_total, len(log.problems), len(log.entries)) == (12_000, MAX_PROBLEMS, 1)
@@ -233,8 +235,10 @@ def test_a_log_of_damaged_lines_is_counted_whole_and_described_in_part():
 # ---- agreement with the reference parser on generated and mutated logs ----------------------
 
 
-@pytest.mark.parametrize(("version", "seed"), [(5, 1), (7, 2), (6, 3)])
-def test_generated_logs_match_the_reference(version, seed):
+@pytest.mark.parametrize(("version", "seed", "block"), [(5, 1, 4 << 20), (7, 2, 1000), (6, 3, 1)])
+def test_generated_logs_match_the_reference(version, seed, block, monkeypatch):
+    """Also with the log cut into many blocks (a block always ends after a newline)."""
+    monkeypatch.setattr(ninja_log, "_BLOCK_BYTES", block)
     data = generate(3000, version, seed, builds=4, jobs=8, damaged=9).encode()
     log = parse_ninja_log(data)
     assert log.version == version and len(log.problems) >= 4
@@ -260,7 +264,8 @@ def test_the_generator_is_deterministic_and_realistic(tmp_path):
     assert 4 <= len(split_builds(log.entries).builds) <= 6
 
 
-def test_random_byte_damage_matches_the_reference():
+def test_random_byte_damage_matches_the_reference(monkeypatch):
+    monkeypatch.setattr(ninja_log, "_BLOCK_BYTES", 2000)
     rng = random.Random(7)
     base = bytearray(generate(400, 5, 4, builds=2, jobs=4, damaged=0).encode())
     header_end = base.index(b"\n") + 1

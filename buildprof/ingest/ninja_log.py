@@ -26,6 +26,8 @@ _TAB, _NEWLINE, _CR = 9, 10, 13
 _TIME_DIGITS = 16  # start and end in ms: more digits than any build needs
 _MTIME_DIGITS = 19  # mtime in ns since the epoch: as many digits as an int64 holds
 MAX_PROBLEMS = 10_000  # damaged lines described one by one; the others are only counted
+_BLOCK_BYTES = 1 << 22  # lines are parsed about 30,000 at a time
+_PARTS = ("line", "start_ms", "end_ms", "mtime", "cmdhash", "output_lo", "output_hi")
 _FIELD_PROBLEMS = {
     "start": f"start time {{!r}} is not a whole number of ms (at most {_TIME_DIGITS} digits)",
     "end": f"end time {{!r}} is not a whole number of ms (at most {_TIME_DIGITS} digits)",
@@ -94,11 +96,42 @@ def _parse_header(header: bytes, path: str) -> int:
 
 
 def _parse_body(data: bytes, offset: int, first_line: int) -> tuple[pd.DataFrame, list[LogProblem], int, int]:
-    """Split data[offset:] into lines, validate their fields and build the entries DataFrame.
+    """Parse the lines of data[offset:] block by block, then build the entries DataFrame.
 
-    Positions below are relative to `offset` (the body is not copied out of `data`).
+    Blocks of about _BLOCK_BYTES end right after a newline; working on ~30,000 lines at a time keeps
+    the temporary arrays small, so their memory is reused instead of being faulted in afresh.
     """
-    raw = np.frombuffer(data, dtype=np.uint8, offset=offset)
+    parts: list[dict[str, np.ndarray]] = []
+    problems: list[LogProblem] = []
+    n_lines = n_bad = 0
+    start = offset
+    while start < len(data):
+        newline = data.find(b"\n", start + _BLOCK_BYTES)
+        stop = len(data) if newline < 0 else newline + 1
+        columns, block_problems, block_lines, block_bad = _parse_block(
+            data, start, stop, first_line + n_lines, MAX_PROBLEMS - len(problems)
+        )
+        parts.append(columns)
+        problems += block_problems
+        n_lines += block_lines
+        n_bad += block_bad
+        start = stop
+    joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
+    if not joined:
+        joined = {name: np.zeros(0, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
+    codes, names = factorize_slices(data, joined.pop("output_lo"), joined.pop("output_hi"))
+    joined["output"] = pd.Series(names[codes], dtype=object, copy=False)
+    return pd.DataFrame(joined, columns=list(LOG_COLUMNS)), problems, n_lines, n_bad
+
+
+def _parse_block(
+    data: bytes, begin: int, stop: int, first_line: int, budget: int
+) -> tuple[dict[str, np.ndarray], list[LogProblem], int, int]:
+    """Columns of the valid lines of data[begin:stop], up to `budget` described problems, line counts.
+
+    Positions inside are relative to `begin`; the output fields are returned as absolute offsets.
+    """
+    raw = np.frombuffer(data, dtype=np.uint8, count=stop - begin, offset=begin)
     n_bytes = len(raw)
     seps = find_separators(raw)
     kinds = raw[seps]
@@ -136,33 +169,34 @@ def _parse_body(data: bytes, offset: int, first_line: int) -> tuple[pd.DataFrame
     ok = ok_start & ok_end & ok_mtime & ok_hash & ok_output & ok_order
 
     line_numbers = np.arange(n_lines, dtype=np.int64) + first_line
-    codes, names = factorize_slices(data, (tabs[2] + 1)[ok] + offset, tabs[3][ok] + offset)
-    entries = pd.DataFrame(
-        {
-            "line": line_numbers[shaped][ok],
-            "start_ms": start_ms[ok],
-            "end_ms": end_ms[ok],
-            "mtime": mtime[ok],
-            "output": pd.Series(names[codes], dtype=object, copy=False),
-            "cmdhash": cmdhash[ok],
-        },
-        columns=list(LOG_COLUMNS),
-    )
-    checks = {"start": ok_start, "end": ok_end, "mtime": ok_mtime, "hash": ok_hash}
-    checks.update(output=ok_output, order=ok_order)
-    problems = _describe_problems(
-        data,
-        line_starts + offset,
-        line_ends + offset,
-        line_numbers,
-        n_seps,
-        odd_bytes,
-        np.flatnonzero(~shaped),
-        np.flatnonzero(shaped)[~ok],
-        {name: check[~ok] for name, check in checks.items()},
-        unterminated,
-    )
-    return entries, problems, n_lines, int((~shaped).sum() + (~ok).sum())
+    columns = {
+        "line": line_numbers[shaped][ok],
+        "start_ms": start_ms[ok],
+        "end_ms": end_ms[ok],
+        "mtime": mtime[ok],
+        "cmdhash": cmdhash[ok],
+        "output_lo": (tabs[2] + 1)[ok] + begin,
+        "output_hi": tabs[3][ok] + begin,
+    }
+    bad_shape, bad_fields = np.flatnonzero(~shaped), np.flatnonzero(shaped)[~ok]
+    problems: list[LogProblem] = []
+    if budget > 0 and (bad_shape.size or bad_fields.size):
+        checks = {"start": ok_start, "end": ok_end, "mtime": ok_mtime, "hash": ok_hash}
+        checks.update(output=ok_output, order=ok_order)
+        problems = _describe_problems(
+            data,
+            line_starts + begin,
+            line_ends + begin,
+            line_numbers,
+            n_seps,
+            odd_bytes,
+            bad_shape,
+            bad_fields,
+            {name: check[~ok] for name, check in checks.items()},
+            unterminated,
+            budget,
+        )
+    return columns, problems, n_lines, int(bad_shape.size + bad_fields.size)
 
 
 def _describe_problems(
@@ -176,11 +210,12 @@ def _describe_problems(
     bad_fields: np.ndarray,
     field_checks: dict[str, np.ndarray],
     unterminated: bool,
+    budget: int,
 ) -> list[LogProblem]:
-    """A LogProblem per damaged line (the first MAX_PROBLEMS of them), saying what is wrong with it."""
+    """A LogProblem per damaged line (the first `budget` of them), saying what is wrong with it."""
     problems: list[LogProblem] = []
     last = len(line_ends) - 1
-    cut = np.sort(np.concatenate((bad_shape, bad_fields)))[MAX_PROBLEMS - 1 : MAX_PROBLEMS]
+    cut = np.sort(np.concatenate((bad_shape, bad_fields)))[budget - 1 : budget]
     if cut.size:  # describing a million damaged lines would take longer than parsing them
         bad_fields = bad_fields[bad_fields <= cut[0]]
         bad_shape = bad_shape[bad_shape <= cut[0]]
