@@ -1,13 +1,15 @@
 """Find the time traces under a folder and summarise them: in parallel, through a per-trace cache.
 
-Each `.json` file is read once by a worker process that decodes it and keeps only its TraceSummary, so
-memory holds one trace at a time per worker plus the summaries. Summaries are cached one file each,
+Each `.json` file is read once by a worker process that decodes it and keeps only its TraceSummary. A
+worker takes a few files at a time (bounded in count and bytes) and summarises them as one batch, so
+memory holds a small group of traces per worker plus the summaries. Summaries are cached one file each,
 keyed by the trace's path and checked against its size and mtime: after an incremental build only the
 traces that changed are parsed again. Deleting the cache folder is always safe.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -19,13 +21,15 @@ from pathlib import Path
 import msgspec
 
 from buildprof.errors import InputError
-from buildprof.ingest.time_trace import looks_like_trace, summarize_trace_bytes
+from buildprof.ingest.time_trace import looks_like_trace, summarize_many
 from buildprof.model import TraceSummary
 
 CACHE_FORMAT = "traces-v1"  # bump when TraceSummary or its computation changes
 CACHE_ENV = "BUILDPROF_CACHE_DIR"
 _SKIP_DIRS = {".git", ".buildprof"}
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
+_CHUNK_FILES = 8  # traces summarised together by a worker (see _chunks)
+_CHUNK_BYTES = 16 << 20
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(TraceSummary)
 
@@ -99,62 +103,107 @@ def scan_traces(
         except OSError:
             scan.cache_dir = cache_dir = None
     jobs = jobs or os.cpu_count() or 1
-    tasks = [(f, str(cache_dir) if cache_dir else None) for f in files]
-    for done, ((file, _), (encoded, from_cache)) in enumerate(zip(tasks, _run(tasks, jobs), strict=True), 1):
-        try:
-            summary = _DECODER.decode(encoded)
-        except (msgspec.DecodeError, msgspec.ValidationError):  # a cache entry of another version
-            encoded, from_cache = _summarize_one((file, None))
-            summary = _DECODER.decode(encoded)
-        summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
-        if progress:
-            progress(done, len(tasks))
-        scan.cached += from_cache
-        scan.parsed += not from_cache
-        if summary.status == "trace":
-            scan.summaries.append(summary)
-        elif summary.status == "damaged":
-            scan.damaged.append(summary)
-        else:
-            scan.skipped += 1
+    cache = str(cache_dir) if cache_dir else None
+    tasks = [(chunk, cache) for chunk in _chunks(files)]
+    done = 0
+    collecting = gc.isenabled()
+    gc.disable()  # summaries are long-lived: collections while they arrive would only rescan them
+    try:
+        for (chunk, _), results in zip(tasks, _run(tasks, jobs), strict=True):
+            for file, (summary, from_cache) in zip(chunk, results, strict=True):
+                summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
+                done += 1
+                if progress:
+                    progress(done, len(files))
+                scan.cached += from_cache
+                scan.parsed += not from_cache
+                if summary.status == "trace":
+                    scan.summaries.append(summary)
+                elif summary.status == "damaged":
+                    scan.damaged.append(summary)
+                else:
+                    scan.skipped += 1
+    finally:
+        if collecting:
+            gc.enable()
     return scan
 
 
-def _run(tasks: list, jobs: int) -> Iterator[tuple[bytes, bool]]:
-    """Results of `_summarize_one` over tasks, in order; a process pool when it pays off."""
-    if jobs <= 1 or len(tasks) < 8:
-        yield from map(_summarize_one, tasks)
+def _chunks(files: list[TraceFile]) -> list[list[TraceFile]]:
+    """Consecutive files in groups of up to _CHUNK_FILES traces or _CHUNK_BYTES bytes.
+
+    A worker summarises a group as one batch (time_trace.summarize_many) and holds it in memory at
+    once, so a group is bounded in bytes as well as in files: memory stays bounded by the largest
+    trace times a small factor, whatever the number of traces.
+    """
+    chunks: list[list[TraceFile]] = []
+    current: list[TraceFile] = []
+    size = 0
+    for file in files:
+        if current and (len(current) >= _CHUNK_FILES or size + file.size > _CHUNK_BYTES):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(file)
+        size += file.size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _run(tasks: list, jobs: int) -> Iterator[list[tuple[TraceSummary, bool]]]:
+    """Results of `_summarize_chunk` over tasks, in order; a process pool when it pays off."""
+    if jobs <= 1 or len(tasks) < 2:
+        yield from map(_summarize_chunk, tasks)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
-    chunk = max(1, min(64, len(tasks) // (jobs * 8)))
-    with ctx.Pool(processes=jobs) as pool:
-        yield from pool.imap(_summarize_one, tasks, chunksize=chunk)
+    with ctx.Pool(processes=min(jobs, len(tasks))) as pool:
+        yield from pool.imap(_summarize_chunk, tasks)
 
 
-def _summarize_one(task: tuple[TraceFile, str | None]) -> tuple[bytes, bool]:
-    """Worker: the encoded summary of one file, from the cache if it is still valid."""
-    file, cache_dir = task
-    cache_path = Path(cache_dir) / (_file_key(file.path) + ".msgpack") if cache_dir else None
-    if cache_path is not None:
-        cached = _read_cached(cache_path, file)
+def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[TraceSummary, bool]]:
+    """Worker: each file's summary and whether it came from the cache; new ones are cached.
+
+    The summaries of the files that must be read are computed together as one batch. They go back to
+    the parent pickled in one piece, so a path or name shared by several of them is sent once.
+    """
+    files, cache_dir = task
+    gc.disable()  # a batch holds no reference cycles: refcounting frees it; see _run
+    cache_paths = [Path(cache_dir) / (_file_key(f.path) + ".msgpack") if cache_dir else None for f in files]
+    results: list[tuple[TraceSummary, bool] | None] = [None] * len(files)
+    todo: list[int] = []
+    for i, (file, cache_path) in enumerate(zip(files, cache_paths, strict=True)):
+        cached = _read_cached(cache_path, file) if cache_path is not None else None
         if cached is not None:
-            return cached, True
-    try:
-        with open(file.path, "rb") as handle:
-            if file.size > _SNIFF:
-                head = handle.read(_SNIFF)
-                data = head + handle.read() if looks_like_trace(head) else head
-            else:
-                data = handle.read()
-    except OSError as exc:
-        summary = TraceSummary(file.path, file.size, file.mtime_ns, "damaged", f"cannot read: {exc}")
-    else:
-        summary = summarize_trace_bytes(data, file.path, file.size, file.mtime_ns)
-    encoded = _ENCODER.encode(summary)
-    if cache_path is not None:
-        _write_cached(cache_path, file, encoded)
-    return encoded, False
+            results[i] = (cached, True)
+        else:
+            todo.append(i)
+    readable = []
+    for i in todo:
+        file = files[i]
+        try:
+            readable.append((i, _read_trace(file)))
+        except OSError as exc:
+            summary = TraceSummary(file.path, file.size, file.mtime_ns, "damaged", f"cannot read: {exc}")
+            results[i] = (summary, False)
+    summaries = summarize_many(
+        [(data, files[i].path, files[i].size, files[i].mtime_ns) for i, data in readable]
+    )
+    for (i, _), summary in zip(readable, summaries, strict=True):
+        results[i] = (summary, False)
+    for i in todo:
+        if cache_paths[i] is not None:
+            _write_cached(cache_paths[i], files[i], _ENCODER.encode(results[i][0]))
+    return results  # type: ignore[return-value]
+
+
+def _read_trace(file: TraceFile) -> bytes:
+    """The file's bytes; only the first bytes when they show it is not a trace."""
+    with open(file.path, "rb") as handle:
+        if file.size <= _SNIFF:
+            return handle.read()
+        head = handle.read(_SNIFF)
+        return head + handle.read() if looks_like_trace(head) else head
 
 
 def _stamp(file: TraceFile) -> bytes:
@@ -162,13 +211,19 @@ def _stamp(file: TraceFile) -> bytes:
     return f"{file.size} {file.mtime_ns}\n".encode()
 
 
-def _read_cached(cache_path: Path, file: TraceFile) -> bytes | None:
+def _read_cached(cache_path: Path, file: TraceFile) -> TraceSummary | None:
+    """The cached summary if the entry is for this exact file (size, mtime) and decodes, else None."""
     try:
         content = cache_path.read_bytes()
     except OSError:
         return None
     stamp = _stamp(file)
-    return content[len(stamp) :] if content.startswith(stamp) else None
+    if not content.startswith(stamp):
+        return None
+    try:
+        return _DECODER.decode(memoryview(content)[len(stamp) :])
+    except (msgspec.DecodeError, msgspec.ValidationError):  # damaged, or of another version
+        return None
 
 
 def _write_cached(cache_path: Path, file: TraceFile, encoded: bytes) -> None:

@@ -1,0 +1,122 @@
+"""What a clang `-ftime-trace` event is to buildprof: the decoded fields, the event kinds, path rules.
+
+Only the fields used are decoded (msgspec typed structs skip the rest). Kinds are the event names
+ClangBuildAnalyzer recognises; every other name is kept for the self-time breakdown only.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+import msgspec
+import numpy as np
+
+# Event kinds ClangBuildAnalyzer recognises (others are left out of its nesting).
+COMPILER, FRONTEND, BACKEND, SOURCE, PARSE_TEMPLATE, PARSE_CLASS = 1, 2, 3, 4, 5, 6
+INST_CLASS, INST_FUNCTION, OPT_MODULE, OPT_FUNCTION = 7, 8, 9, 10
+KNOWN_KINDS = {
+    "ExecuteCompiler": COMPILER,
+    "Frontend": FRONTEND,
+    "Backend": BACKEND,
+    "Source": SOURCE,
+    "ParseTemplate": PARSE_TEMPLATE,
+    "ParseClass": PARSE_CLASS,
+    "InstantiateClass": INST_CLASS,
+    "InstantiateFunction": INST_FUNCTION,
+    "OptModule": OPT_MODULE,
+    "OptFunction": OPT_FUNCTION,
+}
+NAMED_KINDS = (COMPILER, FRONTEND, BACKEND, OPT_MODULE)  # ClangBuildAnalyzer's FindPath stops here
+TOTAL = -1  # kind code of clang's "Total <name>" summary events
+PHASES = {"X": 1, "b": 2, "e": 3, "M": 4}  # phase codes; anything else (i, s, ...) is 0
+
+
+# gc=False: a decoded trace holds no reference cycles, and untracked objects keep the garbage collector
+# from rescanning hundreds of thousands of events while traces are decoded.
+class Args(msgspec.Struct, gc=False):
+    """The `args` of an event: the detail, metadata names, and the count of "Total" events."""
+
+    detail: Any = None
+    name: Any = None  # metadata events: process and thread names
+    count: Any = None  # "Total" events
+
+
+class Event(msgspec.Struct, gc=False):
+    """One trace event, with only the fields buildprof reads."""
+
+    name: str = ""
+    ph: str = ""
+    ts: int | float = 0
+    dur: int | float = 0
+    id: Any = None
+    args: Args | None = None
+
+
+class TraceDocument(msgspec.Struct, gc=False):
+    """A trace file's top level."""
+
+    traceEvents: list[Event]
+    beginningOfTime: int | float | None = None
+
+
+DECODER = msgspec.json.Decoder(TraceDocument)
+
+_PHASE_TABLE = np.zeros(256, dtype=np.int8)  # phase code by the byte of a one-character "ph"
+for _ph, _code in PHASES.items():
+    _PHASE_TABLE[ord(_ph)] = _code
+
+
+def phase_codes(phases: list[str]) -> np.ndarray:
+    """The PHASES code of each event's "ph" (0 for others), as int8.
+
+    Phases are single characters in practice: joined, they are one byte each and a 256-entry table
+    maps them without a Python operation per event.
+    """
+    joined = "".join(phases)
+    if len(joined) == len(phases) and joined.isascii():
+        return _PHASE_TABLE[np.frombuffer(joined.encode("ascii"), dtype=np.uint8)]
+    return np.array([PHASES.get(ph, 0) for ph in phases], dtype=np.int8)
+
+
+class NameTable:
+    """Every event name a process has seen, numbered once; the kind of each.
+
+    Event names recur in every trace (a few hundred distinct ones), so one dict lookup per event gives
+    its number, and everything per name (kind, breakdown rows) is indexed by that number.
+    """
+
+    LIMIT = 100_000  # start afresh past this many names (never within one batch)
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
+        self.kinds = np.zeros(0, dtype=np.int8)
+
+    def encode(self, names: list[str]) -> np.ndarray:
+        """The number of each name (adding new ones); valid until the next call."""
+        if len(self.codes) > self.LIMIT:
+            self.__init__()
+        found = list(map(self.codes.get, names))
+        if None in found:
+            for name in dict.fromkeys(names):
+                if name not in self.codes:
+                    self.codes[name] = len(self.names)
+                    self.names.append(name)
+            self.kinds = np.array([_kind_of(name) for name in self.names], dtype=np.int8)
+            found = list(map(self.codes.__getitem__, names))
+        return np.array(found, dtype=np.intp)
+
+
+def _kind_of(name: str) -> int:
+    return TOTAL if name.startswith("Total ") else KNOWN_KINDS.get(name, 0)
+
+
+def nice_path(path: str) -> str:
+    """A path as ClangBuildAnalyzer shows it: `.` and `..` resolved, then backslashes made slashes."""
+    if not path:
+        return path
+    normal = posixpath.normpath(path)
+    if normal.startswith("//"):
+        normal = "/" + normal.lstrip("/")
+    return normal.replace("\\", "/")
