@@ -31,30 +31,29 @@ def collapse_template_args(name: str) -> str:
     Names containing `operator` are kept whole (`operator<` cannot be told from a bracket), and a name
     whose brackets do not balance is kept whole too, as ClangBuildAnalyzer does.
     """
-    if "operator" in name:
+    if "operator" in name or "<" not in name:
         return name
+    # Jump from bracket to bracket with str.find instead of walking every character.
     out: list[str] = []
-    begin, end, length = 0, 0, len(name)
-    while begin != length:
-        found = name.find("<", begin)
-        if found < 0:
-            end = length
-            break
-        end = found + 1
-        out.append(name[begin:end])
+    find = name.find
+    begin = 0
+    while True:
+        opening = find("<", begin)
+        if opening < 0:
+            out.append(name[begin:])
+            return "".join(out)
+        out.append(name[begin : opening + 1])
         out.append("$")
-        begin = end
-        depth = 1
-        while begin != length:
-            char = name[begin]
-            if char == "<":
-                depth += 1
-            elif char == ">":
-                depth -= 1
-                if depth == 0:
-                    break
-            begin += 1
-    if begin > end:
-        return name
-    out.append(name[begin:end])
-    return "".join(out)
+        depth, pos = 1, opening + 1
+        if pos == len(name):
+            return "".join(out)  # a "<" that ends the name opens nothing: kept, as before
+        while depth:
+            close = find(">", pos)
+            if close < 0:
+                return name  # unbalanced: kept whole
+            nested = find("<", pos, close)
+            if nested >= 0:
+                depth, pos = depth + 1, nested + 1
+            else:
+                depth, pos = depth - 1, close + 1
+        begin = pos - 1  # the closing ">" starts the next piece

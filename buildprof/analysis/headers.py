@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet, global_links
+from buildprof.analysis.trace_set import TraceSet, distinct_pairs, global_links, unique_rows
 from buildprof.names import is_header
 
 HEADER_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
@@ -70,12 +70,10 @@ def include_chains(ts: TraceSet, code: int, cba: bool = False) -> list[Chain]:
         steps.append(np.where(current >= 0, files_of[np.maximum(current, 0)], -1))
         current = np.where(current >= 0, link[np.maximum(current, 0)], -1)
     matrix = np.stack(steps, axis=1) if steps else np.full((len(rows), 1), -1)
-    distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    distinct, inverse = unique_rows(matrix, len(ts.files))
     counts = np.bincount(inverse, minlength=len(distinct))
     us = np.bincount(inverse, weights=ts.columns["src_us"][rows], minlength=len(distinct))
-    pairs = np.unique(np.stack([inverse, ts.src_rows.trace[rows]], axis=1), axis=0)
-    tus = np.bincount(pairs[:, 0], minlength=len(distinct))
+    tus = np.bincount(distinct_pairs(inverse, ts.src_rows.trace[rows], ts.n_traces), minlength=len(distinct))
     chains = [
         Chain(tuple(ts.files[c] for c in row if c >= 0), int(n), int(t), int(k))
         for row, n, t, k in zip(distinct.tolist(), counts, us, tus, strict=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet
+from buildprof.analysis.trace_set import TraceSet, distinct_pairs
 from buildprof.names import collapse_template_args
 
 TEMPLATE_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
@@ -42,15 +42,15 @@ def template_set_table(ts: TraceSet, templates: pd.DataFrame) -> pd.DataFrame:
     """One row per template set: count and incl_us (recursion not double-counted), self_us, tus, names."""
     set_codes, set_names = pd.factorize(templates["set"])
     rows_set = set_codes[ts.tpl_rows.item]
-    pairs = np.unique(np.stack([rows_set, ts.tpl_rows.trace], axis=1), axis=0)
     m = len(set_names)
+    tus = distinct_pairs(rows_set, ts.tpl_rows.trace, ts.n_traces)
     return pd.DataFrame(
         {
             "set": list(set_names),
             "count": np.bincount(set_codes, weights=templates["set_count"], minlength=m).astype(np.int64),
             "incl_us": np.bincount(set_codes, weights=templates["set_us"], minlength=m).astype(np.int64),
             "self_us": np.bincount(set_codes, weights=templates["self_us"], minlength=m).astype(np.int64),
-            "tus": np.bincount(pairs[:, 0], minlength=m),
+            "tus": np.bincount(tus, minlength=m),
             "names": np.bincount(set_codes, minlength=m),
         }
     )

@@ -2,16 +2,35 @@
 
 Per-trace summaries name files and templates by local index; here each gets one global code so that
 every per-file, per-Source-event and per-template column of all traces can be concatenated and summed
-with numpy (bincount) instead of a Python loop per record.
+with numpy (bincount) instead of a Python loop per record. Building the set is a few passes over the
+concatenated names and one join per column, whatever the number of traces.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
-from buildprof.model import TraceSummary, column
+from buildprof.model import SUMMARY_COLUMNS, TraceSummary
+
+_CONCATENATED = (
+    "file_incl_us",
+    "file_self_us",
+    "file_count",
+    "file_direct",
+    "file_cba_root",
+    "src_includer",
+    "src_cba_parent",
+    "src_us",
+    "tpl_kind",
+    "tpl_count",
+    "tpl_incl_us",
+    "tpl_self_us",
+    "tpl_set_count",
+    "tpl_set_us",
+)
 
 
 @dataclass
@@ -46,64 +65,71 @@ class TraceSet:
 
 def build_trace_set(summaries: list[TraceSummary], display_names: list[str] | None = None) -> TraceSet:
     """Index the summaries of one build (see the module docstring)."""
-    file_index: dict[str, int] = {}
-    tpl_index: dict[str, int] = {}
-    file_codes, tpl_codes = [], []
-    for summary in summaries:
-        file_codes.append(_codes(summary.files, file_index))
-        tpl_codes.append(_codes(summary.templates, tpl_index))
-    src_file_global = [
-        codes[column(s, "src_file")] if len(codes) else np.zeros(0, dtype=np.int64)
-        for s, codes in zip(summaries, file_codes, strict=True)
-    ]
-    names = {
-        name: _concat([column(s, name) for s in summaries])
-        for name in (
-            "file_incl_us",
-            "file_self_us",
-            "file_count",
-            "file_direct",
-            "file_cba_root",
-            "src_includer",
-            "src_cba_parent",
-            "src_us",
-            "tpl_kind",
-            "tpl_count",
-            "tpl_incl_us",
-            "tpl_self_us",
-            "tpl_set_count",
-            "tpl_set_us",
-        )
-    }
+    columns = {name: _concat_column(summaries, name) for name in (*_CONCATENATED, "src_file")}
+    files, file_rows = _coded_rows([s.files for s in summaries])
+    templates, tpl_rows = _coded_rows([s.templates for s in summaries])
+    src_count = np.array([len(s.columns.get("src_file", b"")) // 4 for s in summaries], dtype=np.int64)
+    src_trace = np.repeat(np.arange(len(summaries)), src_count)
+    # A Source row's file is the local index into its own trace's files: shift it to that trace's rows.
+    src_item = file_rows.item[columns.pop("src_file").astype(np.int64) + file_rows.offset[src_trace]]
+    src_offset = np.concatenate(([0], np.cumsum(src_count)))
     return TraceSet(
         summaries=summaries,
         display_names=display_names or [s.path for s in summaries],
-        files=list(file_index),
-        templates=list(tpl_index),
-        file_rows=_rows(file_codes),
-        src_rows=_rows(src_file_global),
-        tpl_rows=_rows(tpl_codes),
-        columns=names,
+        files=files,
+        templates=templates,
+        file_rows=file_rows,
+        src_rows=Rows(trace=src_trace, item=src_item, offset=src_offset),
+        tpl_rows=tpl_rows,
+        columns=columns,
     )
 
 
-def _codes(values: list[str], index: dict[str, int]) -> np.ndarray:
-    return np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+def _concat_column(summaries: list[TraceSummary], name: str) -> np.ndarray:
+    """One SUMMARY_COLUMNS column of every summary, end to end (one join, one buffer)."""
+    joined = b"".join([s.columns.get(name, b"") for s in summaries])
+    return np.frombuffer(joined, dtype=SUMMARY_COLUMNS[name])
 
 
-def _concat(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(arrays) if arrays else np.zeros(0)
-
-
-def _rows(per_trace: list[np.ndarray]) -> Rows:
-    sizes = np.array([len(a) for a in per_trace], dtype=np.int64)
-    offset = np.concatenate(([0], np.cumsum(sizes)))
-    trace = np.repeat(np.arange(len(per_trace)), sizes)
-    item = _concat(per_trace).astype(np.int64)
-    return Rows(trace=trace, item=item, offset=offset)
+def _coded_rows(per_trace: list[list[str]]) -> tuple[list[str], Rows]:
+    """Distinct strings in first-seen order over all traces, and one row per (trace, string)."""
+    everything = list(chain.from_iterable(per_trace))
+    index = {value: i for i, value in enumerate(dict.fromkeys(everything))}
+    item = np.fromiter(map(index.__getitem__, everything), dtype=np.int64, count=len(everything))
+    sizes = np.array([len(values) for values in per_trace], dtype=np.int64)
+    rows = Rows(
+        trace=np.repeat(np.arange(len(per_trace)), sizes),
+        item=item,
+        offset=np.concatenate(([0], np.cumsum(sizes))),
+    )
+    return list(index), rows
 
 
 def global_links(rows: Rows, local: np.ndarray) -> np.ndarray:
     """Turn per-trace row links (e.g. src_includer, -1 = none) into indexes of the concatenated rows."""
     start = rows.offset[rows.trace]
     return np.where(local >= 0, local + start, -1)
+
+
+def distinct_pairs(group: np.ndarray, trace: np.ndarray, n_traces: int) -> np.ndarray:
+    """The group of each distinct (group, trace) pair: bincount it to count traces per group."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = np.sort(np.asarray(group, dtype=np.int64) * max(n_traces, 1) + trace)
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]  # sorted: a pair is new where the key changes
+    return key[first] // max(n_traces, 1)
+
+
+def unique_rows(matrix: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a matrix of codes in [-1, n_values), and each row's distinct row number.
+
+    Rows are refined one column at a time with 1-D integer keys (previous group, value), much faster
+    than sorting whole rows; the distinct rows come in an unspecified but deterministic order.
+    """
+    group = np.zeros(len(matrix), dtype=np.int64)
+    for column in matrix.T:
+        _, group = np.unique(group * (n_values + 1) + (column + 1), return_inverse=True)
+        group = group.ravel()
+    _, first = np.unique(group, return_index=True)
+    return matrix[first], group
