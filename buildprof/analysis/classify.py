@@ -28,9 +28,9 @@ def classify_steps(steps: pd.DataFrame, manifest: NinjaManifest | None) -> pd.Da
     """Add `kind` and `target` columns to a steps DataFrame (done once per distinct output)."""
     inverse, distinct = pd.factorize(steps["output"].to_numpy(dtype=object))
     found = [_classify(o, manifest) for o in distinct]
-    kinds = np.array([kind for kind, _, _ in found] or [""], dtype=object)
-    targets = np.array([target for _, target, _ in found] or [""], dtype=object)
-    _name_artifacts_after_targets(distinct, targets, [by_name for _, _, by_name in found])
+    kinds = np.array([f[0] for f in found] or [""], dtype=object)
+    targets = np.array([f[1] for f in found] or [""], dtype=object)
+    _name_artifacts_after_targets(distinct, targets, found)
     steps = steps.copy()
     steps["kind"] = kinds[inverse] if len(steps) else np.array([], dtype=object)
     steps["target"] = targets[inverse] if len(steps) else np.array([], dtype=object)
@@ -39,25 +39,31 @@ def classify_steps(steps: pd.DataFrame, manifest: NinjaManifest | None) -> pd.Da
 
 def classify_output(output: str, manifest: NinjaManifest | None) -> tuple[str, str]:
     """(kind, target) of the step that wrote `output`."""
-    kind, target, _ = _classify(output, manifest)
+    kind, target, _, _ = _classify(output, manifest)
     return kind, target
 
 
-def _classify(output: str, manifest: NinjaManifest | None) -> tuple[str, str, bool]:
-    """(kind, target, whether the target is only the library or program file's name)."""
+def _classify(output: str, manifest: NinjaManifest | None) -> tuple[str, str, str | None, bool]:
+    """(kind, target, folder holding the output's `CMakeFiles/<target>.dir` or None, whether the
+    target is only the library or program file's name)."""
     statement = manifest.by_output.get(output) if manifest else None
     kind = kind_from_rule(statement.rule) if statement else None
     if kind is None:
         kind = kind_from_path(output)
-    target = _target_from_dir(output)
-    if target is None and statement is not None:
+    match = _CMAKE_TARGET_DIR.search(output)
+    if match:
+        return kind, match.group(1), output[: match.start()], False
+    target = None
+    if statement is not None:
         target = _target_from_dir(statement.object_dir) or _target_from_cmake_rule(statement.rule)
     if target is None and (kind in ("link", "archive") or _SHARED_LIB.search(output)):
-        return kind, _target_from_artifact(output), True
-    return kind, target or NO_TARGET, False
+        return kind, _target_from_artifact(output), None, True
+    return kind, target or NO_TARGET, None, False
 
 
-def _name_artifacts_after_targets(outputs: pd.Index, targets: np.ndarray, by_name: list[bool]) -> None:
+def _name_artifacts_after_targets(
+    outputs: pd.Index, targets: np.ndarray, found: list[tuple[str, str, str | None, bool]]
+) -> None:
     """Without a manifest, `absl/base/libabsl_hardening.a` belongs to target `hardening`.
 
     CMake targets often set OUTPUT_NAME to a prefixed name; when a folder's objects name a CMake
@@ -65,12 +71,11 @@ def _name_artifacts_after_targets(outputs: pd.Index, targets: np.ndarray, by_nam
     library or program is counted under that target (the longest such name).
     """
     known: dict[str, set[str]] = {}
-    for output in outputs:
-        match = _CMAKE_TARGET_DIR.search(output)
-        if match:
-            known.setdefault(output[: match.start()], set()).add(match.group(1))
+    for _, target, folder, _ in found:
+        if folder is not None:
+            known.setdefault(folder, set()).add(target)
     for k, output in enumerate(outputs):
-        if not by_name[k]:
+        if not found[k][3]:
             continue
         folder = output.rsplit("/", 1)[0] if "/" in output else ""
         candidates = known.get(folder, set())
