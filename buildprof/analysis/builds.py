@@ -20,6 +20,7 @@ above. Recompaction rewrites the whole file, so such a block is always at the to
 output twice; everything up to the last place that fails the tests with no repeated output before it
 is reported as one unordered span and never analysed as a build. Past a repeated output the log can
 only be appended runs, so there every backward jump starts a build.
+
 The build that recompacted the log on load follows the block directly; if its first line happens to
 end later than the block's last line (no backward jump), it is found by the wall clock alone.
 """
