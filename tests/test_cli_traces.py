@@ -18,7 +18,7 @@ CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
 def build(tmp_path, monkeypatch):
     monkeypatch.setenv("BUILDPROF_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "build"
-    shutil.copytree(CAPTURE, folder)
+    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
     return folder
 
 

@@ -127,7 +127,7 @@ def test_real_clang19_trace_matches_its_complete_event_twin(tmp_path):
 
 def test_other_json_is_skipped_quietly_and_damaged_traces_are_reported_once(tmp_path):
     build = tmp_path / "build"
-    shutil.copytree(CLANG14, build, ignore=shutil.ignore_patterns(".ninja_log"))
+    shutil.copytree(CLANG14, build, ignore=shutil.ignore_patterns(".ninja_log", ".buildprof"))
     before, _ = scan_folder(build)
     traces = sorted(build.rglob("*.cc.json"))
     truncated = traces[0]

@@ -17,7 +17,7 @@ CAPTURE = FIXTURES / "captures" / "clang14-ninja1.13"
 def build(tmp_path, monkeypatch):
     monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
     folder = tmp_path / "build"
-    shutil.copytree(CAPTURE, folder)
+    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
     return folder
 
 
