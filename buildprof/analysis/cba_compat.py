@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 from buildprof.analysis.headers import header_table, include_chains
 from buildprof.analysis.templates import template_set_table, template_table
 from buildprof.analysis.trace_set import TraceSet
@@ -54,15 +57,9 @@ def cba_report(ts: TraceSet, demangled: dict[str, str], config: CbaConfig | None
     report["files_codegen"] = _slowest_files(backends, config.min_file_ms, config.file_codegen)
     sub = _restrict(ts, kept)
     templates = template_table(sub)
-    report["templates"] = _top(
-        [(int(r.incl_us), int(r.count), r.name) for r in templates.itertuples()], config.template
-    )
+    report["templates"] = _top_of(templates, "name", config.template)
     sets = template_set_table(sub, templates) if len(templates) else None
-    report["template_sets"] = (
-        _top([(int(r.incl_us), int(r.count), r.set) for r in sets.itertuples()], config.template)
-        if sets is not None
-        else []
-    )
+    report["template_sets"] = _top_of(sets, "set", config.template) if sets is not None else []
     report["has_templates"] = bool(len(templates))
     functions = _functions(sub, demangled)
     report["has_functions"] = bool(functions)
@@ -99,6 +96,24 @@ def _top(rows: list[tuple[int, int, str]], limit: int) -> list[dict]:
     """Largest (us, count, name) first, as its partial_sort with a descending tuple comparison."""
     rows.sort(key=lambda r: (r[0], r[1], r[2].encode("utf-8", "surrogateescape")), reverse=True)
     return [{"us": us, "count": count, "name": name} for us, count, name in rows[:limit]]
+
+
+def _top_of(table: pd.DataFrame, name: str, limit: int) -> list[dict]:
+    """`_top` over a table's (incl_us, count, name) rows, sorting only the rows that can be in the top.
+
+    Those are the rows whose (incl_us, count) is at least the limit-th largest: ties on both are
+    all kept, so the name tie-break sees every candidate.
+    """
+    us = table["incl_us"].to_numpy(dtype=np.int64)
+    count = table["count"].to_numpy(dtype=np.int64)
+    if len(us) > limit > 0:
+        order = np.lexsort((count, us))  # ascending: the last rows are the largest
+        cut_us, cut_count = us[order[-limit]], count[order[-limit]]
+        keep = np.flatnonzero((us > cut_us) | ((us == cut_us) & (count >= cut_count)))
+    else:
+        keep = np.arange(len(us))
+    names = table[name].to_numpy()[keep].tolist()
+    return _top(list(zip(us[keep].tolist(), count[keep].tolist(), names, strict=True)), limit)
 
 
 def _functions(ts: TraceSet, demangled: dict[str, str]) -> dict[tuple[str, str], int]:

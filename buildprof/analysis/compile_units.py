@@ -81,6 +81,11 @@ def target_table(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _relative(path: str, build_dir: str) -> str:
+    prefix = build_dir.rstrip("/") + "/"
+    if build_dir and path.startswith(prefix) and "\\" not in path:
+        rest = path[len(prefix) :]
+        if not any(part in ("", ".", "..") for part in rest.split("/")):
+            return rest  # what relpath gives for a plain path below the folder, without its cost
     try:
         rel = os.path.relpath(path, build_dir)
     except ValueError:

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from buildprof.ingest.trace_batch import Decoded, summarize_batch
+from buildprof.ingest.trace_batch import NAMES, FlatTrace, flatten_trace, summarize_batch
 from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the public names of this module)
     BACKEND,
     COMPILER,
@@ -32,6 +32,7 @@ from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the pub
     PARSE_TEMPLATE,
     SOURCE,
     Event,
+    TraceDocument,
     nice_path,
 )
 from buildprof.model import TraceSummary
@@ -50,28 +51,35 @@ def summarize_trace_bytes(data: bytes, path: str, size: int, mtime_ns: int) -> T
 
 
 def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummary]:
-    """`summarize_trace_bytes` over (data, path, size, mtime_ns) items, as one batch."""
+    """`summarize_trace_bytes` over (data, path, size, mtime_ns) items, as one batch.
+
+    Each trace is flattened as soon as it is decoded, so only one trace's decoded events exist at a
+    time; the batch keeps their arrays.
+    """
+    NAMES.start_batch()
     summaries: list[TraceSummary | None] = []
-    decoded: list[Decoded] = []
+    flats: list[FlatTrace] = []
     slots: list[int] = []
     for data, path, size, mtime_ns in files:
         base = {"path": path, "size": size, "mtime_ns": mtime_ns}
         summary, trace = _decode(data, base)
         if trace is not None:
             slots.append(len(summaries))
-            decoded.append(trace)
+            flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
+            del trace  # its events are freed here, while still in the processor's cache
         summaries.append(summary)
-    for slot, summary in zip(slots, _summarize_decoded(decoded), strict=True):
+    for slot, summary in zip(slots, _summarize_flat(flats), strict=True):
         summaries[slot] = summary
     return summaries  # type: ignore[return-value]
 
 
 def summarize_events(events: list[Event], beginning: Any, base: dict) -> TraceSummary:
     """Reduce the decoded events of one trace (see the module docstring)."""
-    return summarize_batch([Decoded(events, beginning, base)])[0]
+    NAMES.start_batch()
+    return summarize_batch([flatten_trace(events, beginning, base)])[0]
 
 
-def _decode(data: bytes, base: dict) -> tuple[TraceSummary | None, Decoded | None]:
+def _decode(data: bytes, base: dict) -> tuple[TraceSummary | None, TraceDocument | None]:
     """The decoded trace, or the summary that says why there is none."""
     if not looks_like_trace(data[:_SNIFF_BYTES]):
         return TraceSummary(status="not_trace", **base), None
@@ -83,14 +91,14 @@ def _decode(data: bytes, base: dict) -> tuple[TraceSummary | None, Decoded | Non
         return TraceSummary(status="damaged", message=f"truncated or corrupt JSON: {exc}", **base), None
     if not trace.traceEvents:
         return TraceSummary(status="damaged", message="no timed events in the trace", **base), None
-    return None, Decoded(trace.traceEvents, trace.beginningOfTime, base)
+    return None, trace
 
 
-def _summarize_decoded(decoded: list[Decoded]) -> list[TraceSummary]:
+def _summarize_flat(flats: list[FlatTrace]) -> list[TraceSummary]:
     """The batch, or one trace at a time if the batch's times do not fit side by side."""
     try:
-        return summarize_batch(decoded)
+        return summarize_batch(flats)
     except OverflowError:
-        if len(decoded) == 1:
+        if len(flats) == 1:
             raise
-        return [summarize_batch([trace])[0] for trace in decoded]
+        return [summarize_batch([flat])[0] for flat in flats]

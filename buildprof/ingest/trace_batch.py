@@ -1,150 +1,104 @@
 """Summarise many decoded time traces at once: one set of numpy operations for a whole batch.
 
-A trace has about a thousand events, so per-trace numpy work is dominated by the fixed cost of each
-call, not by the data. Here the events of a batch of traces are concatenated and every step (nesting,
-self times, headers, templates) runs once over the batch; the results are then cut back into one
-TraceSummary per trace. Each trace's times are shifted into a window of its own, so nesting by time
-containment never links events of two traces, and every per-trace rule (first-seen order of names,
-ClangBuildAnalyzer's checks) is applied per (trace, name) pair. The summaries are exactly those of
-summarising each trace alone.
-
-Strings that recur across the batch (paths, template and event names) are one object each, so a
-summary list pickles compactly and its names hash once in the receiving process.
+Each trace is first flattened on its own, right after it is decoded (`flatten_trace`): its events'
+fields go into small numpy arrays, and the decoded objects are released while they are still in the
+processor's cache. The arrays of a batch of traces are then concatenated and every step (nesting,
+self times, headers, templates) runs once over the batch: a trace has about a thousand events, so
+per-trace numpy work would be dominated by the fixed cost of each call. The results are cut back into
+one TraceSummary per trace. Each trace's times are shifted into a window of its own, so nesting by
+time containment never links events of two traces, and every per-trace rule (first-seen order of
+names, ClangBuildAnalyzer's checks) is applied per (trace, name) pair. The summaries are exactly those
+of summarising each trace alone.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from buildprof.ingest.event_tree import parents_by_containment
 from buildprof.ingest.trace_events import TOTAL, NameTable, phase_codes
-from buildprof.ingest.trace_known import KnownEvents, summarize_known
+from buildprof.ingest.trace_known import KnownEvents, TemplateCodes, event_details, summarize_known
 from buildprof.model import TraceSummary
 
 NO_TIMED = "no timed events in the trace"
-_NAMES = NameTable()  # per process, shared by every batch it summarises
+NAMES = NameTable()  # per process, shared by every batch it summarises
 
 
 @dataclass
-class Decoded:
-    """One decoded trace waiting for its summary: its events and the summary's fixed fields."""
+class FlatTrace:
+    """One trace reduced to arrays over its timed events (X, and b with a matching e), file order."""
 
-    events: list  # time_trace._Event
-    beginning: Any
     base: dict  # path, size, mtime_ns
-
-
-def summarize_batch(traces: list[Decoded]) -> list[TraceSummary]:
-    """The summary of each trace, in order (see the module docstring)."""
-    if not traces:
-        return []
-    flat = _flatten(traces)
-    summaries = []
-    for t, trace in enumerate(traces):
-        if not flat.has_timed[t]:
-            summaries.append(TraceSummary(status="damaged", message=NO_TIMED, **trace.base))
-            continue
-        summaries.append(
-            TraceSummary(
-                status="trace",
-                clang=flat.process[t],
-                beginning_of_time=int(trace.beginning or 0),
-                events=len(trace.events),
-                totals=flat.totals[t],
-                **trace.base,
-            )
-        )
-    ok = np.flatnonzero(flat.has_timed)
-    if len(ok) == 0:
-        return summaries
-    shift = _disjoint_shifts(flat)
-    for t, breakdown in _self_time_by_name(flat, shift).items():
-        summaries[t].breakdown = breakdown
-    known = flat.timed[flat.kinds[flat.timed] > 0]
-    if len(known):
-        events = KnownEvents(
-            trace=flat.trace[known],
-            kinds=flat.kinds[known],
-            start=flat.starts[known] + shift[flat.trace[known]],
-            dur=flat.durs[known],
-            rows=known,
-        )
-        summarize_known(summaries, flat.events, events)
-    return summaries
-
-
-@dataclass
-class _Flat:
-    """The events of a batch as parallel arrays (index = position in the concatenated event list)."""
-
-    events: list
-    names: list[str]  # event names by number (NameTable.names)
-    code: np.ndarray  # per event: its name's number
-    trace: np.ndarray  # per event: index of its trace in the batch
-    kinds: np.ndarray  # KNOWN_KINDS value, 0 = other, TOTAL = a "Total" event
+    beginning: Any
+    events: int
+    process: str  # the process name from the metadata
+    totals: list[tuple[str, int, int]]  # clang's "Total" events
+    code: np.ndarray  # NAMES number of each timed event's name
+    kinds: np.ndarray  # KNOWN_KINDS value, 0 = other
     starts: np.ndarray
-    durs: np.ndarray  # a "b" event gets the time up to its "e"; -1 if it has none
-    timed: np.ndarray  # events with a duration (X, and b with a matching e), in order
-    has_timed: np.ndarray  # per trace
-    process: list[str]  # per trace: the process name from the metadata
-    totals: list[list[tuple[str, int, int]]]  # per trace: clang's "Total" events
+    durs: np.ndarray
+    details: np.ndarray  # object array: the detail of each timed event with a known kind
+    templates: TemplateCodes  # its instantiated names
 
 
-def _flatten(traces: list[Decoded]) -> _Flat:
-    """Every event's fields pulled out once by list comprehension; the rest is numpy.
-
-    Names are numbered through a per-process table (one lookup per event), so per-name work (the
-    kind) happens once per distinct name.
-    """
-    events = list(chain.from_iterable(t.events for t in traces))
-    count = len(traces)
-    trace = np.repeat(np.arange(count), [len(t.events) for t in traces])
+def flatten_trace(events: list, beginning: Any, base: dict) -> FlatTrace:
+    """Pull what the summary needs out of a trace's decoded events (see the module docstring)."""
+    n = len(events)
     all_names = [ev.name for ev in events]
-    code = _NAMES.encode(all_names)
-    names = _NAMES.names
-    kinds = _NAMES.kinds[code]
+    code = NAMES.encode(all_names)
+    kinds = NAMES.kinds[code]
     phase = phase_codes([ev.ph for ev in events])
     starts = np.array([ev.ts for ev in events], dtype=np.int64)
     durs = np.array([ev.dur for ev in events], dtype=np.int64)
     complete = phase == 1
-    totals: list[list[tuple[str, int, int]]] = [[] for _ in range(count)]
-    rows = np.flatnonzero(complete & (kinds == TOTAL))
-    if len(rows):
-        listed = rows.tolist()
-        entries = zip(
-            [all_names[i][6:] for i in listed],
-            [int((a.count if (a := events[i].args) is not None else 0) or 0) for i in listed],
+    rows = np.flatnonzero(complete & (kinds == TOTAL)).tolist()
+    totals = list(
+        zip(
+            [all_names[i][6:] for i in rows],
+            [int((a.count if (a := events[i].args) is not None else 0) or 0) for i in rows],
             durs[rows].tolist(),
             strict=True,
         )
-        for t, part in split_by_trace(trace[rows], list(entries)):
-            totals[t] = part
-    process = [""] * count
+    )
+    process = ""
     for i in np.flatnonzero(phase == 4).tolist():
         if all_names[i] == "process_name" and events[i].args is not None:
-            process[trace[i]] = str(events[i].args.name or "")
+            process = str(events[i].args.name or "")
     begins = phase == 2
     durs[begins] = -1  # a "b" lasts until its "e"
     if begins.any():
-        _close_pairs(events, code, trace, phase, starts, durs)
+        _close_pairs(events, code, phase, starts, durs)
     timed = np.flatnonzero((complete & (kinds != TOTAL)) | (begins & (durs >= 0)))
-    has_timed = np.bincount(trace[timed], minlength=count) > 0
-    return _Flat(events, names, code, trace, kinds, starts, durs, timed, has_timed, process, totals)
+    kinds = kinds[timed]
+    known = kinds > 0
+    details = event_details(events, timed[known], kinds[known])
+    return FlatTrace(
+        base=base,
+        beginning=beginning,
+        events=n,
+        process=process,
+        totals=totals,
+        code=code[timed],
+        kinds=kinds,
+        starts=starts[timed],
+        durs=durs[timed],
+        details=details,
+        templates=TemplateCodes.of(details, kinds[known]),
+    )
 
 
-def _close_pairs(events, code, trace, phase, starts, durs) -> None:
-    """Give each "b" event the duration up to its matching "e" (same trace, name and id)."""
+def _close_pairs(events, code, phase, starts, durs) -> None:
+    """Give each "b" event the duration up to its matching "e" (same name and id)."""
     begins = np.flatnonzero(phase == 2)
     nxt = begins + 1
     adjacent = nxt < len(phase)
     adjacent[adjacent] = phase[nxt[adjacent]] == 3
     b, e = begins[adjacent], nxt[adjacent]
-    same = (code[b] == code[e]) & (trace[b] == trace[e])
+    same = code[b] == code[e]
     b, e = b[same], e[same]
     same_id = [events[i].id == events[j].id for i, j in zip(b.tolist(), e.tolist(), strict=True)]
     b, e = b[same_id], e[same_id]
@@ -157,7 +111,7 @@ def _close_pairs(events, code, trace, phase, starts, durs) -> None:
     for i in np.flatnonzero((phase == 2) | (phase == 3)).tolist():
         if (durs[i] >= 0 and phase[i] == 2) or i in paired:
             continue
-        key = (int(trace[i]), int(code[i]), events[i].id)
+        key = (int(code[i]), events[i].id)
         if phase[i] == 2:
             open_pairs[key].append(i)
         elif open_pairs[key]:
@@ -165,55 +119,87 @@ def _close_pairs(events, code, trace, phase, starts, durs) -> None:
             durs[begin] = max(int(starts[i] - starts[begin]), 0)
 
 
-def _disjoint_shifts(flat: _Flat) -> np.ndarray:
+def summarize_batch(flats: list[FlatTrace]) -> list[TraceSummary]:
+    """The summary of each flattened trace, in order (see the module docstring)."""
+    summaries = [
+        TraceSummary(
+            status="trace",
+            clang=f.process,
+            beginning_of_time=int(f.beginning or 0),
+            events=f.events,
+            totals=f.totals,
+            **f.base,
+        )
+        if len(f.code)
+        else TraceSummary(status="damaged", message=NO_TIMED, **f.base)
+        for f in flats
+    ]
+    if not any(len(f.code) for f in flats):
+        return summaries
+    trace = np.repeat(np.arange(len(flats)), [len(f.code) for f in flats])
+    code = np.concatenate([f.code for f in flats])
+    kinds = np.concatenate([f.kinds for f in flats])
+    dur = np.concatenate([f.durs for f in flats])
+    start = np.concatenate([f.starts for f in flats])
+    start += _disjoint_shifts(trace, start, dur, len(flats))[trace]
+    for t, breakdown in _self_time_by_name(trace, code, start, dur).items():
+        summaries[t].breakdown = breakdown
+    known = np.flatnonzero(kinds > 0)
+    if len(known):
+        events = KnownEvents(
+            trace=trace[known],
+            kinds=kinds[known],
+            start=start[known],
+            dur=dur[known],
+            templates=[f.templates for f in flats],
+        )
+        summarize_known(summaries, np.concatenate([f.details for f in flats]), events)
+    return summaries
+
+
+def _disjoint_shifts(trace: np.ndarray, start: np.ndarray, dur: np.ndarray, count: int) -> np.ndarray:
     """Per trace, an offset for its times so that traces occupy separate, increasing time windows.
 
     Nesting by containment then never crosses traces: every event of an earlier trace ends before
     any event of a later one starts. A single trace needs no shift.
     """
-    count = len(flat.has_timed)
     shift = np.zeros(count, dtype=np.int64)
     if count == 1:
         return shift
-    timed = flat.timed
-    start, end = flat.starts[timed], flat.starts[timed] + flat.durs[timed]
+    end = start + dur
     low, high = np.minimum(start, end), np.maximum(start, end)
-    first = np.searchsorted(flat.trace[timed], np.arange(count))
-    ok = flat.has_timed
-    lo = np.zeros(count, dtype=np.int64)
-    hi = np.zeros(count, dtype=np.int64)
-    lo[ok] = np.minimum.reduceat(low, first[ok])
-    hi[ok] = np.maximum.reduceat(high, first[ok])
-    span = [int(h) - int(low_) + 1 for h, low_ in zip(hi.tolist(), lo.tolist(), strict=True)]
+    present = np.unique(trace)
+    first = np.searchsorted(trace, present)
+    lo = np.minimum.reduceat(low, first).tolist()
+    hi = np.maximum.reduceat(high, first).tolist()
+    span = [h - low_ + 1 for h, low_ in zip(hi, lo, strict=True)]
     if sum(span) >= 1 << 62:
         raise OverflowError("trace times too large to summarise as a batch")
     base = np.concatenate(([0], np.cumsum(span[:-1]))).astype(np.int64)
-    return base - lo
+    shift[present] = base - np.array(lo, dtype=np.int64)
+    return shift
 
 
-def _self_time_by_name(flat: _Flat, shift: np.ndarray) -> dict[int, list[tuple[str, int]]]:
+def _self_time_by_name(trace, code, start, dur) -> dict[int, list[tuple[str, int]]]:
     """Per trace: self (exclusive) time per event name over its full nesting, largest first.
 
     Ties keep the order in which the names first appear among the trace's timed events.
     """
-    timed = flat.timed
-    trace = flat.trace[timed]
-    dur = flat.durs[timed]
-    parent, _ = parents_by_containment(flat.starts[timed] + shift[trace], dur)
+    parent, _ = parents_by_containment(start, dur)
     child_time = np.bincount(parent[parent >= 0], weights=dur[parent >= 0], minlength=len(dur))
     own = dur - child_time.astype(np.int64)
-    n_names = len(flat.names)
-    key = trace * n_names + flat.code[timed]
+    n_names = len(NAMES.names)
+    key = trace * n_names + code
     pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     sums = np.bincount(inverse.ravel(), weights=own, minlength=len(pairs)).astype(np.int64)
     pair_trace = pairs // n_names
     order = np.lexsort((first, -sums, pair_trace))
     result: dict[int, list[tuple[str, int]]] = {}
-    names = flat.names
+    name = NAMES.names.__getitem__
     for t, codes, values in split_by_trace(
         pair_trace[order], (pairs[order] % n_names).tolist(), sums[order].tolist()
     ):
-        result[t] = list(zip(map(names.__getitem__, codes), values, strict=True))
+        result[t] = list(zip(map(name, codes), values, strict=True))
     return result
 
 

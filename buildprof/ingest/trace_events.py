@@ -93,10 +93,13 @@ class NameTable:
         self.names: list[str] = []
         self.kinds = np.zeros(0, dtype=np.int8)
 
-    def encode(self, names: list[str]) -> np.ndarray:
-        """The number of each name (adding new ones); valid until the next call."""
+    def start_batch(self) -> None:
+        """Called before each batch: numbers stay valid for the whole batch."""
         if len(self.codes) > self.LIMIT:
             self.__init__()
+
+    def encode(self, names: list[str]) -> np.ndarray:
+        """The number of each name, adding new ones."""
         found = list(map(self.codes.get, names))
         if None in found:
             for name in dict.fromkeys(names):

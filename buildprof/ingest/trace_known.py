@@ -43,14 +43,33 @@ class KnownEvents:
     kinds: np.ndarray
     start: np.ndarray  # shifted into the trace's own time window
     dur: np.ndarray
-    rows: np.ndarray  # index into the batch's event list, to read details
+    templates: list[TemplateCodes]  # per trace of the batch
 
 
-def summarize_known(summaries: list[TraceSummary], events: list, known: KnownEvents) -> None:
-    """Fill the TU, header, template and function fields of the summaries from their known events."""
+@dataclass
+class TemplateCodes:
+    """A trace's instantiated names, numbered in first-seen order, and the template set of each."""
+
+    names: list[str]
+    code: np.ndarray  # per instantiation event (file order): index into names
+    set_code: np.ndarray  # per name: a number per distinct template set within the trace
+
+    @classmethod
+    def of(cls, details: np.ndarray, kinds: np.ndarray) -> TemplateCodes:
+        """From a trace's known events: done per trace, while its strings are fresh in the cache."""
+        is_inst = (kinds == INST_CLASS) | (kinds == INST_FUNCTION)
+        code, names = factorize(details[is_inst].tolist())
+        set_code, _ = factorize(memo(_SET_CACHE, collapse_template_args, names))
+        return cls(names, code, set_code)
+
+
+def summarize_known(summaries: list[TraceSummary], details: np.ndarray, known: KnownEvents) -> None:
+    """Fill the TU, header, template and function fields of the summaries from their known events.
+
+    `details` holds each known event's detail (event_details), in the same order as `known`.
+    """
     kinds, dur, trace = known.kinds, known.dur, known.trace
     parent, order = parents_by_containment(known.start, dur)
-    details = _details(events, known.rows, kinds)
     present = np.unique(trace).tolist()
     last = np.flatnonzero(np.diff(trace, append=-1))  # each trace's last event must be a root
     for t in trace[last][parent[last] != -1].tolist():
@@ -71,11 +90,11 @@ def summarize_known(summaries: list[TraceSummary], events: list, known: KnownEve
     _summarize_names(summaries, kinds, dur, trace, details, parent)
     for t, columns in _summarize_headers(summaries, kinds, dur, trace, details, parent, order).items():
         summaries[t].columns = columns
-    for t, columns in _summarize_templates(summaries, kinds, dur, trace, details, parent).items():
+    for t, columns in _summarize_templates(summaries, kinds, dur, trace, known.templates, parent).items():
         summaries[t].columns = {**summaries[t].columns, **columns}
 
 
-def _details(events: list, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+def event_details(events: list, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """The `args.detail` of the events at `rows` as an object array ("" where absent or unused).
 
     ParseClass/ParseTemplate details are never used, so they are not read. Paths (Source, OptModule)
@@ -183,17 +202,26 @@ def _summarize_headers(summaries, kinds, dur, trace, details, parent, order) -> 
     return out
 
 
-def _summarize_templates(summaries, kinds, dur, trace, details, parent) -> dict[int, dict]:
-    """Per instantiated name: inclusive and self time, and the part counted for its template set."""
+def _summarize_templates(summaries, kinds, dur, trace, tables: list[TemplateCodes], parent) -> dict:
+    """Per instantiated name: inclusive and self time, and the part counted for its template set.
+
+    Names and sets were numbered per trace (TemplateCodes); offsetting them by trace makes them
+    distinct across the batch: a name number is then a (trace, name) pair, in first-seen order.
+    """
     is_inst = (kinds == INST_CLASS) | (kinds == INST_FUNCTION)
     insts = np.flatnonzero(is_inst)
     if len(insts) == 0:
         return {}
     outer = nearest_marked_ancestor(parent, is_inst)
-    name_code, names = factorize(details[insts].tolist())
-    set_of_name, _ = factorize(memo(_SET_CACHE, collapse_template_args, names))
+    inst_trace = trace[insts]
+    names_per_trace = np.array([len(table.names) for table in tables], dtype=np.int64)
+    name_offset = np.concatenate(([0], np.cumsum(names_per_trace)))
+    pair = np.concatenate([table.code for table in tables]) + name_offset[inst_trace]
+    pair_set = np.concatenate(
+        [table.set_code + offset for table, offset in zip(tables, name_offset, strict=False)]
+    )
     set_of_event = np.full(len(kinds), -1, dtype=np.int64)
-    set_of_event[insts] = set_of_name[name_code]
+    set_of_event[insts] = pair_set[pair]
     # An instantiation nested (at any depth) in one of the same template set is recursion: its time
     # is already in the outer one's, so the set does not count it again.
     recursive = np.zeros(len(insts), dtype=bool)
@@ -206,9 +234,7 @@ def _summarize_templates(summaries, kinds, dur, trace, details, parent) -> dict[
     nested = outer[insts] >= 0
     nested_us = np.bincount(outer[insts][nested], weights=us[nested], minlength=len(kinds))[insts]
     counted = ~recursive
-    inst_trace = trace[insts]
-    pair, pair_trace, pair_name = per_trace_codes(inst_trace, name_code, len(names))
-    n = len(pair_trace)
+    n = int(name_offset[-1])
     kind_of_pair = np.zeros(n, dtype=np.uint8)
     kind_of_pair[pair] = kinds[insts] == INST_FUNCTION  # the last instantiation's kind, as before
     per_name = _typed(
@@ -221,11 +247,11 @@ def _summarize_templates(summaries, kinds, dur, trace, details, parent) -> dict[
             "tpl_set_us": np.bincount(pair, weights=us * counted, minlength=n),
         }
     )
-    codes = pair_name.tolist()
     out = {}
-    for t, name_slice, _ in _cuts(pair_trace, inst_trace):
-        summaries[t].templates = [names[c] for c in codes[name_slice]]
-        out[t] = _pack(per_name, name_slice)
+    bounds = name_offset.tolist()
+    for t in np.unique(inst_trace).tolist():
+        summaries[t].templates = tables[t].names
+        out[t] = _pack(per_name, slice(bounds[t], bounds[t + 1]))
     return out
 
 

@@ -13,7 +13,6 @@ import gc
 import hashlib
 import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,9 @@ from pathlib import Path
 import msgspec
 
 from buildprof.errors import InputError
+from buildprof.ingest import fork_pool
 from buildprof.ingest.time_trace import looks_like_trace, summarize_many
+from buildprof.ingest.trace_wire import decode_results, encode_results
 from buildprof.model import TraceSummary
 
 CACHE_FORMAT = "traces-v1"  # bump when TraceSummary or its computation changes
@@ -58,22 +59,30 @@ class TraceScan:
 
 
 def find_json_files(root: str | Path) -> list[TraceFile]:
-    """Every `*.json` file under `root`, sorted by path (buildprof's own cache folder excluded)."""
-    root = str(root)
-    found: list[TraceFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in filenames:
-            if not name.endswith(".json"):
-                continue
-            path = os.path.join(dirpath, name)
+    """Every `*.json` file under `root`, sorted by path (buildprof's own cache folder excluded).
+
+    os.scandir's entries tell folders from files without a stat call; only the JSON files are stat'ed.
+    """
+    found: list[tuple[str, int, int]] = []
+    pending = [str(root)]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                st = os.stat(path)
+                if entry.is_dir():  # like os.walk: symbolic links to folders are not followed
+                    if entry.name not in _SKIP_DIRS and not entry.is_symlink():
+                        pending.append(entry.path)
+                elif entry.name.endswith(".json"):
+                    st = entry.stat()
+                    found.append((entry.path, st.st_size, st.st_mtime_ns))
             except OSError:
                 continue
-            found.append(TraceFile(path, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda f: f.path)
-    return found
+    found.sort()
+    return [TraceFile(*item) for item in found]
 
 
 def default_cache_dir(build_dir: str | Path) -> Path:
@@ -151,21 +160,34 @@ def _chunks(files: list[TraceFile]) -> list[list[TraceFile]]:
 
 
 def _run(tasks: list, jobs: int) -> Iterator[list[tuple[TraceSummary, bool]]]:
-    """Results of `_summarize_chunk` over tasks, in order; a process pool when it pays off."""
+    """Results of `_summarize_chunk` over tasks, in order; worker processes when it pays off.
+
+    Workers send each group's results as one compact message (trace_wire); on Linux they are forked
+    by fork_pool, elsewhere they come from a multiprocessing pool.
+    """
     if jobs <= 1 or len(tasks) < 2:
         yield from map(_summarize_chunk, tasks)
         return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    ctx = multiprocessing.get_context(method)
-    with ctx.Pool(processes=min(jobs, len(tasks))) as pool:
-        yield from pool.imap(_summarize_chunk, tasks)
+    jobs = min(jobs, len(tasks))
+    shared: dict[str, str] = {}
+    if fork_pool.available():
+        for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs):
+            yield decode_results(message, shared)
+        return
+    with multiprocessing.get_context("spawn").Pool(processes=jobs) as pool:
+        for message in pool.imap(_summarize_chunk_message, tasks):
+            yield decode_results(message, shared)
+
+
+def _summarize_chunk_message(task: tuple[list[TraceFile], str | None]) -> bytes:
+    """Worker: `_summarize_chunk` as one message for the parent."""
+    return encode_results(_summarize_chunk(task))
 
 
 def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[TraceSummary, bool]]:
     """Worker: each file's summary and whether it came from the cache; new ones are cached.
 
-    The summaries of the files that must be read are computed together as one batch. They go back to
-    the parent pickled in one piece, so a path or name shared by several of them is sent once.
+    The summaries of the files that must be read are computed together as one batch.
     """
     files, cache_dir = task
     gc.disable()  # a batch holds no reference cycles: refcounting frees it; see _run
