@@ -8,7 +8,7 @@ import shutil
 import pytest
 from trace_helpers import FIXTURES
 
-from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
+from buildprof.ingest.trace_scan import CACHE_FORMAT, default_cache_dir, find_json_files, scan_traces
 
 CAPTURE = FIXTURES / "captures" / "clang14-ninja1.13"
 
@@ -32,7 +32,7 @@ def test_second_scan_reads_nothing_and_gives_the_same_summaries(build):
     second = _scan(build)
     assert (second.parsed, second.cached) == (0, files)
     assert second.summaries == first.summaries
-    assert default_cache_dir(build) == build / ".buildprof" / "traces-v1"
+    assert default_cache_dir(build) == build / ".buildprof" / CACHE_FORMAT
 
 
 def test_only_changed_traces_are_read_again(build):

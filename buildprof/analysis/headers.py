@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet, distinct_pairs, global_links, unique_rows
+from buildprof.analysis.trace_set import TraceSet, distinct_pairs, global_links, memoized, unique_rows
 from buildprof.names import is_header
 
 HEADER_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
@@ -20,6 +20,10 @@ HEADER_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tu
 
 def header_table(ts: TraceSet) -> pd.DataFrame:
     """One row per included file: incl_us, self_us, count, tus, direct, cba_root, is_header."""
+    return memoized(ts, "header_table", lambda: _header_table(ts)).copy()
+
+
+def _header_table(ts: TraceSet) -> pd.DataFrame:
     n = len(ts.files)
     item = ts.file_rows.item
     col = ts.columns

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet, distinct_pairs
+from buildprof.analysis.trace_set import TraceSet, distinct_pairs, memoized
 from buildprof.names import collapse_template_args
 
 TEMPLATE_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
@@ -18,6 +18,10 @@ TEMPLATE_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "
 
 def template_table(ts: TraceSet) -> pd.DataFrame:
     """One row per instantiated name: kind, count, incl_us, self_us, tus, set, set_count, set_us."""
+    return memoized(ts, "template_table", lambda: _template_table(ts)).copy()
+
+
+def _template_table(ts: TraceSet) -> pd.DataFrame:
     n = len(ts.templates)
     item = ts.tpl_rows.item
     col = ts.columns
@@ -41,16 +45,16 @@ def template_table(ts: TraceSet) -> pd.DataFrame:
 def template_set_table(ts: TraceSet, templates: pd.DataFrame) -> pd.DataFrame:
     """One row per template set: count and incl_us (recursion not double-counted), self_us, tus, names."""
     set_codes, set_names = pd.factorize(templates["set"])
-    rows_set = set_codes[ts.tpl_rows.item]
     m = len(set_names)
-    tus = distinct_pairs(rows_set, ts.tpl_rows.trace, ts.n_traces)
+    tus_of = memoized(ts, "set_tus", lambda: _traces_per_set(ts, set_codes, list(set_names)))
+    tus = np.array([tus_of[name] for name in set_names], dtype=np.int64)
     return pd.DataFrame(
         {
             "set": list(set_names),
             "count": np.bincount(set_codes, weights=templates["set_count"], minlength=m).astype(np.int64),
             "incl_us": np.bincount(set_codes, weights=templates["set_us"], minlength=m).astype(np.int64),
             "self_us": np.bincount(set_codes, weights=templates["self_us"], minlength=m).astype(np.int64),
-            "tus": np.bincount(tus, minlength=m),
+            "tus": tus,
             "names": np.bincount(set_codes, minlength=m),
         }
     )
@@ -72,3 +76,10 @@ def tus_paying_for_template(ts: TraceSet, codes: list[int]) -> pd.DataFrame:
 
 def _sum(item: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(item, weights=weights, minlength=n).astype(np.int64)
+
+
+def _traces_per_set(ts: TraceSet, set_codes: np.ndarray, set_names: list[str]) -> dict[str, int]:
+    """How many traces instantiate some name of each set (distinct (set, trace) pairs)."""
+    rows_set = set_codes[ts.tpl_rows.item]
+    counts = np.bincount(distinct_pairs(rows_set, ts.tpl_rows.trace, ts.n_traces), minlength=len(set_names))
+    return dict(zip(set_names, counts.tolist(), strict=True))

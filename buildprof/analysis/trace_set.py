@@ -8,8 +8,11 @@ concatenated names and one join per column, whatever the number of traces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 
@@ -44,6 +47,11 @@ class Rows:
     def __len__(self) -> int:
         return len(self.trace)
 
+    @cached_property
+    def start(self) -> np.ndarray:
+        """For each row, the first row of its trace."""
+        return self.offset[self.trace]
+
 
 @dataclass
 class TraceSet:
@@ -57,6 +65,7 @@ class TraceSet:
     src_rows: Rows  # one row per Source event
     tpl_rows: Rows  # one row per (trace, template name)
     columns: dict[str, np.ndarray]  # SUMMARY_COLUMNS concatenated over traces
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # see memoized()
 
     @property
     def n_traces(self) -> int:
@@ -107,8 +116,18 @@ def _coded_rows(per_trace: list[list[str]]) -> tuple[list[str], Rows]:
 
 def global_links(rows: Rows, local: np.ndarray) -> np.ndarray:
     """Turn per-trace row links (e.g. src_includer, -1 = none) into indexes of the concatenated rows."""
-    start = rows.offset[rows.trace]
-    return np.where(local >= 0, local + start, -1)
+    return np.where(local >= 0, local + rows.start, -1)
+
+
+T = TypeVar("T")
+
+
+def memoized(ts: TraceSet, key: str, build: Callable[[], T]) -> T:
+    """A value computed from a TraceSet once: the set does not change after it is built, and a
+    report asks for the same tables several times (its own sections and ClangBuildAnalyzer's)."""
+    if key not in ts.memo:
+        ts.memo[key] = build()
+    return ts.memo[key]
 
 
 def distinct_pairs(group: np.ndarray, trace: np.ndarray, n_traces: int) -> np.ndarray:

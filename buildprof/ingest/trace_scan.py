@@ -2,9 +2,10 @@
 
 Each `.json` file is read once by a worker process that decodes it and keeps only its TraceSummary. A
 worker takes a few files at a time (bounded in count and bytes) and summarises them as one batch, so
-memory holds a small group of traces per worker plus the summaries. Summaries are cached one file each,
-keyed by the trace's path and checked against its size and mtime: after an incremental build only the
-traces that changed are parsed again. Deleting the cache folder is always safe.
+memory holds a small group of traces per worker plus the summaries. Summaries are cached (trace_cache)
+one file each, keyed by the trace's path and checked against its size and mtime, and all together in
+one pack: a warm run reads only the pack, and after an incremental build only the traces that changed
+are parsed again. Deleting the cache folder is always safe.
 """
 
 from __future__ import annotations
@@ -17,22 +18,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import msgspec
-
 from buildprof.errors import InputError
 from buildprof.ingest import fork_pool
 from buildprof.ingest.time_trace import looks_like_trace, summarize_many
+from buildprof.ingest.trace_cache import entry_path, load_pack, read_entry, save_pack, write_entry
 from buildprof.ingest.trace_wire import decode_results, encode_results
 from buildprof.model import TraceSummary
 
-CACHE_FORMAT = "traces-v1"  # bump when TraceSummary or its computation changes
+CACHE_FORMAT = "traces-v2"  # bump when TraceSummary, its computation or the cache layout changes
 CACHE_ENV = "BUILDPROF_CACHE_DIR"
 _SKIP_DIRS = {".git", ".buildprof"}
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
-_CHUNK_FILES = 8  # traces summarised together by a worker (see _chunks)
+_CHUNK_FILES = 16  # traces summarised together by a worker (see _chunks)
 _CHUNK_BYTES = 16 << 20
-_ENCODER = msgspec.msgpack.Encoder()
-_DECODER = msgspec.msgpack.Decoder(TraceSummary)
 
 Progress = Callable[[int, int], None]
 
@@ -104,7 +102,12 @@ def scan_traces(
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> TraceScan:
-    """Summarise `files` (from the cache where valid), in `jobs` worker processes."""
+    """Summarise `files` (from the cache where valid), in `jobs` worker processes.
+
+    With a cache, summaries still valid in the folder's pack are taken from it without starting any
+    worker; the other files go through the workers (and their entries); the pack is rewritten when
+    anything differs from it.
+    """
     scan = TraceScan(cache_dir=str(cache_dir) if cache_dir else None)
     if cache_dir is not None:
         try:
@@ -112,54 +115,84 @@ def scan_traces(
         except OSError:
             scan.cache_dir = cache_dir = None
     jobs = jobs or os.cpu_count() or 1
-    cache = str(cache_dir) if cache_dir else None
-    tasks = [(chunk, cache) for chunk in _chunks(files)]
-    done = 0
     collecting = gc.isenabled()
     gc.disable()  # summaries are long-lived: collections while they arrive would only rescan them
     try:
-        for (chunk, _), results in zip(tasks, _run(tasks, jobs), strict=True):
-            for file, (summary, from_cache) in zip(chunk, results, strict=True):
-                summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
-                done += 1
-                if progress:
-                    progress(done, len(files))
-                scan.cached += from_cache
-                scan.parsed += not from_cache
-                if summary.status == "trace":
-                    scan.summaries.append(summary)
-                elif summary.status == "damaged":
-                    scan.damaged.append(summary)
-                else:
-                    scan.skipped += 1
+        results = _scan(files, cache_dir, jobs, progress)
     finally:
         if collecting:
             gc.enable()
+    for file, (summary, from_cache) in zip(files, results, strict=True):
+        summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
+        scan.cached += from_cache
+        scan.parsed += not from_cache
+        if summary.status == "trace":
+            scan.summaries.append(summary)
+        elif summary.status == "damaged":
+            scan.damaged.append(summary)
+        else:
+            scan.skipped += 1
     return scan
 
 
-def _chunks(files: list[TraceFile]) -> list[list[TraceFile]]:
-    """Consecutive files in groups of up to _CHUNK_FILES traces or _CHUNK_BYTES bytes.
+def _scan(files: list[TraceFile], cache_dir: Path | None, jobs: int, progress: Progress | None) -> list:
+    """(summary, from_cache) per file, in order: from the pack, else from the workers."""
+    shared: dict[str, str] = {}  # one string object per name, across the pack and the workers
+    pack = load_pack(cache_dir, shared) if cache_dir is not None else None
+    entries = [entry_path(cache_dir, f.path) for f in files] if cache_dir is not None else []
+    results: list[tuple[TraceSummary, bool] | None] = [None] * len(files)
+    todo: list[int] = []
+    packed = [-1] * len(files)
+    if pack is not None:
+        keys = [os.path.abspath(f.path) for f in files]
+        packed = pack.lookup(keys, [f.size for f in files], [f.mtime_ns for f in files], entries)
+    for i, at in enumerate(packed):
+        if at >= 0:
+            results[i] = (pack.summaries[at], True)  # type: ignore[union-attr]
+        else:
+            todo.append(i)
+    done = len(files) - len(todo)
+    if progress and done:
+        progress(done, len(files))
+    cache = str(cache_dir) if cache_dir is not None else None
+    chunks = _chunks(todo, files)
+    tasks = [([files[i] for i in chunk], cache) for chunk in chunks]
+    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, shared), strict=True):
+        for i, result in zip(chunk, chunk_results, strict=True):
+            results[i] = result
+            done += 1
+            if progress:
+                progress(done, len(files))
+    if cache_dir is not None and (todo or pack is None or len(pack.index) != len(files)):
+        summaries = [summary for summary, _ in results]  # type: ignore[misc]
+        for summary, file in zip(summaries, files, strict=True):
+            summary.path = file.path
+        save_pack(cache_dir, summaries, entries)
+    return results
 
-    A worker summarises a group as one batch (time_trace.summarize_many) and holds it in memory at
-    once, so a group is bounded in bytes as well as in files: memory stays bounded by the largest
-    trace times a small factor, whatever the number of traces.
+
+def _chunks(indexes: list[int], files: list[TraceFile]) -> list[list[int]]:
+    """Consecutive files (by index) in groups of up to _CHUNK_FILES traces or _CHUNK_BYTES bytes.
+
+    A worker summarises a group as one batch (time_trace.summarize_many), so a group is bounded in
+    bytes as well as in files: memory stays bounded by the largest trace times a small factor,
+    whatever the number of traces.
     """
-    chunks: list[list[TraceFile]] = []
-    current: list[TraceFile] = []
+    chunks: list[list[int]] = []
+    current: list[int] = []
     size = 0
-    for file in files:
-        if current and (len(current) >= _CHUNK_FILES or size + file.size > _CHUNK_BYTES):
+    for i in indexes:
+        if current and (len(current) >= _CHUNK_FILES or size + files[i].size > _CHUNK_BYTES):
             chunks.append(current)
             current, size = [], 0
-        current.append(file)
-        size += file.size
+        current.append(i)
+        size += files[i].size
     if current:
         chunks.append(current)
     return chunks
 
 
-def _run(tasks: list, jobs: int) -> Iterator[list[tuple[TraceSummary, bool]]]:
+def _run(tasks: list, jobs: int, shared: dict[str, str]) -> Iterator[list[tuple[TraceSummary, bool]]]:
     """Results of `_summarize_chunk` over tasks, in order; worker processes when it pays off.
 
     Workers send each group's results as one compact message (trace_wire); on Linux they are forked
@@ -169,7 +202,6 @@ def _run(tasks: list, jobs: int) -> Iterator[list[tuple[TraceSummary, bool]]]:
         yield from map(_summarize_chunk, tasks)
         return
     jobs = min(jobs, len(tasks))
-    shared: dict[str, str] = {}
     if fork_pool.available():
         for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs):
             yield decode_results(message, shared)
@@ -190,12 +222,12 @@ def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[Tra
     The summaries of the files that must be read are computed together as one batch.
     """
     files, cache_dir = task
-    gc.disable()  # a batch holds no reference cycles: refcounting frees it; see _run
-    cache_paths = [Path(cache_dir) / (_file_key(f.path) + ".msgpack") if cache_dir else None for f in files]
+    gc.disable()  # a batch holds no reference cycles: refcounting frees it
+    entries = [entry_path(cache_dir, f.path) if cache_dir else None for f in files]
     results: list[tuple[TraceSummary, bool] | None] = [None] * len(files)
     todo: list[int] = []
-    for i, (file, cache_path) in enumerate(zip(files, cache_paths, strict=True)):
-        cached = _read_cached(cache_path, file) if cache_path is not None else None
+    for i, (file, entry) in enumerate(zip(files, entries, strict=True)):
+        cached = read_entry(entry, file.size, file.mtime_ns) if entry is not None else None
         if cached is not None:
             results[i] = (cached, True)
         else:
@@ -214,8 +246,8 @@ def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[Tra
     for (i, _), summary in zip(readable, summaries, strict=True):
         results[i] = (summary, False)
     for i in todo:
-        if cache_paths[i] is not None:
-            _write_cached(cache_paths[i], files[i], _ENCODER.encode(results[i][0]))
+        if entries[i] is not None:
+            write_entry(entries[i], results[i][0])  # type: ignore[index]
     return results  # type: ignore[return-value]
 
 
@@ -226,39 +258,6 @@ def _read_trace(file: TraceFile) -> bytes:
             return handle.read()
         head = handle.read(_SNIFF)
         return head + handle.read() if looks_like_trace(head) else head
-
-
-def _stamp(file: TraceFile) -> bytes:
-    """The first line of a cache entry: what the trace file looked like when it was summarised."""
-    return f"{file.size} {file.mtime_ns}\n".encode()
-
-
-def _read_cached(cache_path: Path, file: TraceFile) -> TraceSummary | None:
-    """The cached summary if the entry is for this exact file (size, mtime) and decodes, else None."""
-    try:
-        content = cache_path.read_bytes()
-    except OSError:
-        return None
-    stamp = _stamp(file)
-    if not content.startswith(stamp):
-        return None
-    try:
-        return _DECODER.decode(memoryview(content)[len(stamp) :])
-    except (msgspec.DecodeError, msgspec.ValidationError):  # damaged, or of another version
-        return None
-
-
-def _write_cached(cache_path: Path, file: TraceFile, encoded: bytes) -> None:
-    tmp = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(_stamp(file) + encoded)
-        os.replace(tmp, cache_path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-
-
-def _file_key(path: str) -> str:
-    return hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _dir_key(path: Path) -> str:

@@ -1,9 +1,11 @@
-"""How a worker sends a group of trace summaries to the parent: one msgpack message, names sent once.
+"""How a group of trace summaries travels as bytes (worker to parent, and the cache pack): names once.
 
-The included files and template names of the traces of a group overlap heavily (every TU includes
-the same headers), so the message carries each distinct name once and every summary refers to them by
-number. The parent gets the summaries back with those names as shared string objects, which also
-makes indexing them (analysis.trace_set) cheaper: equal names are the same object.
+The included files, template names and event names of the traces of a group overlap heavily (every
+TU includes the same headers and emits the same kinds of events), so a message carries each distinct
+name once and every summary refers to them by number; the per-name numbers of the self-time breakdown
+and of clang's "Total" events travel as arrays. The receiver gets the summaries back with those names
+as shared string objects, which also makes indexing them (analysis.trace_set) cheaper: equal names are
+the same object.
 """
 
 from __future__ import annotations
@@ -16,32 +18,67 @@ import numpy as np
 from buildprof.model import TraceSummary
 
 
+class _Lists(msgspec.Struct, array_like=True, gc=False):
+    """A summary's name lists, as int32 numbers into the message's names, and their numbers."""
+
+    files: bytes
+    templates: bytes
+    breakdown: bytes  # names, then...
+    breakdown_us: bytes  # int64
+    totals: bytes
+    totals_values: bytes  # int64 pairs: count, us
+
+
 class _Message(msgspec.Struct, array_like=True, gc=False):
-    names: list[str]  # every distinct file and template name of the group
-    summaries: list[TraceSummary]  # with files and templates left empty...
-    files: list[bytes]  # ...and given here instead, as int32 numbers into names
-    templates: list[bytes]
+    names: list[str]  # every distinct name of the group
+    summaries: list[TraceSummary]  # with the lists below left empty...
+    lists: list[_Lists | None]  # ...and given here instead (None: left in the summary, see _lists)
     cached: list[bool]  # whether the summary came from the cache
 
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(_Message)
+_EMPTIED = {"files": [], "templates": [], "breakdown": [], "totals": []}
 
 
 def encode_results(results: list[tuple[TraceSummary, bool]]) -> bytes:
     """One message for (summary, from_cache) pairs."""
     summaries = [summary for summary, _ in results]
-    everything = chain.from_iterable(chain(s.files, s.templates) for s in summaries)
+    everything = chain.from_iterable(
+        chain(s.files, s.templates, (n for n, _ in s.breakdown), (n for n, _, _ in s.totals))
+        for s in summaries
+    )
     index = {name: i for i, name in enumerate(dict.fromkeys(everything))}
-    number = index.__getitem__
+    lists = [_lists(s, index.__getitem__) for s in summaries]
     message = _Message(
         names=list(index),
-        summaries=[msgspec.structs.replace(s, files=[], templates=[]) for s in summaries],
-        files=[np.fromiter(map(number, s.files), dtype="<i4").tobytes() for s in summaries],
-        templates=[np.fromiter(map(number, s.templates), dtype="<i4").tobytes() for s in summaries],
+        summaries=[
+            msgspec.structs.replace(s, **_EMPTIED) if packed is not None else s
+            for s, packed in zip(summaries, lists, strict=True)
+        ],
+        lists=lists,
         cached=[cached for _, cached in results],
     )
     return _ENCODER.encode(message)
+
+
+def _lists(summary: TraceSummary, number) -> _Lists | None:
+    """The summary's lists as arrays; None if a number does not fit in 64 bits (kept as is)."""
+    try:
+        return _Lists(
+            files=_numbers(map(number, summary.files)),
+            templates=_numbers(map(number, summary.templates)),
+            breakdown=_numbers(number(n) for n, _ in summary.breakdown),
+            breakdown_us=np.array([us for _, us in summary.breakdown], dtype="<i8").tobytes(),
+            totals=_numbers(number(n) for n, _, _ in summary.totals),
+            totals_values=np.array([(c, us) for _, c, us in summary.totals], dtype="<i8").tobytes(),
+        )
+    except OverflowError:
+        return None
+
+
+def _numbers(values) -> bytes:
+    return np.fromiter(values, dtype="<i4").tobytes()
 
 
 def decode_results(data: bytes | bytearray, shared: dict[str, str]) -> list[tuple[TraceSummary, bool]]:
@@ -51,7 +88,25 @@ def decode_results(data: bytes | bytearray, shared: dict[str, str]) -> list[tupl
     """
     message = _DECODER.decode(data)
     name = [shared.setdefault(n, n) for n in message.names].__getitem__
-    for summary, files, templates in zip(message.summaries, message.files, message.templates, strict=True):
-        summary.files = list(map(name, np.frombuffer(files, dtype="<i4").tolist()))
-        summary.templates = list(map(name, np.frombuffer(templates, dtype="<i4").tolist()))
+    for summary, packed in zip(message.summaries, message.lists, strict=True):
+        if packed is None:
+            continue
+        summary.files = list(map(name, np.frombuffer(packed.files, dtype="<i4").tolist()))
+        summary.templates = list(map(name, np.frombuffer(packed.templates, dtype="<i4").tolist()))
+        summary.breakdown = list(
+            zip(
+                map(name, np.frombuffer(packed.breakdown, dtype="<i4").tolist()),
+                np.frombuffer(packed.breakdown_us, dtype="<i8").tolist(),
+                strict=True,
+            )
+        )
+        values = np.frombuffer(packed.totals_values, dtype="<i8").reshape(-1, 2)
+        summary.totals = list(
+            zip(
+                map(name, np.frombuffer(packed.totals, dtype="<i4").tolist()),
+                values[:, 0].tolist(),
+                values[:, 1].tolist(),
+                strict=True,
+            )
+        )
     return list(zip(message.summaries, message.cached, strict=True))

@@ -1,0 +1,151 @@
+"""The trace summary cache: one entry file per trace, and a pack of a whole scan's summaries.
+
+Entries (`<sha1 of the trace's absolute path>.msgpack`) start with the trace's size and mtime, then
+its TraceSummary: a worker checks and writes them, so after an incremental build only the traces that
+changed are read again. The pack (`summaries.pack`) holds every summary of the last scan in one file,
+names stored once (trace_wire), each with the stamp of its trace and of its entry file: a warm run
+reads one file instead of thousands, and a summary is taken from the pack only while both its trace
+and its entry are exactly as they were when the pack was written (so touching, deleting or damaging
+either sends that trace back to the slow path). Deleting any of it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+import numpy as np
+
+from buildprof.ingest.trace_wire import decode_results, encode_results
+from buildprof.model import TraceSummary
+
+PACK_NAME = "summaries.pack"
+_PACK_MAGIC = b"BPPACK1\n"
+_LENGTH = struct.Struct("<q")
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(TraceSummary)
+
+
+class _PackHeader(msgspec.Struct, array_like=True):
+    keys: list[str]  # absolute trace paths, in the order of the summaries in the message
+    stamps: bytes  # int64 x 4 per key: trace size, trace mtime_ns, entry size, entry mtime_ns
+
+
+_HEADER_DECODER = msgspec.msgpack.Decoder(_PackHeader)
+
+
+def entry_path(cache_dir: str | Path, path: str) -> str:
+    """Where the entry of the trace at `path` (made absolute) lives."""
+    key = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()
+    return os.path.join(cache_dir, key + ".msgpack")
+
+
+def _stamp(size: int, mtime_ns: int) -> bytes:
+    """The first line of an entry: what the trace file looked like when it was summarised."""
+    return f"{size} {mtime_ns}\n".encode()
+
+
+def read_entry(path: str, size: int, mtime_ns: int) -> TraceSummary | None:
+    """The cached summary if the entry is for this exact file (size, mtime) and decodes, else None."""
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except OSError:
+        return None
+    stamp = _stamp(size, mtime_ns)
+    if not content.startswith(stamp):
+        return None
+    try:
+        return _DECODER.decode(memoryview(content)[len(stamp) :])
+    except (msgspec.DecodeError, msgspec.ValidationError):  # damaged, or of another version
+        return None
+
+
+def write_entry(path: str, summary: TraceSummary) -> None:
+    """Write an entry atomically (a reader never sees half of one); failures are ignored."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(_stamp(summary.size, summary.mtime_ns))
+            handle.write(_ENCODER.encode(summary))
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _file_stamp(path: str) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class Pack:
+    """The summaries of the last scan of a cache folder, by absolute trace path."""
+
+    index: dict[str, int]  # key -> position in summaries
+    stamps: np.ndarray  # (n, 4) int64: trace size, trace mtime_ns, entry size, entry mtime_ns
+    summaries: list[TraceSummary]
+
+    def lookup(self, keys: list[str], sizes: list[int], mtimes: list[int], entries: list[str]) -> list[int]:
+        """For each trace (absolute path, size, mtime, entry file): its position in `summaries`, or -1.
+
+        A packed summary counts only if the trace and its entry are unchanged since packing.
+        """
+        at = np.array([self.index.get(key, -1) for key in keys], dtype=np.int64)
+        found = np.flatnonzero(at >= 0)
+        same = (self.stamps[at[found], 0] == np.array(sizes, dtype=np.int64)[found]) & (
+            self.stamps[at[found], 1] == np.array(mtimes, dtype=np.int64)[found]
+        )
+        result = np.full(len(keys), -1, dtype=np.int64)
+        for i, pos in zip(found[same].tolist(), at[found[same]].tolist(), strict=True):
+            entry_size, entry_mtime = self.stamps[pos, 2:].tolist()
+            if _file_stamp(entries[i]) == (entry_size, entry_mtime):
+                result[i] = pos
+        return result.tolist()
+
+
+def load_pack(cache_dir: str | Path, shared: dict[str, str]) -> Pack | None:
+    """The folder's pack, or None when there is none or it cannot be read (then it is ignored)."""
+    try:
+        with open(os.path.join(cache_dir, PACK_NAME), "rb") as handle:
+            data = handle.read()
+        if not data.startswith(_PACK_MAGIC):
+            return None
+        view = memoryview(data)
+        at = len(_PACK_MAGIC)
+        (length,) = _LENGTH.unpack_from(view, at)
+        at += _LENGTH.size
+        header = _HEADER_DECODER.decode(view[at : at + length])
+        results = decode_results(view[at + length :], shared)
+        stamps = np.frombuffer(header.stamps, dtype="<i8").reshape(-1, 4)
+        if len(results) != len(header.keys) or len(stamps) != len(header.keys):
+            return None
+    except (OSError, ValueError, struct.error, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return Pack({key: i for i, key in enumerate(header.keys)}, stamps, [s for s, _ in results])
+
+
+def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: list[str]) -> None:
+    """Write the pack of a scan (summaries and the entry file of each); failures are ignored."""
+    stamps = np.array(
+        [(s.size, s.mtime_ns, *_file_stamp(e)) for s, e in zip(summaries, entries, strict=True)],
+        dtype="<i8",
+    ).reshape(-1, 4)
+    header = _ENCODER.encode(_PackHeader([os.path.abspath(s.path) for s in summaries], stamps.tobytes()))
+    message = encode_results([(s, True) for s in summaries])
+    path = os.path.join(cache_dir, PACK_NAME)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(_PACK_MAGIC + _LENGTH.pack(len(header)) + header)
+            handle.write(message)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)

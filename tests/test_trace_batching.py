@@ -1,0 +1,134 @@
+"""Batched trace summaries, the worker pool, the worker-to-parent messages and the cache pack.
+
+Summaries computed in batches (many traces in one set of numpy operations) must equal the summaries
+of each trace alone; messages and the pack must give back exactly the summaries put in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+
+import pytest
+from trace_helpers import CBA_FIXTURES, FIXTURES
+
+from buildprof.ingest import fork_pool
+from buildprof.ingest.time_trace import summarize_many, summarize_trace_bytes
+from buildprof.ingest.trace_cache import PACK_NAME, load_pack
+from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
+from buildprof.ingest.trace_wire import decode_results, encode_results
+
+CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
+
+
+def _items(*folders):
+    items = []
+    for folder in folders:
+        for f in find_json_files(folder):
+            with open(f.path, "rb") as handle:
+                items.append((handle.read(), f.path, f.size, f.mtime_ns))
+    return items
+
+
+def _random_trace(rng: random.Random) -> bytes:
+    """Events of every phase and kind in random order, b/e pairs apart, odd details and durations."""
+    names = ["Source", "InstantiateClass", "InstantiateFunction", "Frontend", "Backend", "OptModule"]
+    names += ["ExecuteCompiler", "OptFunction", "ParseClass", "RunPass", "Total Source"]
+    events = []
+    for _ in range(rng.randint(0, 30)):
+        ph = rng.choice("XXXXbeMi")
+        event = {"ph": ph, "name": rng.choice(names), "ts": rng.choice([rng.randint(0, 90), 4.5])}
+        if ph == "X":
+            event["dur"] = rng.randint(-3, 50)
+        if ph in "be":
+            event["id"] = rng.choice([0, 1, "a"])
+        if rng.random() < 0.8:
+            event["args"] = {"detail": rng.choice(["a.h", "/x/../y.h", "v<int>", "v<char>", "", 5, None])}
+        if ph == "M":
+            event |= {"name": "process_name", "args": {"name": "clang-x"}}
+        events.append(event)
+    rng.shuffle(events)
+    return json.dumps({"traceEvents": events}).encode()
+
+
+def test_batches_give_the_summaries_of_single_traces():
+    items = _items(CAPTURE, *sorted(p for p in CBA_FIXTURES.iterdir() if p.is_dir()))
+    rng = random.Random(7)
+    items += [(_random_trace(rng), f"r{i}.json", 0, 0) for i in range(120)]
+    alone = [summarize_trace_bytes(*item) for item in items]
+    for size in (2, 7, len(items)):
+        batched = [s for k in range(0, len(items), size) for s in summarize_many(items[k : k + size])]
+        assert batched == alone
+
+
+def test_messages_give_back_the_summaries():
+    summaries = [summarize_trace_bytes(*item) for item in _items(CAPTURE)]
+    huge = summaries[0].__copy__()
+    huge.totals = [("Source", (1 << 63) + 5, 5)]  # does not fit in an int64 array: sent as it is
+    results = [(s, i % 2 == 0) for i, s in enumerate([*summaries, huge])]
+    shared: dict[str, str] = {}
+    back = decode_results(encode_results(results), shared)
+    assert back == results
+    files = [f for s, _ in back for f in s.files]
+    assert all(f is shared[f] for f in files)  # one string object per name
+
+
+def _square(n: int) -> bytes:
+    if n == 13:
+        raise ValueError("thirteen")
+    return str(n * n).encode()
+
+
+@pytest.mark.skipif(not fork_pool.available(), reason="forked workers are Linux-only")
+def test_fork_pool_keeps_task_order_and_reports_worker_errors():
+    tasks = list(range(40))
+    assert list(fork_pool.ordered_map(_square, [t for t in tasks if t != 13], 3)) == [
+        str(t * t).encode() for t in tasks if t != 13
+    ]
+    assert list(fork_pool.ordered_map(lambda n: b"x" * (n * 100_000), [1, 30, 2], 2)) == [
+        b"x" * 100_000,
+        b"x" * 3_000_000,
+        b"x" * 200_000,
+    ]
+    with pytest.raises(ValueError, match="thirteen"):
+        list(fork_pool.ordered_map(_square, tasks, 2))
+
+
+@pytest.fixture()
+def build(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
+    folder = tmp_path / "build"
+    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
+    return folder
+
+
+def _scan(build, jobs=2):
+    return scan_traces(find_json_files(build), default_cache_dir(build), jobs=jobs)
+
+
+def test_warm_scans_read_the_pack_and_a_damaged_pack_is_ignored(build):
+    first = _scan(build)
+    pack = default_cache_dir(build) / PACK_NAME
+    assert pack.exists()
+    for entry in default_cache_dir(build).glob("*.msgpack"):
+        os.utime(entry, ns=(1, 1))  # entries changed: nothing may come from the pack...
+    again = _scan(build)
+    assert again.summaries == first.summaries and again.parsed == 0  # ...but the entries are valid
+    assert load_pack(default_cache_dir(build), {}) is not None
+    pack.write_bytes(pack.read_bytes()[:1000])
+    assert load_pack(default_cache_dir(build), {}) is None
+    damaged = _scan(build, jobs=1)
+    assert damaged.summaries == first.summaries and damaged.parsed == 0
+
+
+def test_pack_follows_added_and_deleted_traces(build):
+    before = len(_scan(build).summaries)
+    traces = sorted(build.rglob("*.cc.json"))
+    traces[0].unlink()
+    shutil.copyfile(traces[1], build / "extra.cc.json")
+    scan = _scan(build)
+    assert scan.parsed == 1 and len(scan.summaries) == before
+    pack = load_pack(default_cache_dir(build), {})
+    assert pack is not None and len(pack.summaries) == len(find_json_files(build))
