@@ -252,12 +252,22 @@ def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[Tra
 
 
 def _read_trace(file: TraceFile) -> bytes:
-    """The file's bytes; only the first bytes when they show it is not a trace."""
-    with open(file.path, "rb") as handle:
-        if file.size <= _SNIFF:
-            return handle.read()
-        head = handle.read(_SNIFF)
-        return head + handle.read() if looks_like_trace(head) else head
+    """The file's bytes; only the first bytes when they show it is not a trace.
+
+    Read with os.read into one buffer of the size the scan saw (one system call for a trace), then
+    to the end in case the file grew since.
+    """
+    fd = os.open(file.path, os.O_RDONLY)
+    try:
+        head = os.read(fd, _SNIFF)
+        if len(head) < _SNIFF or not looks_like_trace(head):
+            return head
+        parts = [head, os.read(fd, max(file.size - len(head), 0) + 1)]
+        while len(parts[-1]) > 0:
+            parts.append(os.read(fd, 1 << 20))
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _dir_key(path: Path) -> str:
