@@ -66,7 +66,7 @@ def include_chains(ts: TraceSet, code: int, cba: bool = False) -> list[Chain]:
     rows = np.flatnonzero(ts.src_rows.item == code)
     if len(rows) == 0:
         return []
-    link = global_links(ts.src_rows, ts.columns["src_cba_parent" if cba else "src_includer"])
+    link = _links(ts, "src_cba_parent" if cba else "src_includer")
     files_of = ts.src_rows.item
     steps = []
     current = link[rows]
@@ -86,17 +86,27 @@ def include_chains(ts: TraceSet, code: int, cba: bool = False) -> list[Chain]:
     return chains
 
 
+def _links(ts: TraceSet, column: str) -> np.ndarray:
+    """A Source-row link column (src_includer or src_cba_parent) as rows of the whole set, once."""
+    return memoized(ts, column, lambda: _read_only(global_links(ts.src_rows, ts.columns[column])))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False  # shared by every caller
+    return array
+
+
 def included_by(ts: TraceSet, code: int) -> pd.DataFrame:
     """Files that include `code` directly ("" = a main file), with counts and the time spent in it."""
     rows = np.flatnonzero(ts.src_rows.item == code)
-    link = global_links(ts.src_rows, ts.columns["src_includer"])[rows]
+    link = _links(ts, "src_includer")[rows]
     includer = np.where(link >= 0, ts.src_rows.item[np.maximum(link, 0)], -1)
     return _group_by_file(ts, includer, ts.columns["src_us"][rows], "includer")
 
 
 def includes_of(ts: TraceSet, code: int) -> pd.DataFrame:
     """Files that `code` includes directly, with counts and their inclusive time."""
-    link = global_links(ts.src_rows, ts.columns["src_includer"])
+    link = _links(ts, "src_includer")
     inside = link >= 0
     inside[inside] = ts.src_rows.item[link[inside]] == code
     rows = np.flatnonzero(inside)

@@ -134,10 +134,17 @@ def distinct_pairs(group: np.ndarray, trace: np.ndarray, n_traces: int) -> np.nd
     """The group of each distinct (group, trace) pair: bincount it to count traces per group."""
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    key = np.sort(np.asarray(group, dtype=np.int64) * max(n_traces, 1) + trace)
+    width = max(n_traces, 1)
+    key = np.asarray(group, dtype=np.int64) * width + trace
+    span = int(key.max()) + 1
+    if span <= max(8 * len(key), 1 << 22):  # small key range: mark the pairs in a table, no sort
+        seen = np.zeros(span, dtype=bool)
+        seen[key] = True
+        return np.flatnonzero(seen) // width
+    key = np.sort(key)
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]  # sorted: a pair is new where the key changes
-    return key[first] // max(n_traces, 1)
+    return key[first] // width
 
 
 def unique_rows(matrix: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:

@@ -84,29 +84,25 @@ def _numbers(values) -> bytes:
 def decode_results(data: bytes | bytearray, shared: dict[str, str]) -> list[tuple[TraceSummary, bool]]:
     """The (summary, from_cache) pairs of a message, names shared between summaries.
 
-    `shared` maps each name to the one string object used for it, across the messages of a scan.
+    `shared` maps each name to the one string object used for it, across the messages of a scan. The
+    lists are rebuilt by gathering from an object array of the names (no Python step per name).
     """
     message = _DECODER.decode(data)
-    name = [shared.setdefault(n, n) for n in message.names].__getitem__
+    names = np.empty(len(message.names), dtype=object)
+    names[:] = [shared.setdefault(n, n) for n in message.names]
     for summary, packed in zip(message.summaries, message.lists, strict=True):
         if packed is None:
             continue
-        summary.files = list(map(name, np.frombuffer(packed.files, dtype="<i4").tolist()))
-        summary.templates = list(map(name, np.frombuffer(packed.templates, dtype="<i4").tolist()))
+        summary.files = names[np.frombuffer(packed.files, dtype="<i4")].tolist()
+        summary.templates = names[np.frombuffer(packed.templates, dtype="<i4")].tolist()
         summary.breakdown = list(
             zip(
-                map(name, np.frombuffer(packed.breakdown, dtype="<i4").tolist()),
+                names[np.frombuffer(packed.breakdown, dtype="<i4")].tolist(),
                 np.frombuffer(packed.breakdown_us, dtype="<i8").tolist(),
                 strict=True,
             )
         )
-        values = np.frombuffer(packed.totals_values, dtype="<i8").reshape(-1, 2)
-        summary.totals = list(
-            zip(
-                map(name, np.frombuffer(packed.totals, dtype="<i4").tolist()),
-                values[:, 0].tolist(),
-                values[:, 1].tolist(),
-                strict=True,
-            )
-        )
+        counts, us = np.frombuffer(packed.totals_values, dtype="<i8").reshape(-1, 2).T.tolist()
+        totals = names[np.frombuffer(packed.totals, dtype="<i4")].tolist()
+        summary.totals = list(zip(totals, counts, us, strict=True))
     return list(zip(message.summaries, message.cached, strict=True))
