@@ -40,7 +40,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO.parent / "shared" / "data" / "abseil-build" / "build-dir.tar.zst"
-MARKER = ".bench-trace-set.json"
+MARKER = ".bench-trace-set"  # not *.json: buildprof would count it as other JSON
 
 
 @dataclass

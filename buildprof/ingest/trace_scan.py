@@ -31,6 +31,7 @@ _SKIP_DIRS = {".git", ".buildprof"}
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
 _CHUNK_FILES = 16  # traces summarised together by a worker (see _chunks)
 _CHUNK_BYTES = 16 << 20
+_REPACK_MIN = 32  # traces read outside the pack before it is rewritten (or 2% of them)
 
 Progress = Callable[[int, int], None]
 
@@ -163,12 +164,23 @@ def _scan(files: list[TraceFile], cache_dir: Path | None, jobs: int, progress: P
             done += 1
             if progress:
                 progress(done, len(files))
-    if cache_dir is not None and (todo or pack is None or len(pack.index) != len(files)):
+    if cache_dir is not None and _repack(pack, len(todo), len(files)):
         summaries = [summary for summary, _ in results]  # type: ignore[misc]
         for summary, file in zip(summaries, files, strict=True):
             summary.path = file.path
         save_pack(cache_dir, summaries, entries)
     return results
+
+
+def _repack(pack, missed: int, count: int) -> bool:
+    """Whether to rewrite the pack: none yet, other files than packed, or more than a few re-read.
+
+    A handful of rebuilt traces do not rewrite the whole pack (that would cost more than reading
+    them): their entries serve the next runs, until enough have changed to make a new pack worth it.
+    """
+    if pack is None or len(pack.index) != count:
+        return True
+    return missed > max(_REPACK_MIN, count // 50)
 
 
 def _chunks(indexes: list[int], files: list[TraceFile]) -> list[list[int]]:

@@ -64,14 +64,18 @@ def encode_results(results: list[tuple[TraceSummary, bool]]) -> bytes:
 
 def _lists(summary: TraceSummary, number) -> _Lists | None:
     """The summary's lists as arrays; None if a number does not fit in 64 bits (kept as is)."""
+    totals = summary.totals
+    values = np.empty((len(totals), 2), dtype="<i8")
     try:
+        values[:, 0] = [count for _, count, _ in totals]
+        values[:, 1] = [us for _, _, us in totals]
         return _Lists(
             files=_numbers(map(number, summary.files)),
             templates=_numbers(map(number, summary.templates)),
             breakdown=_numbers(number(n) for n, _ in summary.breakdown),
             breakdown_us=np.array([us for _, us in summary.breakdown], dtype="<i8").tobytes(),
-            totals=_numbers(number(n) for n, _, _ in summary.totals),
-            totals_values=np.array([(c, us) for _, c, us in summary.totals], dtype="<i8").tobytes(),
+            totals=_numbers(number(n) for n, _, _ in totals),
+            totals_values=values.tobytes(),
         )
     except OverflowError:
         return None
