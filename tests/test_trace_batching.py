@@ -96,6 +96,16 @@ def test_fork_pool_keeps_task_order_and_reports_worker_errors():
         list(fork_pool.ordered_map(_square, tasks, 2))
 
 
+@pytest.mark.skipif(not fork_pool.available(), reason="forked workers are Linux-only")
+def test_fork_pool_feeds_more_tasks_than_a_pipe_holds(monkeypatch):
+    monkeypatch.setattr(fork_pool, "_grow", lambda fd, size: None)  # 64 KB: 16,384 numbers up front
+    count = 40_000
+    results = list(fork_pool.ordered_map(lambda n: str(n).encode(), range(count), 2))
+    assert results == [str(n).encode() for n in range(count)]
+    sizes = [5, 0, 70_000]
+    assert list(fork_pool.ordered_map(lambda n: b"y" * n, sizes, 3)) == [b"y" * n for n in sizes]
+
+
 @pytest.fixture()
 def build(tmp_path, monkeypatch):
     monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import os
 import pickle
+import select
 import selectors
 import signal
 import struct
@@ -30,12 +31,15 @@ def available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -> Iterator[bytes]:
+def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -> Iterator[bytearray]:
     """`func(task)` for every task, computed in `jobs` forked processes, yielded in task order."""
     task_read, task_write = os.pipe()
     _grow(task_write, 4 * len(tasks))
-    os.write(task_write, struct.pack(f"<{len(tasks)}i", *range(len(tasks))))
-    os.close(task_write)  # workers see end-of-file once every number is taken
+    os.set_blocking(task_write, False)
+    feeder = _Feeder(task_write, len(tasks))
+    feeder.feed()  # as many task numbers as the pipe holds; the rest as workers take them
+    if feeder.done:
+        feeder.close()
     pids, pipes = [], []
     try:
         for _ in range(max(1, min(jobs, len(tasks)))):
@@ -43,8 +47,7 @@ def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -
             _grow(result_write, _PIPE_BYTES)
             pid = os.fork()
             if pid == 0:  # the worker: never returns
-                os.close(result_read)
-                for fd in pipes:
+                for fd in (result_read, *pipes, *([task_write] if not feeder.closed else [])):
                     os.close(fd)
                 _work(func, tasks, task_read, result_write)
             os.close(result_write)
@@ -52,8 +55,9 @@ def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -
             pipes.append(result_read)
         os.close(task_read)
         task_read = -1
-        yield from _collect(pipes, len(tasks))
+        yield from _collect(pipes, len(tasks), feeder)
     finally:
+        feeder.close()
         if task_read >= 0:
             os.close(task_read)
         for fd in pipes:
@@ -65,6 +69,43 @@ def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
+
+
+class _Feeder:
+    """Writes the task numbers into the (non-blocking) task pipe, closing it after the last one.
+
+    Each write is at most PIPE_BUF bytes and a multiple of 4, so it is atomic: a worker's 4-byte
+    read always gets a whole number. Closing the write end tells idle workers there is no more work.
+    """
+
+    def __init__(self, fd: int, count: int) -> None:
+        self.fd = fd
+        self.data = memoryview(struct.pack(f"<{count}i", *range(count)))
+        self.closed = False
+
+    @property
+    def done(self) -> bool:
+        return not self.data
+
+    def feed(self) -> None:
+        """Write what the pipe takes now."""
+        while self.data:
+            piece = self.data[: select_pipe_buf()]
+            try:
+                os.write(self.fd, piece)
+            except BlockingIOError:
+                return
+            self.data = self.data[len(piece) :]
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+
+def select_pipe_buf() -> int:
+    """Bytes a pipe write is atomic for (POSIX PIPE_BUF, 4096 on Linux), a multiple of 4."""
+    return (getattr(select, "PIPE_BUF", 4096) // 4) * 4
 
 
 def _grow(fd: int, size: int) -> None:
@@ -143,17 +184,25 @@ class _Reader:
         return []
 
 
-def _collect(pipes: list[int], count: int) -> Iterator[bytes]:
-    """Read every worker's messages and yield payloads in task order."""
+def _collect(pipes: list[int], count: int, feeder: _Feeder) -> Iterator[bytearray]:
+    """Read every worker's messages and yield payloads in task order (feeding tasks meanwhile)."""
     pending: dict[int, bytearray] = {}
     following = 0
     with selectors.DefaultSelector() as selector:
         for fd in pipes:
             selector.register(fd, selectors.EVENT_READ, _Reader(fd))
+        if not feeder.closed:
+            selector.register(feeder.fd, selectors.EVENT_WRITE, feeder)
         while following < count:
-            if not selector.get_map():
+            if not any(isinstance(key.data, _Reader) for key in selector.get_map().values()):
                 raise RuntimeError("a trace worker stopped before finishing its work")
             for key, _ in selector.select():
+                if key.data is feeder:
+                    feeder.feed()
+                    if feeder.done:
+                        selector.unregister(feeder.fd)
+                        feeder.close()
+                    continue
                 reader: _Reader = key.data
                 messages = reader.read()
                 if messages is None:
@@ -164,5 +213,5 @@ def _collect(pipes: list[int], count: int) -> Iterator[bytes]:
                         raise pickle.loads(payload)
                     pending[number] = payload
             while following in pending:
-                yield bytes(pending.pop(following))
+                yield pending.pop(following)
                 following += 1
