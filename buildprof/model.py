@@ -7,9 +7,12 @@ Everything a renderer or the JSON output shows is in milliseconds (float where i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import msgspec
-import numpy as np
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCHEMA_VERSION = 1
 
@@ -135,4 +138,6 @@ class TraceSummary(msgspec.Struct):
 def column(summary: TraceSummary, name: str) -> np.ndarray:
     """One numeric column of a summary as a read-only numpy array (empty if absent)."""
     raw = summary.columns.get(name, b"")
+    import numpy as np  # here, not at the top: a report served from the cache never needs numpy
+
     return np.frombuffer(raw, dtype=SUMMARY_COLUMNS[name])

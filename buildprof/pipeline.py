@@ -47,32 +47,90 @@ def document_header(command: str, build_dir: str | Path) -> dict:
     }
 
 
-def load_traces(root: str | Path, options: ReportOptions) -> LoadedTraces | None:
-    """Summaries of the traces under `root` (None when there is none), through the cache."""
+@dataclass
+class FolderInputs:
+    """What a build folder holds, listed once: ninja files, JSON files, object files."""
+
+    inputs: object  # ingest.discover.BuildInputs
+    files: list  # ingest.trace_files.TraceFile, sorted by path
+    objects: set[str]
+
+
+def find_inputs(path: str | Path) -> FolderInputs:
+    """The inputs under `path` (a build folder, a folder of traces, or a `.ninja_log` file)."""
+    from buildprof.ingest.discover import discover_inputs
+    from buildprof.ingest.trace_files import find_json_files
+
+    inputs = discover_inputs(path)
+    objects: set[str] = set()
+    files = find_json_files(inputs.build_dir, objects) if inputs.scan_traces else []
+    return FolderInputs(inputs, files, objects)
+
+
+def load_traces(found: FolderInputs, options: ReportOptions) -> LoadedTraces | None:
+    """Summaries of the folder's traces (None when there is no JSON file), through the cache."""
     from buildprof.analysis.trace_set import build_trace_set
     from buildprof.ingest.demangle import demangle_names
-    from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
+    from buildprof.ingest.trace_files import default_cache_dir, object_name
+    from buildprof.ingest.trace_scan import scan_traces
 
-    files = find_json_files(root)
-    if not files:
+    if not found.files:
         return None
+    root = found.inputs.build_dir
     cache = default_cache_dir(root) if options.use_cache else None
-    scan = scan_traces(files, cache, jobs=options.jobs, progress=options.progress)
+    scan = scan_traces(found.files, cache, jobs=options.jobs, progress=options.progress)
     if not scan.summaries and not scan.damaged:
         return None
-    names = [_object_name(s.path) for s in scan.summaries]
+    names = [object_name(s.path, found.objects) for s in scan.summaries]
     trace_set = build_trace_set(scan.summaries, names)
     demangled = demangle_names(f.name for s in scan.summaries for f in s.functions)
     return LoadedTraces(str(root), scan, trace_set, demangled)
 
 
-def _object_name(trace: str) -> str:
-    """ClangBuildAnalyzer names a TU by its object file when one sits next to the trace."""
-    stem = trace[:-4]
-    for candidate in (stem + "o", stem + "obj"):
-        if os.path.exists(candidate):
-            return candidate
-    return trace
+def cached_document(path: str | Path, command: str, options: ReportOptions, extra: dict, compute) -> dict:
+    """`compute(found)`'s document, or the same document from the report cache if no input changed."""
+    from buildprof.ingest.demangle import demangler_status
+    from buildprof.ingest.report_cache import file_stamp, fingerprint, load_report, save_report
+    from buildprof.ingest.trace_files import default_cache_dir
+
+    found = find_inputs(path)
+    if not options.use_cache:
+        return compute(found)
+    inputs = found.inputs
+    key = fingerprint(
+        {
+            "buildprof": [__version__, SCHEMA_VERSION],
+            "command": command,
+            "options": {"top": options.top, "all_builds": options.all_builds, **extra},
+            "where": [str(path), os.getcwd(), str(Path(inputs.build_dir).resolve())],
+            "log": [str(inputs.ninja_log), file_stamp(inputs.ninja_log)],
+            "manifests": _manifest_stamps(inputs.manifest_dir),
+            "files": [(f.path, f.size, f.mtime_ns) for f in found.files],
+            "objects": sorted(found.objects),
+            "demangler": demangler_status(),
+        }
+    )
+    cache_dir = default_cache_dir(inputs.build_dir)
+    doc = load_report(cache_dir, key)
+    if doc is not None:
+        facts = doc.get("trace_input")
+        if facts is not None:  # nothing was read this time
+            facts.update(parsed=0, cached=len(found.files))
+        doc["report_cached"] = True
+        return doc
+    doc = compute(found)
+    save_report(cache_dir, key, doc)
+    return doc
+
+
+def _manifest_stamps(folder) -> list:
+    """(name, size, mtime) of the ninja manifests a report may read (build.ninja and CMake's rules)."""
+    from buildprof.ingest.report_cache import file_stamp
+
+    if folder is None:
+        return []
+    candidates = [*Path(folder).glob("*.ninja"), *Path(folder).glob("CMakeFiles/*.ninja")]
+    return sorted((str(p), file_stamp(p)) for p in candidates)
 
 
 def trace_facts(loaded: LoadedTraces) -> dict:
@@ -107,15 +165,18 @@ def source_root(sources: list[str]) -> str:
 
 def build_report(path: str | Path, options: ReportOptions | None = None) -> dict:
     """The `report` document for a build folder (or a `.ninja_log` file)."""
+    options = options or ReportOptions()
+    return cached_document(path, "report", options, {}, lambda found: _report(found, options))
+
+
+def _report(found: FolderInputs, options: ReportOptions) -> dict:
     from buildprof.analysis.compile_units import compile_unit_table
     from buildprof.analysis.ninja_report import ninja_section
     from buildprof.analysis.trace_report import trace_section
-    from buildprof.ingest.discover import discover_inputs
     from buildprof.ingest.ninja_log import read_ninja_log
     from buildprof.ingest.ninja_manifest import read_ninja_manifest
 
-    options = options or ReportOptions()
-    inputs = discover_inputs(path)
+    inputs = found.inputs
     doc = document_header("report", inputs.build_dir)
     analysed = []
     if inputs.ninja_log is not None:
@@ -125,7 +186,7 @@ def build_report(path: str | Path, options: ReportOptions | None = None) -> dict
         if not section["builds"]:
             raise InputError(_no_build_message(section["ninja_log"]), log.path)
         doc.update(section)
-    loaded = load_traces(inputs.build_dir, options) if inputs.scan_traces else None
+    loaded = load_traces(found, options)
     if inputs.ninja_log is None and loaded is None:
         raise InputError(
             "nothing buildprof can read here: no .ninja_log and no clang -ftime-trace .json files",
@@ -140,15 +201,14 @@ def build_report(path: str | Path, options: ReportOptions | None = None) -> dict
     return doc
 
 
-def require_loaded(path: str | Path, options: ReportOptions) -> tuple[object, LoadedTraces]:
+def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object, LoadedTraces]:
     """Inputs and traces for the trace-only commands; a clear error when there is no trace."""
-    from buildprof.ingest.discover import discover_inputs
     from buildprof.ingest.trace_scan import require_traces
 
-    inputs = discover_inputs(path)
+    inputs = found.inputs
     if not inputs.scan_traces:
-        raise InputError("give a build folder (or a folder of traces), not a file", path)
-    loaded = load_traces(inputs.build_dir, options)
+        raise InputError("give a build folder (or a folder of traces), not a file", inputs.ninja_log)
+    loaded = load_traces(found, options)
     if loaded is None:
         raise InputError("no clang -ftime-trace .json files here (build with -ftime-trace)", inputs.build_dir)
     require_traces(loaded.scan, inputs.build_dir)
@@ -157,9 +217,16 @@ def require_loaded(path: str | Path, options: ReportOptions) -> tuple[object, Lo
 
 def build_listing(path: str | Path, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
     """The document of `buildprof headers|templates|functions`."""
+    extra = {"sort": sort, "match": match}
+    return cached_document(
+        path, what, options, extra, lambda found: _listing(found, what, sort, match, options)
+    )
+
+
+def _listing(found: FolderInputs, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
     from buildprof.analysis.trace_report import listing
 
-    inputs, loaded = require_loaded(path, options)
+    inputs, loaded = require_loaded(found, options)
     doc = document_header(what, inputs.build_dir)
     doc["trace_input"] = trace_facts(loaded)
     doc[what] = listing(loaded.trace_set, what, loaded.demangled, sort, match, options.top)
@@ -168,6 +235,12 @@ def build_listing(path: str | Path, what: str, sort: str, match: str | None, opt
 
 def build_why(path: str | Path, header: str, options: ReportOptions) -> dict:
     """The document of `buildprof why HEADER`."""
+    return cached_document(
+        path, "why", options, {"header": header}, lambda found: _why(found, header, options)
+    )
+
+
+def _why(found: FolderInputs, header: str, options: ReportOptions) -> dict:
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.compile_units import compile_unit_table
     from buildprof.analysis.ninja_report import analyse_build
@@ -175,7 +248,7 @@ def build_why(path: str | Path, header: str, options: ReportOptions) -> dict:
     from buildprof.ingest.ninja_log import read_ninja_log
     from buildprof.ingest.ninja_manifest import read_ninja_manifest
 
-    inputs, loaded = require_loaded(path, options)
+    inputs, loaded = require_loaded(found, options)
     steps = None
     if inputs.ninja_log is not None:
         try:  # the log only adds targets and step times here; a bad log must not hide the answer

@@ -11,7 +11,6 @@ are parsed again. Deleting the cache folder is always safe.
 from __future__ import annotations
 
 import gc
-import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -22,27 +21,22 @@ from buildprof.errors import InputError
 from buildprof.ingest import fork_pool
 from buildprof.ingest.time_trace import looks_like_trace, summarize_many
 from buildprof.ingest.trace_cache import entry_path, load_pack, read_entry, save_pack, write_entry
+from buildprof.ingest.trace_files import (  # noqa: F401  (re-exported: the scan's public inputs)
+    CACHE_ENV,
+    CACHE_FORMAT,
+    TraceFile,
+    default_cache_dir,
+    find_json_files,
+)
 from buildprof.ingest.trace_wire import decode_results, encode_results
 from buildprof.model import TraceSummary
 
-CACHE_FORMAT = "traces-v2"  # bump when TraceSummary, its computation or the cache layout changes
-CACHE_ENV = "BUILDPROF_CACHE_DIR"
-_SKIP_DIRS = {".git", ".buildprof"}
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
 _CHUNK_FILES = 16  # traces summarised together by a worker (see _chunks)
 _CHUNK_BYTES = 16 << 20
 _REPACK_MIN = 32  # traces read outside the pack before it is rewritten (or 2% of them)
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class TraceFile:
-    """A candidate trace: its path as found (joined to the folder given) and its stat."""
-
-    path: str
-    size: int
-    mtime_ns: int
 
 
 @dataclass
@@ -55,46 +49,6 @@ class TraceScan:
     parsed: int = 0  # traces parsed this time
     cached: int = 0  # traces whose summary came from the cache
     cache_dir: str | None = None
-
-
-def find_json_files(root: str | Path) -> list[TraceFile]:
-    """Every `*.json` file under `root`, sorted by path (buildprof's own cache folder excluded).
-
-    os.scandir's entries tell folders from files without a stat call; only the JSON files are stat'ed.
-    """
-    found: list[tuple[str, int, int]] = []
-    pending = [str(root)]
-    while pending:
-        folder = pending.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.is_dir():  # like os.walk: symbolic links to folders are not followed
-                    if entry.name not in _SKIP_DIRS and not entry.is_symlink():
-                        pending.append(entry.path)
-                elif entry.name.endswith(".json"):
-                    st = entry.stat()
-                    found.append((entry.path, st.st_size, st.st_mtime_ns))
-            except OSError:
-                continue
-    found.sort()
-    return [TraceFile(*item) for item in found]
-
-
-def default_cache_dir(build_dir: str | Path) -> Path:
-    """`$BUILDPROF_CACHE_DIR`, else `<build_dir>/.buildprof/<format>` if writable, else ~/.cache."""
-    override = os.environ.get(CACHE_ENV)
-    build_dir = Path(build_dir).resolve()
-    if override:
-        return Path(override) / _dir_key(build_dir) / CACHE_FORMAT
-    local = build_dir / ".buildprof" / CACHE_FORMAT
-    if os.access(build_dir, os.W_OK):
-        return local
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "buildprof"
-    return base / _dir_key(build_dir) / CACHE_FORMAT
 
 
 def scan_traces(
@@ -280,10 +234,6 @@ def _read_trace(file: TraceFile) -> bytes:
         return b"".join(parts)
     finally:
         os.close(fd)
-
-
-def _dir_key(path: Path) -> str:
-    return hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def require_traces(scan: TraceScan, root: str | Path) -> None:

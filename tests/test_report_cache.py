@@ -1,0 +1,80 @@
+"""Whole-report cache: an unchanged folder is answered from it; any change to an input recomputes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from trace_helpers import FIXTURES
+
+from buildprof.pipeline import ReportOptions, build_listing, build_report, build_why
+
+CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
+
+
+@pytest.fixture()
+def build(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
+    folder = tmp_path / "build"
+    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+def _bump(path):
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def _strip(doc: dict) -> dict:
+    """The document without the fields that say how it was obtained."""
+    doc = dict(doc)
+    doc.pop("report_cached", None)
+    facts = dict(doc.get("trace_input") or {})
+    for key in ("parsed", "cached"):
+        facts.pop(key, None)
+    doc["trace_input"] = facts
+    return doc
+
+
+def test_unchanged_folder_is_answered_from_the_cache(build):
+    first = build_report(build)
+    assert "report_cached" not in first and first["trace_input"]["parsed"] > 0
+    again = build_report(build)
+    assert again["report_cached"] is True and again["trace_input"]["parsed"] == 0
+    assert _strip(again) == _strip(first)
+
+
+def test_any_changed_input_recomputes(build):
+    build_report(build)
+    trace = next(build.rglob("pattern.cc.json"))
+    _bump(trace)
+    changed_trace = build_report(build)
+    assert "report_cached" not in changed_trace and changed_trace["trace_input"]["parsed"] == 1
+    with open(build / ".ninja_log", "a") as log:  # a new build appended to the log
+        log.write("1\t500\t1795782640000000000\tcore/libcore.a\tabcdef0123456789\n")
+    changed_log = build_report(build)
+    assert "report_cached" not in changed_log
+    assert changed_log["ninja_log"]["builds_found"] == 3
+    assert "report_cached" not in build_report(build, ReportOptions(top=3))  # other options
+    (build / "other.json").write_text("{}")
+    assert "report_cached" not in build_report(build)  # a new JSON file
+
+
+def test_no_cache_never_uses_or_writes_it(build):
+    options = ReportOptions(use_cache=False)
+    build_report(build, options)
+    assert not (build / ".buildprof").exists()
+    build_report(build)
+    assert "report_cached" not in build_report(build, options)
+
+
+def test_listing_and_why_documents_are_cached_per_query(build):
+    first = build_listing(build, "headers", "self", "*/core/*", ReportOptions(top=5))
+    assert build_listing(build, "headers", "self", "*/core/*", ReportOptions(top=5))["report_cached"]
+    other = build_listing(build, "headers", "inclusive", "*/core/*", ReportOptions(top=5))
+    assert "report_cached" not in other and other["headers"]["rows"] != first["headers"]["rows"]
+    why = build_why(build, "common.h", ReportOptions())
+    assert build_why(build, "common.h", ReportOptions())["why"] == why["why"]
+    assert "report_cached" not in build_why(build, "containers.h", ReportOptions())
