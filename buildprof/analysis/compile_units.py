@@ -76,7 +76,11 @@ def target_table(units: pd.DataFrame) -> pd.DataFrame:
         backend_us=("backend_us", "sum"),
         step_ms=("step_ms", "sum"),
         weighted_ms=("weighted_ms", "sum"),
+        steps=("step_ms", "count"),
     )
+    no_step = grouped["steps"] == 0  # no TU of the target was built by the analysed build: unknown
+    grouped.loc[no_step, ["step_ms", "weighted_ms"]] = np.nan
+    grouped = grouped.drop(columns="steps")
     return grouped.sort_values("total_us", ascending=False, kind="stable").reset_index()
 
 

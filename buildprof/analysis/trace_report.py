@@ -82,8 +82,8 @@ def unit_rows(units: pd.DataFrame) -> list[dict]:
             "frontend_ms": ms(r.frontend_us),
             "backend_ms": ms(r.backend_us),
             "step_output": r.step_output,
-            "step_ms": None if pd.isna(r.step_ms) else int(r.step_ms),
-            "weighted_ms": None if pd.isna(r.weighted_ms) else round(float(r.weighted_ms), 3),
+            "step_ms": _optional_ms(r.step_ms, 0),
+            "weighted_ms": _optional_ms(r.weighted_ms, 3),
         }
         for r in units.itertuples()
     ]
@@ -97,11 +97,18 @@ def target_rows(targets: pd.DataFrame) -> list[dict]:
             "total_ms": ms(r.total_us),
             "frontend_ms": ms(r.frontend_us),
             "backend_ms": ms(r.backend_us),
-            "step_ms": int(r.step_ms),
-            "weighted_ms": round(float(r.weighted_ms), 3),
+            "step_ms": _optional_ms(r.step_ms, 0),
+            "weighted_ms": _optional_ms(r.weighted_ms, 3),
         }
         for r in targets.itertuples()
     ]
+
+
+def _optional_ms(value: float, digits: int) -> float | int | None:
+    """A ninja step time, or None where no step of the analysed build wrote the TU's object."""
+    if pd.isna(value):
+        return None
+    return int(value) if digits == 0 else round(float(value), digits)
 
 
 def breakdown_rows(ts: TraceSet, top: int) -> list[dict]:
