@@ -7,8 +7,6 @@ import pandas as pd
 from buildprof.analysis.trace_set import TraceSet
 from buildprof.names import collapse_template_args
 
-FUNCTION_SORTS = {"inclusive": "us", "self": "us", "count": "count", "tus": "tus"}
-
 
 def function_table(ts: TraceSet, demangled: dict[str, str]) -> pd.DataFrame:
     """One row per (demangled name, module): count, us, tus. Names that demangle alike are merged."""

@@ -12,10 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet, distinct_pairs, global_links, memoized, unique_rows
+from buildprof.analysis.trace_set import (
+    TraceSet,
+    distinct_pairs,
+    global_links,
+    memoized,
+    summed,
+    unique_rows,
+)
 from buildprof.names import is_header
-
-HEADER_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
 
 
 def header_table(ts: TraceSet) -> pd.DataFrame:
@@ -30,21 +35,17 @@ def _header_table(ts: TraceSet) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "file": ts.files,
-            "incl_us": _sum(item, col["file_incl_us"], n),
-            "self_us": _sum(item, col["file_self_us"], n),
-            "count": _sum(item, col["file_count"], n),
+            "incl_us": summed(item, col["file_incl_us"], n),
+            "self_us": summed(item, col["file_self_us"], n),
+            "count": summed(item, col["file_count"], n),
             "tus": np.bincount(item, minlength=n),
-            "direct": _sum(item, col["file_direct"], n) > 0,
-            "cba_root": _sum(item, col["file_cba_root"], n) > 0,
+            "direct": summed(item, col["file_direct"], n) > 0,
+            "cba_root": summed(item, col["file_cba_root"], n) > 0,
             "is_header": [is_header(f) for f in ts.files],
         }
     )
     table.index.name = "code"
     return table
-
-
-def _sum(item: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(item, weights=weights, minlength=n).astype(np.int64)
 
 
 @dataclass

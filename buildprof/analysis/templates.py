@@ -10,10 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet, distinct_pairs, memoized
+from buildprof.analysis.trace_set import TraceSet, distinct_pairs, memoized, summed
 from buildprof.names import collapse_template_args
-
-TEMPLATE_SORTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
 
 
 def template_table(ts: TraceSet) -> pd.DataFrame:
@@ -31,13 +29,13 @@ def _template_table(ts: TraceSet) -> pd.DataFrame:
         {
             "name": ts.templates,
             "kind": np.where(kind == 1, "function", "class"),
-            "count": _sum(item, col["tpl_count"], n),
-            "incl_us": _sum(item, col["tpl_incl_us"], n),
-            "self_us": _sum(item, col["tpl_self_us"], n),
+            "count": summed(item, col["tpl_count"], n),
+            "incl_us": summed(item, col["tpl_incl_us"], n),
+            "self_us": summed(item, col["tpl_self_us"], n),
             "tus": np.bincount(item, minlength=n),
             "set": [collapse_template_args(name) for name in ts.templates],
-            "set_count": _sum(item, col["tpl_set_count"], n),
-            "set_us": _sum(item, col["tpl_set_us"], n),
+            "set_count": summed(item, col["tpl_set_count"], n),
+            "set_us": summed(item, col["tpl_set_us"], n),
         }
     )
 
@@ -72,10 +70,6 @@ def tus_paying_for_template(ts: TraceSet, codes: list[int]) -> pd.DataFrame:
         }
     )
     return frame.sort_values(["code", "incl_us"], ascending=[True, False], kind="stable")
-
-
-def _sum(item: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(item, weights=weights, minlength=n).astype(np.int64)
 
 
 def _traces_per_set(ts: TraceSet, set_codes: np.ndarray, set_names: list[str]) -> dict[str, int]:

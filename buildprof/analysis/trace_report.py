@@ -14,7 +14,6 @@ from buildprof.analysis.cba_compat import cba_report
 from buildprof.analysis.compile_units import target_table
 from buildprof.analysis.functions import function_set_table, function_table
 from buildprof.analysis.headers import (
-    HEADER_SORTS,
     find_file,
     header_table,
     include_chains,
@@ -23,7 +22,6 @@ from buildprof.analysis.headers import (
     tus_paying_for,
 )
 from buildprof.analysis.templates import (
-    TEMPLATE_SORTS,
     template_set_table,
     template_table,
     tus_paying_for_template,
@@ -33,7 +31,13 @@ from buildprof.errors import InputError
 
 CHAINS_IN_LISTING = 3
 TUS_IN_LISTING = 3
-SORT_CHOICES = ("inclusive", "self", "count", "tus")
+_COSTS = {"inclusive": "incl_us", "self": "self_us", "count": "count", "tus": "tus"}
+# The table column each --sort choice orders by; a function has no nested time, so self = inclusive.
+SORT_COLUMNS = {
+    "headers": _COSTS,
+    "templates": _COSTS,
+    "functions": {"inclusive": "us", "self": "us", "count": "count", "tus": "tus"},
+}
 
 
 def ms(us: float) -> float:
@@ -208,15 +212,14 @@ def listing(
     """Rows for `buildprof headers|templates|functions`, sorted and filtered."""
     if what == "headers":
         table = _filtered(header_table(ts), "file", match)
-        rows = header_rows(ts, _sorted(table, HEADER_SORTS[sort], top))
+        rows = header_rows(ts, _sorted(table, SORT_COLUMNS[what][sort], top))
     elif what == "templates":
         table = _filtered(template_table(ts), "name", match)
-        rows = template_rows(ts, _sorted(table, TEMPLATE_SORTS[sort], top))
+        rows = template_rows(ts, _sorted(table, SORT_COLUMNS[what][sort], top))
     elif what == "functions":
         table = function_table(ts, demangled)
         table = _filtered(table, "name", match)
-        key = {"inclusive": "us", "self": "us", "count": "count", "tus": "tus"}[sort]
-        rows = function_rows(_sorted(table, key, top))
+        rows = function_rows(_sorted(table, SORT_COLUMNS[what][sort], top))
     else:
         raise ValueError(what)
     return {"sort": sort, "match": match, "matched": len(table), "rows": rows}

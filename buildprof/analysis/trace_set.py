@@ -114,6 +114,11 @@ def _coded_rows(per_trace: list[list[str]]) -> tuple[list[str], Rows]:
     return list(index), rows
 
 
+def summed(item: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Per-item integer sums of a concatenated column (`item` = each row's global code)."""
+    return np.bincount(item, weights=weights, minlength=n).astype(np.int64)
+
+
 def global_links(rows: Rows, local: np.ndarray) -> np.ndarray:
     """Turn per-trace row links (e.g. src_includer, -1 = none) into indexes of the concatenated rows."""
     return np.where(local >= 0, local + rows.start, -1)
