@@ -5,8 +5,9 @@
   tests that need it are marked `@pytest.mark.shared` and are skipped, with the reason, without it.
 - `abseil_build`: the real abseil build folder from shared data, unpacked once per session.
 - `sample_build`: fixtures/sample_project configured (not built) with CMake + Ninja in a temporary
-  folder, for its real `build.ninja`; skips when cmake, ninja or a clang++ is missing.
+  folder, for its real `build.ninja`; skips when cmake, ninja or a C++ compiler is missing.
 - `recompacted_then_build`: the real recompacted log followed by a real build, as bytes.
+- `capture_copy`: a private copy of one capture, to run commands that write caches into it.
 - `write_log`: writes a `.ninja_log` (header plus lines) into a fresh build folder.
 - `run_cli`: runs `buildprof ...` in-process with click's CliRunner, keeping stdout and stderr apart.
 """
@@ -35,6 +36,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "shared" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture()
+def capture_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Factory: a private copy of one capture (without any cache a run left in it), cache env unset."""
+    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
+
+    def copy(name: str) -> Path:
+        folder = tmp_path / name
+        shutil.copytree(CAPTURES / name, folder, ignore=shutil.ignore_patterns(".buildprof"))
+        return folder
+
+    return copy
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +85,11 @@ def abseil_build(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build folder of fixtures/sample_project configured like the captures (no step run)."""
     cmake, ninja = shutil.which("cmake"), shutil.which("ninja")
-    compiler = next(filter(None, map(shutil.which, ("clang++-19", "clang++-14", "clang++"))), None)
+    # Configuring only runs CMake's compiler checks: any C++ compiler gives the same build.ninja rules.
+    names = ("clang++-19", "clang++-14", "clang++", "g++", "c++")
+    compiler = next(filter(None, map(shutil.which, names)), None)
     if not (cmake and ninja and compiler):
-        pytest.skip("cmake, ninja and clang++ are needed to configure fixtures/sample_project")
+        pytest.skip("cmake, ninja and a C++ compiler are needed to configure fixtures/sample_project")
     build = tmp_path_factory.mktemp("sample") / "build"
     command = [cmake, "-S", str(REPO / "fixtures" / "sample_project"), "-B", str(build), "-G", "Ninja"]
     command += [f"-DCMAKE_MAKE_PROGRAM={ninja}", f"-DCMAKE_CXX_COMPILER={compiler}"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from trace_helpers import FIXTURES
@@ -14,11 +13,9 @@ CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
 
 
 @pytest.fixture()
-def build(tmp_path, monkeypatch):
-    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
-    folder = tmp_path / "build"
-    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
-    monkeypatch.chdir(tmp_path)
+def build(capture_copy, monkeypatch):
+    folder = capture_copy(CAPTURE.name)
+    monkeypatch.chdir(folder.parent)
     return folder
 
 

@@ -107,10 +107,8 @@ def test_fork_pool_feeds_more_tasks_than_a_pipe_holds(monkeypatch):
 
 
 @pytest.fixture()
-def build(tmp_path, monkeypatch):
-    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
-    folder = tmp_path / "build"
-    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
+def build(capture_copy):
+    folder = capture_copy(CAPTURE.name)
     return folder
 
 

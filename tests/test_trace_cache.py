@@ -14,10 +14,8 @@ CAPTURE = FIXTURES / "captures" / "clang14-ninja1.13"
 
 
 @pytest.fixture()
-def build(tmp_path, monkeypatch):
-    monkeypatch.delenv("BUILDPROF_CACHE_DIR", raising=False)
-    folder = tmp_path / "build"
-    shutil.copytree(CAPTURE, folder, ignore=shutil.ignore_patterns(".buildprof"))
+def build(capture_copy):
+    folder = capture_copy(CAPTURE.name)
     return folder
 
 
