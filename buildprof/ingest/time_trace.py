@@ -9,6 +9,10 @@ compiler's wall time).
 
 Several traces are best summarised together (`summarize_many`): the numpy work then runs once per
 batch instead of once per trace (trace_batch); the result is the same as one trace at a time.
+
+When the optional C scanner `buildprof._tracescan` is built, a trace's bytes go straight into columns
+and msgspec decodes only the traces it declines (anything but the plain shape clang writes, damaged
+ones included); both paths give the same summaries. `BUILDPROF_NO_NATIVE=1` uses msgspec only.
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ from typing import Any
 
 import msgspec
 
-from buildprof.ingest.trace_batch import NAMES, FlatTrace, flatten_trace, summarize_batch
+from buildprof.ingest.trace_batch import (
+    NAMES,
+    FlatTrace,
+    flatten_columns,
+    flatten_trace,
+    native_flatten,
+    summarize_batch,
+)
 from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the public names of this module)
     BACKEND,
     COMPILER,
@@ -38,6 +49,7 @@ from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the pub
 from buildprof.model import TraceSummary
 
 _SNIFF_BYTES = 4096
+OUT_OF_RANGE = "not a valid time trace: a time or duration does not fit in 64 bits"
 
 
 def looks_like_trace(head: bytes) -> bool:
@@ -53,19 +65,30 @@ def summarize_trace_bytes(data: bytes, path: str, size: int, mtime_ns: int) -> T
 def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummary]:
     """`summarize_trace_bytes` over (data, path, size, mtime_ns) items, as one batch.
 
-    Each trace is flattened as soon as it is decoded, so only one trace's decoded events exist at a
-    time; the batch keeps their arrays.
+    Each trace is flattened as soon as it is read (by the C scanner, else decoded by msgspec), so only
+    one trace's decoded events exist at a time; the batch keeps their arrays.
     """
     NAMES.start_batch()
+    native = native_flatten()
     summaries: list[TraceSummary | None] = []
     flats: list[FlatTrace] = []
     slots: list[int] = []
     for data, path, size, mtime_ns in files:
         base = {"path": path, "size": size, "mtime_ns": mtime_ns}
+        if native is not None and looks_like_trace(data[:_SNIFF_BYTES]):
+            columns = native(data)
+            if columns is not None:
+                slots.append(len(summaries))
+                flats.append(flatten_columns(columns, base))
+                summaries.append(None)
+                continue
         summary, trace = _decode(data, base)
         if trace is not None:
-            slots.append(len(summaries))
-            flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
+            try:
+                flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
+                slots.append(len(summaries))
+            except OverflowError:  # numbers msgspec reads as Python ints or floats beyond int64
+                summary = TraceSummary(status="damaged", message=OUT_OF_RANGE, **base)
             del trace  # its events are freed here, while still in the processor's cache
         summaries.append(summary)
     for slot, summary in zip(slots, _summarize_flat(flats), strict=True):
@@ -89,6 +112,8 @@ def _decode(data: bytes, base: dict) -> tuple[TraceSummary | None, TraceDocument
         return TraceSummary(status="damaged", message=f"not a valid time trace: {exc}", **base), None
     except msgspec.DecodeError as exc:
         return TraceSummary(status="damaged", message=f"truncated or corrupt JSON: {exc}", **base), None
+    except UnicodeDecodeError as exc:  # msgspec decodes the strings it keeps with Python's codec
+        return TraceSummary(status="damaged", message=f"not valid UTF-8: {exc}", **base), None
     if not trace.traceEvents:
         return TraceSummary(status="damaged", message="no timed events in the trace", **base), None
     return None, trace

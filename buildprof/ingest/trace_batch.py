@@ -1,11 +1,16 @@
 """Summarise many decoded time traces at once: one set of numpy operations for a whole batch.
 
-Each trace is first flattened on its own, right after it is decoded (`flatten_trace`): its events'
-fields go into small numpy arrays, and the decoded objects are released while they are still in the
-processor's cache. The arrays of a batch of traces are then concatenated and every step (nesting,
-self times, headers, templates) runs once over the batch: a trace has about a thousand events, so
-per-trace numpy work would be dominated by the fixed cost of each call. The results are cut back into
-one TraceSummary per trace. Each trace's times are shifted into a window of its own, so nesting by
+Each trace is first flattened on its own into small numpy arrays over its events. Two ways lead there
+and give the same FlatTrace: the optional C scanner `buildprof._tracescan` reads the JSON bytes
+straight into columns (`flatten_columns`, `native_flatten`), a Python object per distinct string
+only; otherwise (no compiler at install time, `BUILDPROF_NO_NATIVE` set, or a trace the scanner does
+not handle exactly) msgspec decodes the trace and `flatten_trace` pulls the fields out of the decoded
+events right away, while they are still in the processor's cache.
+
+The arrays of a batch of traces are then concatenated and every step (nesting, self times, headers,
+templates) runs once over the batch: a trace has about a thousand events, so per-trace numpy work
+would be dominated by the fixed cost of each call. The results are cut back into one TraceSummary
+per trace. Each trace's times are shifted into a window of its own, so nesting by
 time containment never links events of two traces, and every per-trace rule (first-seen order of
 names, ClangBuildAnalyzer's checks) is applied per (trace, name) pair. The summaries are exactly those
 of summarising each trace alone.
@@ -13,19 +18,50 @@ of summarising each trace alone.
 
 from __future__ import annotations
 
+import operator
+import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from buildprof.ingest.event_tree import parents_by_containment
-from buildprof.ingest.trace_events import TOTAL, NameTable, phase_codes
-from buildprof.ingest.trace_known import KnownEvents, TemplateCodes, event_details, summarize_known
+from buildprof.ingest.trace_events import (
+    OPT_MODULE,
+    PARSE_CLASS,
+    PARSE_TEMPLATE,
+    SOURCE,
+    TOTAL,
+    NameTable,
+    phase_codes,
+)
+from buildprof.ingest.trace_known import (
+    KnownEvents,
+    TemplateCodes,
+    event_details,
+    nice_paths,
+    summarize_known,
+)
 from buildprof.model import TraceSummary
+
+try:
+    from buildprof import _tracescan
+except ImportError:  # built without a C compiler: the msgspec path does everything
+    _tracescan = None
 
 NO_TIMED = "no timed events in the trace"
 NAMES = NameTable()  # per process, shared by every batch it summarises
+NO_ARGS = -2  # the scanner's arg_name of an event without args (NO_ARGS in _tracescan.c)
+NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0") to use the msgspec path only
+
+
+def native_flatten() -> Callable[[bytes], tuple | None] | None:
+    """The C scanner's `flatten(data)` (columns, or None for a trace it leaves to msgspec), if usable."""
+    if _tracescan is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
+        return None
+    return _tracescan.flatten
 
 
 @dataclass
@@ -45,41 +81,115 @@ class FlatTrace:
     templates: TemplateCodes  # its instantiated names
 
 
+class _DecodedFields:
+    """The per-event fields read on demand, for some rows only, from msgspec-decoded events."""
+
+    def __init__(self, events: list) -> None:
+        self.events = events
+
+    def ids(self, rows: list[int]) -> list:
+        return [self.events[i].id for i in rows]
+
+    def counts(self, rows: list[int]) -> list[int]:
+        return [int((a.count if (a := self.events[i].args) is not None else 0) or 0) for i in rows]
+
+    def known_details(self, rows: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, TemplateCodes]:
+        """The details of the known-kind events at `rows` (event_details), and their templates."""
+        details = event_details(self.events, rows, kinds)
+        return details, TemplateCodes.of(details, kinds)
+
+    def process(self, rows: list[int]) -> str:
+        """The process name of the last of these metadata events that has args."""
+        process = ""
+        for i in rows:
+            if (args := self.events[i].args) is not None:
+                process = str(args.name or "")
+        return process
+
+
+class _ColumnFields:
+    """The same fields, from the C scanner's columns (see buildprof/_tracescan.c).
+
+    Strings come as numbers into a list of the trace's distinct strings (absent or null ones as "",
+    which is what the decoded path reads them as), so looking them up is one numpy indexing.
+    """
+
+    def __init__(self, ids: bytes, strings: list[str], detail: bytes, arg_name: bytes, count: bytes) -> None:
+        self._ids = np.frombuffer(ids, dtype=np.int64)  # NO_ID stands for None: equal only to itself
+        self._strings = strings
+        self._detail = np.frombuffer(detail, dtype=np.int32)
+        self._arg_name = np.frombuffer(arg_name, dtype=np.int32)  # or NO_ARGS
+        self._count = np.frombuffer(count, dtype=np.int64)
+
+    def ids(self, rows: list[int]) -> list:
+        return self._ids[rows].tolist()
+
+    def counts(self, rows: list[int]) -> list[int]:
+        return self._count[rows].tolist()
+
+    def known_details(self, rows: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, TemplateCodes]:
+        """As _DecodedFields.known_details: the same details, looked up by string number."""
+        strings = np.array([*self._strings, ""], dtype=object)  # the last "": details never used
+        unused = (kinds == PARSE_CLASS) | (kinds == PARSE_TEMPLATE)
+        details = strings[np.where(unused, len(self._strings), self._detail[rows])]
+        is_path = (kinds == SOURCE) | (kinds == OPT_MODULE)
+        details[is_path] = nice_paths(details[is_path].tolist())
+        return details, TemplateCodes.of(details, kinds)
+
+    def process(self, rows: list[int]) -> str:
+        named = [at for at in self._arg_name[rows].tolist() if at != NO_ARGS]
+        return self._strings[named[-1]] if named else ""
+
+
 def flatten_trace(events: list, beginning: Any, base: dict) -> FlatTrace:
-    """Pull what the summary needs out of a trace's decoded events (see the module docstring)."""
-    n = len(events)
-    all_names = [ev.name for ev in events]
-    code = NAMES.encode(all_names)
-    kinds = NAMES.kinds[code]
+    """Pull what the summary needs out of a trace's msgspec-decoded events (see the module docstring)."""
+    code = NAMES.encode([ev.name for ev in events])
     phase = phase_codes([ev.ph for ev in events])
     starts = np.array([ev.ts for ev in events], dtype=np.int64)
     durs = np.array([ev.dur for ev in events], dtype=np.int64)
+    return _flatten(_DecodedFields(events), code, phase, starts, durs, beginning, base)
+
+
+def flatten_columns(columns: tuple, base: dict) -> FlatTrace:
+    """The same FlatTrace from the columns of `native_flatten()(data)`, without a per-event object."""
+    names, name_index, phase, ts, dur, ids, strings, detail, arg_name, count, beginning = columns
+    code = NAMES.encode(names)[np.frombuffer(name_index, dtype=np.int32)]
+    fields = _ColumnFields(ids, strings, detail, arg_name, count)
+    starts = np.frombuffer(ts, dtype=np.int64)
+    durs = np.frombuffer(dur, dtype=np.int64).copy()  # written to below
+    return _flatten(fields, code, np.frombuffer(phase, dtype=np.int8), starts, durs, beginning, base)
+
+
+def _flatten(fields, code, phase, starts, durs, beginning: Any, base: dict) -> FlatTrace:
+    """The FlatTrace of a trace's events given as name codes, phase codes, times and `fields`."""
+    kinds = NAMES.kinds[code]
     complete = phase == 1
     rows = np.flatnonzero(complete & (kinds == TOTAL)).tolist()
+    names = NAMES.names
     totals = list(
         zip(
-            [all_names[i][6:] for i in rows],
-            [int((a.count if (a := events[i].args) is not None else 0) or 0) for i in rows],
+            [names[c][6:] for c in code[rows].tolist()],
+            fields.counts(rows),
             durs[rows].tolist(),
             strict=True,
         )
     )
     process = ""
-    for i in np.flatnonzero(phase == 4).tolist():
-        if all_names[i] == "process_name" and events[i].args is not None:
-            process = str(events[i].args.name or "")
+    metadata = np.flatnonzero(phase == 4)
+    if len(metadata) and (process_code := NAMES.codes.get("process_name")) is not None:
+        process = fields.process(metadata[code[metadata] == process_code].tolist())
     begins = phase == 2
     durs[begins] = -1  # a "b" lasts until its "e"
     if begins.any():
-        _close_pairs(events, code, phase, starts, durs)
+        _close_pairs(fields.ids, code, phase, starts, durs)
     timed = np.flatnonzero((complete & (kinds != TOTAL)) | (begins & (durs >= 0)))
     kinds = kinds[timed]
     known = kinds > 0
-    details = event_details(events, timed[known], kinds[known])
+    details, templates = fields.known_details(timed[known], kinds[known])
     return FlatTrace(
         base=base,
         beginning=beginning,
-        events=n,
+        events=len(code),
         process=process,
         totals=totals,
         code=code[timed],
@@ -87,11 +197,11 @@ def flatten_trace(events: list, beginning: Any, base: dict) -> FlatTrace:
         starts=starts[timed],
         durs=durs[timed],
         details=details,
-        templates=TemplateCodes.of(details, kinds[known]),
+        templates=templates,
     )
 
 
-def _close_pairs(events, code, phase, starts, durs) -> None:
+def _close_pairs(ids: Callable[[list[int]], list], code, phase, starts, durs) -> None:
     """Give each "b" event the duration up to its matching "e" (same name and id)."""
     begins = np.flatnonzero(phase == 2)
     nxt = begins + 1
@@ -100,7 +210,7 @@ def _close_pairs(events, code, phase, starts, durs) -> None:
     b, e = begins[adjacent], nxt[adjacent]
     same = code[b] == code[e]
     b, e = b[same], e[same]
-    same_id = [events[i].id == events[j].id for i, j in zip(b.tolist(), e.tolist(), strict=True)]
+    same_id = np.array(list(map(operator.eq, ids(b.tolist()), ids(e.tolist()))), dtype=bool)
     b, e = b[same_id], e[same_id]
     # clang writes each pair back to back: the common, fast case
     durs[b] = np.maximum(starts[e] - starts[b], 0)
@@ -108,10 +218,11 @@ def _close_pairs(events, code, phase, starts, durs) -> None:
         return
     paired = set(e.tolist())
     open_pairs: dict[tuple, list[int]] = defaultdict(list)
-    for i in np.flatnonzero((phase == 2) | (phase == 3)).tolist():
+    rows = np.flatnonzero((phase == 2) | (phase == 3)).tolist()
+    for i, ident in zip(rows, ids(rows), strict=True):
         if (durs[i] >= 0 and phase[i] == 2) or i in paired:
             continue
-        key = (int(code[i]), events[i].id)
+        key = (int(code[i]), ident)
         if phase[i] == 2:
             open_pairs[key].append(i)
         elif open_pairs[key]:

@@ -63,6 +63,11 @@ class TemplateCodes:
         return cls(names, code, set_code)
 
 
+def nice_paths(paths: list[str]) -> list[str]:
+    """nice_path of each path, computed once per distinct path in a process."""
+    return memo(_NICE_CACHE, nice_path, paths)
+
+
 def summarize_known(summaries: list[TraceSummary], details: np.ndarray, known: KnownEvents) -> None:
     """Fill the TU, header, template and function fields of the summaries from their known events.
 
@@ -107,7 +112,7 @@ def event_details(events: list, rows: np.ndarray, kinds: np.ndarray) -> np.ndarr
         raw = [d if isinstance(d, str) else "" for d in raw]
     is_path = (kinds[wanted] == SOURCE) | (kinds[wanted] == OPT_MODULE)
     paths = [raw[j] for j in np.flatnonzero(is_path).tolist()]
-    details[wanted[is_path]] = memo(_NICE_CACHE, nice_path, paths)
+    details[wanted[is_path]] = nice_paths(paths)
     details[wanted[~is_path]] = [raw[j] for j in np.flatnonzero(~is_path).tolist()]
     return details
 

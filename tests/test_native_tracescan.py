@@ -1,0 +1,369 @@
+"""The optional C scanner `buildprof._tracescan` against the msgspec path it accelerates.
+
+For every real trace, and for hand-made traces of every shape clang writes (and some it does not),
+both paths must give the same summaries. On anything unusual or damaged the scanner must either
+decline (None: msgspec then decides, with its status and message) or give exactly what msgspec
+decodes; a fuzz test checks that on thousands of real traces with bytes cut, changed or inserted.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import msgspec
+import pytest
+from trace_helpers import CBA_FIXTURES, FIXTURES, SHARED_CBA
+
+from buildprof.ingest import trace_batch
+from buildprof.ingest.time_trace import looks_like_trace, summarize_many
+from buildprof.ingest.trace_events import DECODER, PHASES
+from buildprof.ingest.trace_files import find_json_files
+from buildprof.model import TraceSummary
+
+Item = tuple[bytes, str, int, int]  # what summarize_many takes: data, path, size, mtime_ns
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    """The compiled module, or a skip when this install has none (no C compiler when installed)."""
+    if trace_batch._tracescan is None:
+        pytest.skip("buildprof._tracescan is not built here: only the msgspec path exists")
+    return trace_batch._tracescan
+
+
+def both_paths(items: list[Item], monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
+    """Summaries of `items` by the msgspec path alone, then with the scanner."""
+    monkeypatch.setenv(trace_batch.NATIVE_ENV, "1")
+    reference = summarize_many(items)
+    monkeypatch.delenv(trace_batch.NATIVE_ENV)
+    assert trace_batch.native_flatten() is not None
+    return reference, summarize_many(items)
+
+
+def trace_items(folder: Path) -> list[Item]:
+    """The JSON files under `folder` that look like traces, read."""
+    items = []
+    for file in find_json_files(folder):
+        data = Path(file.path).read_bytes()
+        if looks_like_trace(data[:4096]):
+            items.append((data, file.path, file.size, file.mtime_ns))
+    return items
+
+
+def assert_same_as_msgspec(columns: tuple, data: bytes) -> None:
+    """The scanner's columns hold exactly what msgspec decodes from `data` (which it must accept)."""
+    names, name_index, phase, ts, dur, ids, strings, detail, arg_name, count, beginning = columns
+    assert len(set(names)) == len(names) and len(set(strings)) == len(strings)  # distinct strings
+    doc = DECODER.decode(data)
+    events = doc.traceEvents
+    n = len(events)
+    as_ints = [memoryview(buffer).cast(kind) for buffer, kind in ((ts, "q"), (dur, "q"), (ids, "q"))]
+    got_ts, got_dur, got_id = (list(values) for values in as_ints)
+    got_count = list(memoryview(count).cast("q"))
+    got_name = [names[i] for i in memoryview(name_index).cast("i")]
+    got_detail = [strings[i] for i in memoryview(detail).cast("i")]
+    got_arg = [None if i == trace_batch.NO_ARGS else strings[i] for i in memoryview(arg_name).cast("i")]
+    assert len(got_name) == len(phase) == len(got_ts) == len(got_detail) == n
+    assert got_name == [ev.name for ev in events]
+    assert list(phase) == [PHASES.get(ev.ph, 0) for ev in events]
+    assert [type(v) for ev in events for v in (ev.ts, ev.dur)] == [int] * 2 * n
+    assert got_ts == [ev.ts for ev in events] and got_dur == [ev.dur for ev in events]
+    no_id = trace_batch._tracescan.NO_ID
+    assert [None if i == no_id else i for i in got_id] == [ev.id for ev in events]
+    args = [ev.args for ev in events]
+    assert got_detail == ["" if a is None or a.detail is None else a.detail for a in args]
+    assert got_arg == [None if a is None else "" if a.name is None else a.name for a in args]
+    assert got_count == [0 if a is None or a.count is None else a.count for a in args]
+    assert {type(a.count) for a in args if a is not None and a.count is not None} <= {int}
+    assert beginning == doc.beginningOfTime and type(beginning) in (int, type(None))
+
+
+def test_a_compiler_here_means_the_scanner_is_built():
+    """CI must not quietly test only the fallback: with a C compiler, the extension must exist."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler here: buildprof installs without its C scanner")
+    assert trace_batch._tracescan is not None, (
+        f"{compiler} exists but buildprof._tracescan is not importable: reinstall (pip install -e .) "
+        "and look for the compiler's error in pip's output"
+    )
+
+
+def test_the_environment_variable_turns_the_scanner_off(scanner, monkeypatch):
+    monkeypatch.setenv(trace_batch.NATIVE_ENV, "1")
+    assert trace_batch.native_flatten() is None
+    monkeypatch.setenv(trace_batch.NATIVE_ENV, "0")
+    assert trace_batch.native_flatten() is scanner.flatten
+    assert scanner.NO_ARGS == trace_batch.NO_ARGS
+
+
+@pytest.mark.parametrize("folder", ["captures", "clangbuildanalyzer"])
+def test_committed_real_traces_give_the_same_summaries(scanner, monkeypatch, folder):
+    items = trace_items(FIXTURES / folder if folder == "captures" else CBA_FIXTURES)
+    assert len(items) >= 10
+    for data, *_ in items:
+        columns = scanner.flatten(data)
+        assert columns is not None  # every real clang trace takes the fast path...
+        assert_same_as_msgspec(columns, data)
+    reference, native = both_paths(items, monkeypatch)
+    assert native == reference  # ...and gives the same summaries
+    assert {s.status for s in native} == {"trace"}
+
+
+@pytest.mark.shared
+def test_abseil_traces_give_the_same_summaries(scanner, monkeypatch, abseil_build):
+    items = trace_items(abseil_build)
+    assert len(items) >= 159  # the 159 compiled files and CMake's compiler check
+    assert all(scanner.flatten(data) is not None for data, *_ in items)
+    reference, native = both_paths(items, monkeypatch)
+    assert native == reference
+
+
+@pytest.mark.shared
+def test_clangbuildanalyzer_test_traces_give_the_same_summaries(scanner, monkeypatch):
+    items = trace_items(SHARED_CBA)
+    assert len(items) >= 19
+    assert all(scanner.flatten(data) is not None for data, *_ in items)
+    reference, native = both_paths(items, monkeypatch)
+    assert native == reference
+
+
+def _trace(events: list[dict], *, ascii: bool = True, **top) -> bytes:
+    """A trace document; non-ASCII characters as \\u escapes unless `ascii` is false."""
+    return json.dumps({"traceEvents": events, **top}, ensure_ascii=ascii).encode()
+
+
+X = {"ph": "X", "pid": 1, "tid": 0}
+COMPILER = {**X, "name": "ExecuteCompiler", "ts": 0, "dur": 100, "args": {"detail": ""}}
+FRONTEND = {**X, "name": "Frontend", "ts": 1, "dur": 60}
+SOURCE = {**X, "name": "Source", "ts": 2, "dur": 20, "args": {"detail": "/p/a.h"}}
+INST = {**X, "name": "InstantiateFunction", "ts": 30, "dur": 10, "args": {"detail": "f<int>"}}
+BASIC = [SOURCE, INST, FRONTEND, COMPILER]
+PRETTY = json.dumps({"beginningOfTime": 5, "traceEvents": BASIC}, indent=2).encode()
+ESCAPED = ["é", "😀", "中", 'q"uote\\back/slash', "\b\f\n\r\t\x7f", "\x00nul", "/p/../a.h", "C:\\a\\..\\b.h"]
+
+# (id, trace, whether the scanner handles it itself)
+HAND_MADE = [
+    ("basic", _trace(BASIC, beginningOfTime=1700000000000000), True),
+    ("pretty-printed, keys in another order", PRETTY, True),
+    ("keys reversed in every event", _trace([dict(reversed(e.items())) for e in BASIC]), True),
+    ("escaped details", _trace([{**SOURCE, "args": {"detail": d}} for d in ESCAPED] + [COMPILER]), True),
+    (
+        "details and names in UTF-8",
+        _trace([{**INST, "name": d, "args": {"detail": d}} for d in ESCAPED] + [COMPILER], ascii=False),
+        True,
+    ),
+    ("escaped keys", _trace(BASIC).replace(b'"name"', b'"n\\u0061me"').replace(b'"ts"', b'"\\u0074s"'), True),
+    (
+        "unknown keys with nested values",
+        _trace(
+            [
+                {**e, "cat": "x", "z": {"a": [1, -2.5e-3, {"b": None}], "c": [True, False, 's\\"']}}
+                for e in BASIC
+            ],
+            other={"deep": [[[[]]]], "e": 1e300},
+        ),
+        True,
+    ),
+    ("missing fields: no name, no ph, no ts, no args", _trace([{}, {"name": "Source"}, *BASIC]), True),
+    ("null args, detail, name, count and id", _trace([{**SOURCE, "id": None, "args": None}, COMPILER]), True),
+    (
+        "args with nulls",
+        _trace([{**SOURCE, "args": {"detail": None, "name": None, "count": None}}, COMPILER]),
+        True,
+    ),
+    (
+        "b/e pairs, nested and apart, with ids",
+        _trace(
+            [
+                {"ph": "b", "name": "Source", "ts": 2, "id": 7, "args": {"detail": "a.h"}},
+                {"ph": "b", "name": "Source", "ts": 3, "id": 8, "args": {"detail": "b.h"}},
+                {"ph": "e", "name": "Source", "ts": 9, "id": 8},
+                {"ph": "e", "name": "Source", "ts": 12, "id": 7},
+                {"ph": "b", "name": "Source", "ts": 13, "id": 0, "args": {"detail": "c.h"}},
+                {"ph": "e", "name": "Source", "ts": 14, "id": 0},
+                {"ph": "b", "name": "Source", "ts": 15, "args": {"detail": "never closed.h"}},
+                COMPILER,
+            ]
+        ),
+        True,
+    ),
+    (
+        "metadata, instant and Total events",
+        _trace(
+            [
+                *BASIC,
+                {"ph": "i", "name": "Marker", "ts": 5, "s": "p"},
+                {**X, "name": "Total Frontend", "ts": 0, "dur": 60, "args": {"count": 2, "avg ms": 0.03}},
+                {**X, "name": "Total Source", "ts": 0, "dur": 20, "args": {"count": None}},
+                {"ph": "M", "name": "process_name", "args": {"name": "clang-19"}},
+                {"ph": "M", "name": "thread_name", "args": {"name": "clang++"}},
+                {"ph": "M", "name": "process_name", "args": {}},
+            ]
+        ),
+        True,
+    ),
+    ("a process name, then none", _trace([*BASIC, {"ph": "M", "name": "process_name", "args": None}]), True),
+    (
+        "negative and large integers",
+        _trace([{**SOURCE, "ts": -5, "dur": 2**62, "id": -(2**63) + 1}, COMPILER]),
+        True,
+    ),
+    (
+        "empty strings",
+        _trace([{**SOURCE, "name": "", "ph": "", "args": {"detail": "", "name": ""}}, COMPILER]),
+        True,
+    ),
+    ("windows paths", _trace([{**SOURCE, "args": {"detail": "C:\\src\\..\\a.h"}}, COMPILER]), True),
+    ("beginningOfTime null", _trace(BASIC, beginningOfTime=None), True),
+    # Declined: msgspec decides (same summary, its status and message).
+    ("a float time", _trace([{**SOURCE, "ts": 2.5}, COMPILER]), False),
+    ("a float beginningOfTime", _trace(BASIC, beginningOfTime=1.5), False),
+    ("a detail that is not a string", _trace([{**SOURCE, "args": {"detail": 5}}, COMPILER]), False),
+    ("an id that is a string", _trace([{**SOURCE, "id": "a"}, COMPILER]), False),
+    ("a count that is a float", _trace([{**X, "name": "Total X", "args": {"count": 1.5}}, COMPILER]), False),
+    ("a time beyond 64 bits", _trace([{**SOURCE, "ts": 2**64}, COMPILER]), False),
+    ("a repeated key", b'{"traceEvents": [{"name": "Source", "name": "Frontend", "ph": "X"}]}', False),
+    ("no events", _trace([]), False),
+    ("events that are not objects", b'{"traceEvents": [1, 2]}', False),
+    ("trailing garbage", _trace(BASIC) + b" x", False),
+    ("truncated", _trace(BASIC)[:-3], False),
+    ("a lone surrogate", _trace([{**SOURCE, "args": {"detail": "\ud800"}}, COMPILER]), False),
+    ("invalid UTF-8 in a name", _trace(BASIC).replace(b"Frontend", b"Front\xffnd"), False),
+    ("a control byte in a string", _trace(BASIC).replace(b"a.h", b"a\x01h"), False),
+    (
+        "deep nesting",
+        _trace(BASIC).replace(b'"ph"', b'"x": ' + b"[" * 100 + b"]" * 100 + b', "ph"', 1),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "handled"), [case[1:] for case in HAND_MADE], ids=[c[0] for c in HAND_MADE])
+def test_hand_made_traces_give_the_same_summaries(scanner, monkeypatch, data, handled):
+    columns = scanner.flatten(data)
+    assert (columns is not None) == handled
+    if handled:
+        assert_same_as_msgspec(columns, data)
+    item = (data, "t.json", len(data), 0)
+    reference, native = both_paths([item], monkeypatch)
+    assert native == reference
+
+
+def test_columns_of_a_small_trace(scanner):
+    data = (
+        b' {"traceEvents" : [ {"name":"Source","ph":"b","ts":3,"id":2,"args":{"detail":"caf\\u00e9\\n"}},\n'
+        b'{"ph":"e","name":"Source","ts":9,"id":2},{"name":"Total Source","ph":"X","dur":6,'
+        b'"args":{"count":4,"avg ms":0.5}},{"ph":"M","name":"process_name","args":{"name":"clang"}},'
+        b'{"name":"Source","ph":"i"}], "beginningOfTime": 12 }\n'
+    )
+    names, name_index, phase, ts, dur, ids, strings, detail, arg_name, count, beginning = scanner.flatten(
+        data
+    )
+    assert names == ["Source", "Total Source", "process_name"]
+    assert list(memoryview(name_index).cast("i")) == [0, 0, 1, 2, 0]
+    assert list(phase) == [2, 3, 1, 4, 0]
+    assert list(memoryview(ts).cast("q")) == [3, 9, 0, 0, 0]
+    assert list(memoryview(dur).cast("q")) == [0, 0, 6, 0, 0]
+    assert list(memoryview(ids).cast("q")) == [2, 2, scanner.NO_ID, scanner.NO_ID, scanner.NO_ID]
+    assert strings == ["café\n", "", "clang"]
+    assert list(memoryview(detail).cast("i")) == [0, 1, 1, 1, 1]
+    assert list(memoryview(arg_name).cast("i")) == [1, scanner.NO_ARGS, 1, 2, scanner.NO_ARGS]
+    assert list(memoryview(count).cast("q")) == [0, 0, 4, 0, 0]
+    assert beginning == 12
+
+
+def test_strings_come_back_as_the_same_objects_and_input_must_be_bytes(scanner):
+    data = _trace(BASIC)
+    first, again = scanner.flatten(data), scanner.flatten(data)
+    assert all(a is b for a, b in zip(first[6], again[6], strict=True))  # hashes computed once
+    with pytest.raises(TypeError):
+        scanner.flatten(bytearray(data))
+
+
+def test_invalid_utf8_is_a_damaged_trace_on_both_paths(monkeypatch):
+    data = _trace(BASIC).replace(b"Frontend", b"Front\xffnd")
+    reference, native = both_paths([(data, "t.json", len(data), 0)], monkeypatch)
+    assert native == reference
+    assert reference[0].status == "damaged" and reference[0].message.startswith("not valid UTF-8")
+
+
+FUZZ_SOURCES = [  # small real traces: clang 11, 19 (b/e pairs), 14, and clang-cl 9 (escaped paths)
+    CBA_FIXTURES / "clang11-pid-45" / "test.json",
+    CBA_FIXTURES / "self-win-clang-cl-9.0rc2" / "Colors.json",
+    FIXTURES
+    / "captures"
+    / "clang19-ninja1.13"
+    / "CMakeFiles"
+    / "3.25.1"
+    / "CompilerIdCXX"
+    / "a-CMakeCXXCompilerId.json",
+    FIXTURES / "captures" / "clang14-ninja1.13" / "TMPDIR" / "CMakeCXXCompilerId-b664e2.json",
+]
+INSERTS = [
+    b'"',
+    b"\\",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b" ",
+    b"1.5",
+    b"-",
+    b"null",
+    b'"x":1,',
+    b"\\u00e9",
+]
+INSERTS += [b"\\ud800", b"\\udc00", b"\xff", b"\xc3", b"\xe2\x82", b"\x00", b"\n", b"e5", b"0"]
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    """A truncation, a changed byte, an inserted token or a deleted span at a random place."""
+    at = rng.randrange(len(data) + 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return data[:at]
+    if kind == 1:
+        return data[:at] + bytes([rng.randrange(256)]) + data[at + 1 :]
+    if kind == 2:
+        return data[:at] + rng.choice(INSERTS) + data[at:]
+    return data[:at] + data[at + rng.randrange(1, 8) :]
+
+
+def test_fuzzed_real_traces_give_none_or_what_msgspec_gives(scanner, monkeypatch):
+    """4,000 damaged variants of real traces: never a crash, and None or the exact columns.
+
+    Variants the scanner accepts are also summarised on both paths (in batches, as workers do).
+    """
+    rng = random.Random(20261127)
+    sources = [path.read_bytes() for path in FUZZ_SOURCES]
+    accepted: list[Item] = []
+    for case in range(4000):
+        data = mutate(rng.choice(sources), rng)
+        if case % 3 == 0:
+            data = mutate(data, rng)  # sometimes two changes
+        columns = scanner.flatten(data)
+        if columns is None:
+            continue
+        try:
+            assert_same_as_msgspec(columns, data)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, AssertionError) as exc:
+            raise AssertionError(
+                f"case {case}: the scanner accepted what msgspec reads otherwise: {data!r}"
+            ) from exc
+        accepted.append((data, f"f{case}.json", len(data), 0))
+    assert 300 < len(accepted) < 3000  # both outcomes are exercised
+    for start in range(0, len(accepted), 16):
+        reference, native = both_paths(accepted[start : start + 16], monkeypatch)
+        assert native == reference
+
+
+def test_summaries_compare_by_value():
+    """The parity tests rely on TraceSummary equality comparing every field."""
+    a = TraceSummary("p", 1, 2, "trace", files=["x"])
+    assert a == TraceSummary("p", 1, 2, "trace", files=["x"]) and a != TraceSummary("p", 1, 2, "trace")
