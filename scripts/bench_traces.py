@@ -6,6 +6,7 @@ there, then times in the same run, each as a fresh `python -m buildprof report D
 process (interpreter start-up and imports included):
 
   cold         --no-cache: every trace read and summarised (what `--no-cache` always costs)
+  cold Python  the same with BUILDPROF_NO_NATIVE=1: without the optional C scanner (msgspec path)
   first        with the cache, after deleting it: reads everything and writes the cache
   warm         with the cache, nothing changed: nothing read but the cache
   incremental  with the cache, after touching --touch traces: only those are read again (checked
@@ -116,15 +117,15 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(command: list[str], sample_memory: bool = False) -> Run:
-    """Run a command, timing it; with `sample_memory`, also watch its process tree's memory.
+def measure(command: list[str], sample_memory: bool = False, env: dict | None = None) -> Run:
+    """Run a command (in `env` if given), timing it; with `sample_memory`, also watch its process tree.
 
     Sampling /proc costs CPU on a small machine, so timed runs do not sample: they get the largest
     process's peak from wait4 for free, and a separate run measures the whole tree.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env)
         peak = [0]
         stop = threading.Event()
 
@@ -149,9 +150,10 @@ def measure(command: list[str], sample_memory: bool = False) -> Run:
         return Run(wall, usage.ru_maxrss / 1024, peak[0] / 1024, out.read())
 
 
-NAMES = ("cold", "first", "warm", "warm_query", "incremental", "cba")
+NAMES = ("cold", "cold_python", "first", "warm", "warm_query", "incremental", "cba")
 LABELS = {
     "cold": "buildprof cold (`--no-cache`)",
+    "cold_python": "buildprof cold, pure-Python path (`BUILDPROF_NO_NATIVE=1`)",
     "first": "buildprof first (writes the caches)",
     "warm": "buildprof warm (nothing changed: the finished report is reused)",
     "warm_query": "buildprof warm, other options (per-trace summaries reused)",
@@ -190,6 +192,8 @@ def run_all(args: argparse.Namespace) -> dict:
         for round_ in range(args.repeat + 1):
             last = round_ == args.repeat  # one more round that samples the process tree's memory
             cold = measure(_buildprof(folder, "--no-cache", *jobs), last)
+            python_only = {**os.environ, "BUILDPROF_NO_NATIVE": "1"}
+            cold_python = measure(_buildprof(folder, "--no-cache", *jobs), last, python_only)
             shutil.rmtree(cache, ignore_errors=True)
             first = measure(_buildprof(folder, *jobs), last)
             warm = measure(_buildprof(folder, *jobs), last)
@@ -200,7 +204,8 @@ def run_all(args: argparse.Namespace) -> dict:
             parsed = json.loads(incremental.stdout)["trace_input"]["parsed"]
             if parsed != len(touched):
                 raise RuntimeError(f"incremental run read {parsed} traces, {len(touched)} were touched")
-            runs = {"cold": cold, "first": first, "warm": warm, "warm_query": warm_query}
+            runs = {"cold": cold, "cold_python": cold_python, "first": first, "warm": warm}
+            runs["warm_query"] = warm_query
             runs["incremental"] = incremental
             if cba:
                 with tempfile.TemporaryDirectory(prefix="bench-cba-") as tmp:
@@ -248,6 +253,7 @@ def report(args, results: dict[str, Result], count: int, total_bytes: int, large
     ratios = {"warm_vs_cold": cold / summary["warm"]["best_s"]}
     ratios["warm_query_vs_cold"] = cold / summary["warm_query"]["best_s"]
     ratios["incremental_vs_cold"] = cold / summary["incremental"]["best_s"]
+    ratios["python_vs_cold"] = summary["cold_python"]["best_s"] / cold
     if cba:
         ratios["cold_vs_cba"] = cold / summary["cba"]["best_s"]
     summary["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
@@ -260,7 +266,8 @@ def report(args, results: dict[str, Result], count: int, total_bytes: int, large
     print()
     print(
         f"warm is {ratios['warm_vs_cold']:.1f}x faster than cold (other options "
-        f"{ratios['warm_query_vs_cold']:.1f}x); incremental {ratios['incremental_vs_cold']:.1f}x",
+        f"{ratios['warm_query_vs_cold']:.1f}x); incremental {ratios['incremental_vs_cold']:.1f}x; "
+        f"cold without the C scanner {ratios['python_vs_cold']:.2f}x cold",
         end="",
     )
     if cba:
