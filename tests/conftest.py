@@ -38,6 +38,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test writes its caches under a temporary folder, never into fixtures/ (tests that check
+    the default location unset BUILDPROF_CACHE_DIR themselves)."""
+    monkeypatch.setenv("BUILDPROF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture()
 def capture_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
     """Factory: a private copy of one capture (without any cache a run left in it), cache env unset."""
