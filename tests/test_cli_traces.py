@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -132,3 +135,19 @@ def test_damaged_and_unrelated_json_change_nothing_but_one_line_each(build):
     added = [line for line in text_after.splitlines() if line not in text_before.splitlines()]
     assert any("broken-copy.json: truncated or corrupt JSON" in line for line in added)
     assert len([line for line in added if "broken-copy.json" in line]) == 1
+
+
+def test_output_to_a_device_writes_to_it_and_never_replaces_it(build, tmp_path):
+    """`-o /dev/null` must not turn the device into a regular file (a rename over it would, as root)."""
+    fifo = tmp_path / "reader.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    code, _, err = run("headers", str(build), "--format", "json", "-o", str(fifo))
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not a file put in its place
+    assert json.loads(received[0])["command"] == "headers"
+    code, _, _ = run("headers", str(build), "-o", os.devnull, "--format", "json")
+    assert code == 0 and stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -72,12 +72,26 @@ def emit(doc: dict, output: dict) -> None:
     if output["path"]:
         path = Path(output["path"])
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+            write_output(path, text)
         except OSError as exc:
             raise CliError(f"{path}: cannot write: {exc.strerror}") from None
         click.echo(f"Wrote {output['format']} report to {path}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a report file whole or not at all; devices and pipes (`-o /dev/stdout`) are written to.
+
+    A regular file is written beside the target and renamed over it, so a reader never sees half a
+    report. Anything else that exists (a character device such as /dev/null, a FIFO) must not be
+    replaced by a rename: it is opened and written like any stream.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
