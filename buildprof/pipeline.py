@@ -6,7 +6,7 @@ This is the one place that wires ingest (I/O) to analysis (pure); the CLI and li
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from buildprof import __version__
@@ -23,7 +23,6 @@ class ReportOptions:
     use_cache: bool = True
     jobs: int | None = None
     progress: object = None  # callable(done, total) while traces are read
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +134,7 @@ def _manifest_stamps(folder) -> list:
 
 def trace_facts(loaded: LoadedTraces) -> dict:
     """What was found under the folder: traces used, skipped JSON, damaged traces, cache use."""
+    from buildprof.analysis.compile_units import source_root
     from buildprof.ingest.demangle import demangler_status
 
     scan = loaded.scan
@@ -149,18 +149,6 @@ def trace_facts(loaded: LoadedTraces) -> dict:
         "damaged": [{"path": s.path, "message": s.message} for s in scan.damaged],
         "demangler": demangler_status(),
     }
-
-
-def source_root(sources: list[str]) -> str:
-    """The deepest folder holding every absolute main file the traces name ("" if none): the project."""
-    absolute = [s for s in sources if s.startswith("/") and "/CMakeFiles/" not in s]
-    if not absolute:
-        return ""
-    try:
-        root = os.path.commonpath(absolute)
-    except ValueError:
-        return ""
-    return "" if root in ("/", "") else root
 
 
 def build_report(path: str | Path, options: ReportOptions | None = None) -> dict:

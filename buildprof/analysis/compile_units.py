@@ -95,3 +95,15 @@ def _relative(path: str, build_dir: str) -> str:
     except ValueError:
         return path.replace("\\", "/")
     return (path if rel.startswith("..") else rel).replace("\\", "/")
+
+
+def source_root(sources: list[str]) -> str:
+    """The deepest folder holding every absolute main file the traces name ("" if none): the project."""
+    absolute = [s for s in sources if s.startswith("/") and "/CMakeFiles/" not in s]
+    if not absolute:
+        return ""
+    try:
+        root = os.path.commonpath(absolute)
+    except ValueError:
+        return ""
+    return "" if root in ("/", "") else root
