@@ -14,6 +14,8 @@ from pathlib import Path
 
 import msgspec
 
+from buildprof.ingest.trace_files import write_atomically
+
 REPORTS = "reports"
 KEEP = 16  # most recent reports kept per build folder
 
@@ -47,14 +49,11 @@ def load_report(cache_dir: str | Path, key: str) -> dict | None:
 def save_report(cache_dir: str | Path, key: str, doc: dict) -> None:
     """Store a document atomically and keep only the KEEP most recent ones; failures are ignored."""
     folder = Path(cache_dir) / REPORTS
-    target = folder / f"{key}.json"
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(msgspec.json.encode(doc))
-        os.replace(tmp, target)
+        write_atomically(folder / f"{key}.json", msgspec.json.encode(doc))
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        return

@@ -20,6 +20,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from buildprof.ingest.trace_files import write_atomically
 from buildprof.ingest.trace_wire import decode_results, encode_results
 from buildprof.model import TraceSummary
 
@@ -67,14 +68,7 @@ def read_entry(path: str, size: int, mtime_ns: int) -> TraceSummary | None:
 
 def write_entry(path: str, summary: TraceSummary) -> None:
     """Write an entry atomically (a reader never sees half of one); failures are ignored."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(_stamp(summary.size, summary.mtime_ns))
-            handle.write(_ENCODER.encode(summary))
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    write_atomically(path, _stamp(summary.size, summary.mtime_ns), _ENCODER.encode(summary))
 
 
 def _file_stamp(path: str) -> tuple[int, int]:
@@ -140,12 +134,6 @@ def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: lis
     ).reshape(-1, 4)
     header = _ENCODER.encode(_PackHeader([os.path.abspath(s.path) for s in summaries], stamps.tobytes()))
     message = encode_results([(s, True) for s in summaries])
-    path = os.path.join(cache_dir, PACK_NAME)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(_PACK_MAGIC + _LENGTH.pack(len(header)) + header)
-            handle.write(message)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    write_atomically(
+        os.path.join(cache_dir, PACK_NAME), _PACK_MAGIC, _LENGTH.pack(len(header)), header, message
+    )

@@ -5,6 +5,7 @@ Kept free of heavy imports (no numpy): a report that can be served from the cach
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -76,6 +77,20 @@ def default_cache_dir(build_dir: str | Path) -> Path:
         return local
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "buildprof"
     return base / dir_key(build_dir) / CACHE_FORMAT
+
+
+def write_atomically(path: str | Path, *parts: bytes) -> None:
+    """Write `parts` to `path` whole or not at all (a reader never sees half a file); caches can do
+    without an entry, so a failure leaves nothing behind and is ignored."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def dir_key(path: Path) -> str:
