@@ -73,3 +73,22 @@ def format_share(part: float, whole: float) -> str:
 
 def format_count(n: int | float) -> str:
     return f"{int(n):,}"
+
+
+def shorten(text: str, width: int, how: str) -> str:
+    """Fit `text` in `width` characters: paths keep their end, names their start, middle both."""
+    if len(text) <= width:
+        return text
+    if how == "path":
+        return "..." + text[len(text) - width + 3 :]
+    if how == "middle":
+        head = (width - 3) // 3
+        return text[:head] + "..." + text[len(text) - (width - 3 - head) :]
+    return text[: width - 3] + "..."
+
+
+def capped(lines: list[str], total: int) -> list[str]:
+    """The lines shown of a longer list, with a last line saying how many more the JSON holds."""
+    if total > len(lines):
+        return [*lines, f"... and {total - len(lines)} more (see --format json)"]
+    return lines

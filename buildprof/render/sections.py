@@ -10,9 +10,11 @@ from buildprof.render.layout import (
     Facts,
     Notes,
     Table,
+    capped,
     format_count,
     format_ms,
     format_share,
+    shorten,
 )
 
 MAX_PROBLEMS_SHOWN = 10
@@ -61,20 +63,14 @@ def log_blocks(log: dict) -> list[Block]:
         )
     if log["problems_total"]:
         shown = log["problems"][:MAX_PROBLEMS_SHOWN]
-        lines = [_clip(f"line {p['line']}: {p['message']}", NOTE_WIDTH) for p in shown]
-        if log["problems_total"] > len(lines):
-            lines.append(f"... and {log['problems_total'] - len(lines)} more (see --format json)")
+        lines = capped(
+            [shorten(f"line {p['line']}: {p['message']}", NOTE_WIDTH, "name") for p in shown],
+            log["problems_total"],
+        )
         name = log["path"].replace("\\", "/").rsplit("/", 1)[-1]
         title = f"Skipped {log['problems_total']} damaged line(s) of {name} (the rest is analysed)"
         blocks.append(Notes(title, lines))
     return blocks
-
-
-def _clip(text: str, width: int, keep_end: bool = False) -> str:
-    """`text` cut to `width` characters with `...` where it was cut (its start, or its end)."""
-    if len(text) <= width:
-        return text
-    return "..." + text[len(text) - width + 3 :] if keep_end else text[: width - 3] + "..."
 
 
 def builds_table(builds: list[dict]) -> Table:
@@ -107,7 +103,7 @@ def build_blocks(build: dict, log: dict, several: bool) -> list[Block]:
     facts = Facts(
         heading,
         [
-            ("ninja log", f"{_clip(log['path'], NOTE_WIDTH - 22, keep_end=True)} (format v{log['version']})"),
+            ("ninja log", f"{shorten(log['path'], NOTE_WIDTH - 22, 'path')} (format v{log['version']})"),
             ("build", f"{number} of {log['builds_found']} (log lines {s['first_line']}-{s['last_line']})"),
             ("steps", f"{format_count(s['steps'])} ({format_count(s['outputs'])} outputs)"),
             ("wall time", format_ms(s["wall_ms"])),

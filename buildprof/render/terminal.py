@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from buildprof.render.layout import Block, Column, Facts, Notes, Table
+from buildprof.render.layout import Block, Column, Facts, Notes, Table, shorten
 from buildprof.render.sections import document_blocks
 
 DEFAULT_WIDTH = 100
@@ -84,15 +84,3 @@ def _draw_row(cells: list[str], columns: list[Column], widths: list[int]) -> str
         text = shorten(cell, w, col.shrink) if len(cell) > w else cell
         parts.append(text.ljust(w) if col.align == "left" else text.rjust(w))
     return (_GAP + _GAP.join(parts)).rstrip()
-
-
-def shorten(text: str, width: int, how: str) -> str:
-    """Fit `text` in `width` characters: paths keep their end, names their start, middle both."""
-    if len(text) <= width:
-        return text
-    if how == "path":
-        return "..." + text[len(text) - width + 3 :]
-    if how == "middle":
-        head = (width - 3) // 3
-        return text[:head] + "..." + text[len(text) - (width - 3 - head) :]
-    return text[: width - 3] + "..."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from buildprof.render.layout import Block, Column, Facts, Notes, Table, format_count, format_ms
+from buildprof.render.layout import Block, Column, Facts, Notes, Table, capped, format_count, format_ms
 
 MAX_DAMAGED_SHOWN = 10
 
@@ -29,9 +29,8 @@ def input_blocks(doc: dict) -> list[Block]:
     facts = doc["trace_input"]
     blocks: list[Block] = []
     if facts["damaged"]:
-        lines = [f"{d['path']}: {d['message']}" for d in facts["damaged"][:MAX_DAMAGED_SHOWN]]
-        if len(facts["damaged"]) > len(lines):
-            lines.append(f"... and {len(facts['damaged']) - len(lines)} more (see --format json)")
+        shown = facts["damaged"][:MAX_DAMAGED_SHOWN]
+        lines = capped([f"{d['path']}: {d['message']}" for d in shown], len(facts["damaged"]))
         blocks.append(Notes(f"Skipped {len(facts['damaged'])} damaged trace(s)", lines))
     return blocks
 
