@@ -229,29 +229,36 @@ def build_why(path: str | Path, header: str, options: ReportOptions) -> dict:
 
 
 def _why(found: FolderInputs, header: str, options: ReportOptions) -> dict:
-    from buildprof.analysis.builds import split_builds
     from buildprof.analysis.compile_units import compile_unit_table
-    from buildprof.analysis.ninja_report import analyse_build
     from buildprof.analysis.trace_report import why
-    from buildprof.ingest.ninja_log import read_ninja_log
-    from buildprof.ingest.ninja_manifest import read_ninja_manifest
 
     inputs, loaded = require_loaded(found, options)
-    steps = None
-    if inputs.ninja_log is not None:
-        try:  # the log only adds targets and step times here; a bad log must not hide the answer
-            log = read_ninja_log(inputs.ninja_log)
-        except InputError:
-            log = None
-        found = split_builds(log.entries) if log is not None else None
-        if found is not None and found.builds:
-            manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-            steps = analyse_build(log, found.builds[-1], manifest)
-    units = compile_unit_table(loaded.trace_set, str(inputs.build_dir), steps)
+    units = compile_unit_table(loaded.trace_set, str(inputs.build_dir), _last_build_steps(inputs))
     doc = document_header("why", inputs.build_dir)
     doc["trace_input"] = trace_facts(loaded)
     doc["why"] = why(loaded.trace_set, units, header, options.top)
     return doc
+
+
+def _last_build_steps(inputs):
+    """The classified steps of the log's last build, or None: here the log only adds targets and
+    step times, so a missing, unreadable or empty log must not hide the answer."""
+    from buildprof.analysis.builds import split_builds
+    from buildprof.analysis.ninja_report import analyse_build
+    from buildprof.ingest.ninja_log import read_ninja_log
+    from buildprof.ingest.ninja_manifest import read_ninja_manifest
+
+    if inputs.ninja_log is None:
+        return None
+    try:
+        log = read_ninja_log(inputs.ninja_log)
+    except InputError:
+        return None
+    builds = split_builds(log.entries, log.version).builds
+    if not builds:
+        return None
+    manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
+    return analyse_build(log, builds[-1], manifest)
 
 
 def _no_build_message(facts: dict) -> str:
