@@ -8,6 +8,7 @@ and `demangler_status` says why.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ _VERSIONS = [""] + [f"-{v}" for v in range(22, 9, -1)]
 _ITANIUM_PREFIXES = ("_Z", "__Z", "___Z", "____Z")
 
 
+@functools.cache  # a report asks for the tools' status and for demangling: search PATH once
 def _find(tool: str, fallback: str | None = None) -> str | None:
     for suffix in _VERSIONS:
         found = shutil.which(tool + suffix)
