@@ -19,11 +19,6 @@ def is_header(path: str) -> bool:
     return dot + 1 < len(name) and name[dot + 1] in "hHiI"
 
 
-def file_name(path: str) -> str:
-    """The part after the last slash."""
-    return path.rsplit("/", 1)[-1]
-
-
 @lru_cache(maxsize=1 << 17)
 def collapse_template_args(name: str) -> str:
     """Replace each top-level `<...>` with `<$>`: `vector<int>::push_back` -> `vector<$>::push_back`.

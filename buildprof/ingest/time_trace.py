@@ -17,8 +17,6 @@ ones included); both paths give the same summaries. `BUILDPROF_NO_NATIVE=1` uses
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from buildprof.ingest.trace_batch import (
@@ -94,12 +92,6 @@ def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummar
     for slot, summary in zip(slots, _summarize_flat(flats), strict=True):
         summaries[slot] = summary
     return summaries  # type: ignore[return-value]
-
-
-def summarize_events(events: list[Event], beginning: Any, base: dict) -> TraceSummary:
-    """Reduce the decoded events of one trace (see the module docstring)."""
-    NAMES.start_batch()
-    return summarize_batch([flatten_trace(events, beginning, base)])[0]
 
 
 def _decode(data: bytes, base: dict) -> tuple[TraceSummary | None, TraceDocument | None]:
