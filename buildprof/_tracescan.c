@@ -1,5 +1,5 @@
 /*
- * buildprof._tracescan: read a clang -ftime-trace JSON document straight into columns.
+ * buildprof._tracescan: read a clang -ftime-trace JSON document straight into columns, or summarise it.
  *
  * An optional accelerator for buildprof/ingest/trace_batch.py. Decoding a trace into one Python
  * object per event (msgspec) and pulling the fields back out costs more than the rest of buildprof's
@@ -9,6 +9,8 @@
  * already there and come back as the same str objects, whose hashes Python has already computed.
  *
  *   flatten(data: bytes) -> tuple | None
+ *   summarize(data: bytes) -> tuple | None     (see "the summary" below)
+ *   configure(nice_path, collapse_template_args, is_header) -> None   (before summarize)
  *
  * It handles exactly the plain shape clang writes: a top-level object with a "traceEvents" array of
  * objects whose name/ph are strings, ts/dur integers, id an integer or null, args an object or null
@@ -453,7 +455,8 @@ static int key_code(const Str *k)
  * hash and the entry's position + 1 (0: empty), so probing reads 8 bytes per slot and compares the
  * bytes only when those 32 bits match. Each flatten() call numbers the strings it meets in
  * first-seen order: an entry remembers the call that last numbered it and its number there. */
-#define CACHE_LIMIT (1 << 20)
+#define CACHE_LIMIT (1 << 20) /* positions in the cache fit in int32_t */
+enum { KIND_UNKNOWN = -128 };
 #define CACHE_BYTES ((size_t)64 << 20)
 
 typedef struct {
@@ -463,6 +466,15 @@ typedef struct {
     uint64_t hash;
     uint64_t call;  /* the flatten() call that numbered it last */
     int32_t number; /* its number in that call */
+    /* What summarize() derives from a string, once per process (see "the summary"): */
+    int8_t kind;       /* an event name's kind (KIND_UNKNOWN until asked) */
+    int8_t header;     /* a normalised path: is_header(), -1 until asked */
+    int32_t nice;      /* position of nice_path(text) in the same cache, -1 until asked */
+    int32_t set;       /* position of collapse_template_args(text), -1 until asked */
+    int32_t active;    /* a template set: its instantiations on the nesting path being walked */
+    uint64_t mark[2];  /* the summarize() call that numbered it last, as a file / a template or */
+    int32_t mark_no[2]; /* event name, and its numbers there */
+    PyObject *extra;   /* an event name "Total X": "X" (owned, made when first needed) */
 } Entry;
 
 typedef struct {
@@ -478,7 +490,7 @@ static uint64_t calls;                 /* flatten() calls so far: the current ca
 /* One call's numbering of the strings of one cache. */
 typedef struct {
     Cache *cache;
-    PyObject *list; /* the call's distinct strings, by number */
+    PyObject *list; /* the call's distinct strings, by number; NULL: number by cache position */
     int32_t empty;  /* the number of "" in this call, -1 until needed */
 } Numbering;
 
@@ -499,8 +511,10 @@ static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n)
 
 static void cache_clear(Cache *c)
 {
-    for (size_t i = 0; i < c->count; i++)
+    for (size_t i = 0; i < c->count; i++) {
         Py_DECREF(c->entries[i].text);
+        Py_XDECREF(c->entries[i].extra);
+    }
     PyMem_Free(c->slots);
     PyMem_Free(c->entries);
     memset(c, 0, sizeof *c);
@@ -565,7 +579,7 @@ static Entry *cache_find(Cache *c, const Str *str)
         return NULL;
     }
     Entry *e = &c->entries[c->count];
-    *e = (Entry){text, bytes, str->len, h, 0, -1};
+    *e = (Entry){text, bytes, str->len, h, 0, -1, KIND_UNKNOWN, -1, -1, -1, 0, {0, 0}, {0, 0}, NULL};
     cache_place(c->slots, c->mask, h, c->count++);
     c->bytes += (size_t)str->len;
     return e;
@@ -577,6 +591,10 @@ static int intern(Numbering *nb, const Str *str, int32_t *number)
     Entry *e = cache_find(nb->cache, str);
     if (e == NULL)
         return -1;
+    if (nb->list == NULL) { /* summarize(): strings are numbered by their place in the cache */
+        *number = (int32_t)(e - nb->cache->entries);
+        return 0;
+    }
     if (e->call != calls) {
         Py_ssize_t n = PyList_GET_SIZE(nb->list);
         if (n >= INT32_MAX || PyList_Append(nb->list, e->text) < 0)
@@ -815,6 +833,660 @@ static int scan_document(Parse *ps, PyObject **beginning)
     return s->p == s->end ? 0 : -1; /* trailing bytes */
 }
 
+/* ---------------------------------------------------------------- the summary */
+
+/* summarize(data) -> (events, process, beginning, totals, breakdown, total_us, frontend_us,
+ * backend_us, cba_rejected, source, cba_frontends, cba_backends, files, templates, functions, columns),
+ * the fields of a model.TraceSummary (functions as (name, file, count, us) tuples; an empty breakdown
+ * means no timed event), or None when declined. It does in C what trace_batch.summarize_batch and
+ * trace_known do with numpy, for one trace, when the trace is one it accepts; the numpy path stays the reference (the tests compare the
+ * two on every real trace and on fuzzed ones). The rules, as there:
+ *   - a "b" event lasts until the "e" right after it with the same name and id (clang writes them
+ *     back to back; any other arrangement is declined: the numpy path pairs those);
+ *   - timed events: "X" (but "Total ..." ones) and paired "b"; none at all gives an empty breakdown;
+ *   - nesting by time containment: by start, longer first, later in the file first; an event's
+ *     parent is the latest one before it in that order that ends no earlier (a stack finds it);
+ *   - the breakdown nests all timed events; ClangBuildAnalyzer's kinds are nested among themselves.
+ * Only sane times are accepted (0 <= ts, dur < 2**50 and the durations' sum < 2**52), so that every
+ * sum is exact in a double as well, which is how numpy's bincount adds them. Strings are derived with
+ * the Python functions given to configure() (nice_path, collapse_template_args, is_header), once per
+ * distinct string in the process. */
+
+enum {
+    KIND_TOTAL = -1, KIND_OTHER = 0, COMPILER, FRONTEND, BACKEND, SOURCE, PARSE_TEMPLATE, PARSE_CLASS,
+    INST_CLASS, INST_FUNCTION, OPT_MODULE, OPT_FUNCTION, KIND_COUNT
+};
+/* Event names by kind, as trace_events.KNOWN_KINDS (exported as KINDS; a test compares them). */
+static const char *const kind_names[KIND_COUNT] = {
+    NULL, "ExecuteCompiler", "Frontend", "Backend", "Source", "ParseTemplate", "ParseClass",
+    "InstantiateClass", "InstantiateFunction", "OptModule", "OptFunction",
+};
+#define SANE_LIMIT ((int64_t)1 << 50)
+#define SUM_LIMIT ((int64_t)1 << 52)
+#define IS_INST(k) ((k) == INST_CLASS || (k) == INST_FUNCTION)
+#define IS_NAMED(k) ((k) == COMPILER || (k) == FRONTEND || (k) == BACKEND || (k) == OPT_MODULE)
+
+static PyObject *nice_path_fn, *collapse_fn, *is_header_fn; /* set by configure() */
+
+static int name_kind(int32_t pos)
+{
+    Entry *e = &name_cache.entries[pos];
+    if (e->kind == KIND_UNKNOWN) {
+        int kind = e->len >= 6 && memcmp(e->bytes, "Total ", 6) == 0 ? KIND_TOTAL : KIND_OTHER;
+        for (int k = 1; k < KIND_COUNT && kind == KIND_OTHER; k++) {
+            size_t len = strlen(kind_names[k]);
+            if ((size_t)e->len == len && memcmp(e->bytes, kind_names[k], len) == 0)
+                kind = k;
+        }
+        e->kind = (int8_t)kind;
+    }
+    return e->kind;
+}
+
+/* The cache position of fn(the string at pos), which must be a str. */
+static int derive(int32_t pos, PyObject *fn, int32_t *out)
+{
+    PyObject *value = PyObject_CallOneArg(fn, string_cache.entries[pos].text);
+    if (value == NULL)
+        return -1;
+    Py_ssize_t len = 0;
+    const char *utf8 = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &len) : NULL;
+    if (utf8 == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "a function given to configure() returned a non-str");
+        Py_DECREF(value);
+        return -1;
+    }
+    Str str = {(const unsigned char *)utf8, len};
+    Entry *e = cache_find(&string_cache, &str); /* may move the entries: keep positions only */
+    Py_DECREF(value);
+    if (e == NULL)
+        return -1;
+    *out = (int32_t)(e - string_cache.entries);
+    return 0;
+}
+
+static int nice_of(int32_t pos, int32_t *out)
+{
+    if (string_cache.entries[pos].nice < 0) {
+        int32_t nice = pos; /* nice_path("") is "" */
+        if (string_cache.entries[pos].len > 0 && derive(pos, nice_path_fn, &nice) < 0)
+            return -1;
+        string_cache.entries[pos].nice = nice;
+    }
+    *out = string_cache.entries[pos].nice;
+    return 0;
+}
+
+static int set_of(int32_t pos, int32_t *out)
+{
+    if (string_cache.entries[pos].set < 0) {
+        int32_t set;
+        if (derive(pos, collapse_fn, &set) < 0)
+            return -1;
+        string_cache.entries[pos].set = set;
+    }
+    *out = string_cache.entries[pos].set;
+    return 0;
+}
+
+/* is_header() of the path at pos: 1 or 0, -1 with an exception. */
+static int header_of(int32_t pos)
+{
+    if (string_cache.entries[pos].header < 0) {
+        PyObject *value = PyObject_CallOneArg(is_header_fn, string_cache.entries[pos].text);
+        int truth = value == NULL ? -1 : PyObject_IsTrue(value);
+        Py_XDECREF(value);
+        if (truth < 0)
+            return -1;
+        string_cache.entries[pos].header = (int8_t)truth;
+    }
+    return string_cache.entries[pos].header;
+}
+
+/* The number of a string in this call's numbering `which` (first seen, first numbered). */
+static int32_t number_of(Entry *e, int which, int32_t *count)
+{
+    if (e->mark[which] != calls) {
+        e->mark[which] = calls;
+        e->mark_no[which] = (*count)++;
+    }
+    return e->mark_no[which];
+}
+
+typedef struct {
+    int64_t start, dur;
+    int32_t t;
+} SortKey;
+
+/* By start, longer first, later in the file first. */
+static int by_start(const void *a, const void *b)
+{
+    const SortKey *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->dur != y->dur)
+        return x->dur > y->dur ? -1 : 1;
+    return (x->t < y->t) - (x->t > y->t);
+}
+
+/* Per timed event t, in file order. "Known": of a kind ClangBuildAnalyzer knows (kind > 0). */
+typedef struct {
+    Py_ssize_t m;
+    int32_t *event;                /* its index among all the trace's events */
+    int8_t *kind;
+    int64_t *start, *dur, *end;
+    int32_t *order;                /* t by start: parents before children */
+    int32_t *parent;               /* the enclosing timed event, or -1 */
+    int64_t *own;                  /* self time: duration minus the children's */
+    int32_t *kparent;              /* known: the enclosing known event, or -1 */
+    int32_t *owner, *src_up, *inst_up; /* known: nearest strict ancestor named / Source / instantiation */
+    int32_t *detail;               /* known: its detail's position (nice path for Source, OptModule) */
+    int32_t *set;                  /* instantiations: the template set's position */
+    uint8_t *recursive;            /* instantiations: nested in one of the same set */
+    uint8_t *named;                /* known: what ClangBuildAnalyzer's FindPath stops at */
+    int32_t *row;                  /* Source: its row (rows in nesting order) */
+    int64_t *nested;               /* known: durations of the Source / instantiation events it holds */
+} Timed;
+
+#define TIMED_ARRAYS(X)                                                                            \
+    X(event) X(kind) X(start) X(dur) X(end) X(order) X(parent) X(own) X(kparent) X(owner) X(src_up) \
+    X(inst_up) X(detail) X(set) X(recursive) X(named) X(row) X(nested)
+
+static void timed_free(Timed *tm)
+{
+#define FREE_T(a) PyMem_Free(tm->a);
+    TIMED_ARRAYS(FREE_T)
+#undef FREE_T
+}
+
+static int timed_alloc(Timed *tm, Py_ssize_t m)
+{
+    size_t size = (size_t)(m ? m : 1);
+    int failed = 0;
+#define ALLOC_T(a) failed |= (tm->a = PyMem_Calloc(size, sizeof *tm->a)) == NULL;
+    TIMED_ARRAYS(ALLOC_T)
+#undef ALLOC_T
+    tm->m = m;
+    if (failed)
+        PyErr_NoMemory();
+    return failed ? -1 : 0;
+}
+
+/* Pair the b/e events, keep the timed ones, check their times: 1 accepted, 0 declined, -1 error. */
+static int select_timed(Columns *c, Timed *tm)
+{
+    Py_ssize_t n = c->n, m = 0;
+    if (n >= INT32_MAX)
+        return 0;
+    int64_t *dur = PyMem_Malloc((size_t)(n ? n : 1) * sizeof *dur);
+    if (dur == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int accepted = 1;
+    for (Py_ssize_t i = 0; i < n && accepted; i++) {
+        dur[i] = c->dur[i];
+        if (c->phase[i] == 2) {
+            Py_ssize_t e = i + 1;
+            accepted = e < n && c->phase[e] == 3 && c->name[e] == c->name[i] && c->id[e] == c->id[i];
+            if (accepted) {
+                dur[i] = c->ts[e] > c->ts[i] ? c->ts[e] - c->ts[i] : 0;
+                dur[e] = -1;
+                m++;
+                i++;
+            }
+        } else if (c->phase[i] == 3) {
+            accepted = 0; /* an "e" that does not follow its "b" */
+        } else if (c->phase[i] == 1 && name_kind(c->name[i]) != KIND_TOTAL) {
+            m++;
+        }
+    }
+    if (accepted && timed_alloc(tm, m) < 0)
+        accepted = -1;
+    int64_t total = 0;
+    for (Py_ssize_t i = 0, t = 0; i < n && accepted == 1; i++) {
+        int8_t phase = c->phase[i];
+        if (!(phase == 2 || (phase == 1 && name_kind(c->name[i]) != KIND_TOTAL)))
+            continue;
+        if (c->ts[i] < 0 || c->ts[i] >= SANE_LIMIT || dur[i] < 0 || dur[i] >= SANE_LIMIT ||
+            (total += dur[i]) >= SUM_LIMIT) {
+            accepted = 0;
+            break;
+        }
+        tm->event[t] = (int32_t)i;
+        tm->kind[t] = (int8_t)name_kind(c->name[i]);
+        tm->start[t] = c->ts[i];
+        tm->dur[t] = dur[i];
+        tm->end[t] = c->ts[i] + dur[i];
+        t++;
+    }
+    PyMem_Free(dur);
+    return accepted;
+}
+
+/* What needs Python (paths, template sets) before the walk, so that the walk cannot fail. */
+static int derive_details(Columns *c, Timed *tm)
+{
+    for (Py_ssize_t t = 0; t < tm->m; t++) {
+        int kind = tm->kind[t];
+        int32_t detail = c->detail[tm->event[t]];
+        if ((kind == SOURCE || kind == OPT_MODULE) && nice_of(detail, &detail) < 0)
+            return -1;
+        tm->detail[t] = detail;
+        if (IS_INST(kind) && set_of(detail, &tm->set[t]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Both nestings, the self times and every ancestor the summary asks for, in one walk by start. */
+static int nest(Timed *tm)
+{
+    Py_ssize_t m = tm->m;
+    SortKey *keys = PyMem_Malloc((size_t)(m ? m : 1) * sizeof *keys);
+    int32_t *stack = PyMem_Malloc((size_t)(m ? m : 1) * sizeof *stack);
+    int32_t *kstack = PyMem_Malloc((size_t)(m ? m : 1) * sizeof *kstack);
+    if (keys == NULL || stack == NULL || kstack == NULL) {
+        PyMem_Free(keys), PyMem_Free(stack), PyMem_Free(kstack);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t t = 0; t < m; t++)
+        keys[t] = (SortKey){tm->start[t], tm->dur[t], (int32_t)t};
+    qsort(keys, (size_t)m, sizeof *keys, by_start);
+    Py_ssize_t depth = 0, kdepth = 0;
+    int32_t rows = 0;
+    Entry *strings = string_cache.entries; /* no string is added from here on */
+    for (Py_ssize_t k = 0; k < m; k++) {
+        int32_t t = keys[k].t;
+        int64_t end = tm->end[t];
+        tm->order[k] = t;
+        while (depth && tm->end[stack[depth - 1]] < end)
+            depth--;
+        tm->parent[t] = depth ? stack[depth - 1] : -1;
+        stack[depth++] = t;
+        int kind = tm->kind[t];
+        if (kind <= 0)
+            continue;
+        while (kdepth && tm->end[kstack[kdepth - 1]] < end) {
+            int32_t closed = kstack[--kdepth];
+            if (IS_INST(tm->kind[closed]))
+                strings[tm->set[closed]].active--;
+        }
+        int32_t p = kdepth ? kstack[kdepth - 1] : -1;
+        tm->kparent[t] = p;
+        tm->owner[t] = p < 0 ? -1 : tm->named[p] ? p : tm->owner[p];
+        tm->src_up[t] = p < 0 ? -1 : tm->kind[p] == SOURCE ? p : tm->src_up[p];
+        tm->inst_up[t] = p < 0 ? -1 : IS_INST(tm->kind[p]) ? p : tm->inst_up[p];
+        /* ClangBuildAnalyzer names a compiler event without detail after the trace: it counts */
+        tm->named[t] = IS_NAMED(kind) && (strings[tm->detail[t]].len > 0 || kind == COMPILER);
+        if (kind == SOURCE)
+            tm->row[t] = rows++;
+        if (IS_INST(kind)) {
+            tm->recursive[t] = strings[tm->set[t]].active > 0;
+            strings[tm->set[t]].active++;
+        }
+        kstack[kdepth++] = t;
+    }
+    while (kdepth) {
+        int32_t closed = kstack[--kdepth];
+        if (IS_INST(tm->kind[closed]))
+            strings[tm->set[closed]].active--;
+    }
+    for (Py_ssize_t t = 0; t < m; t++)
+        tm->own[t] = tm->dur[t];
+    for (Py_ssize_t t = 0; t < m; t++) {
+        if (tm->parent[t] >= 0)
+            tm->own[tm->parent[t]] -= tm->dur[t];
+        if (tm->kind[t] == SOURCE && tm->src_up[t] >= 0)
+            tm->nested[tm->src_up[t]] += tm->dur[t];
+        if (IS_INST(tm->kind[t]) && tm->inst_up[t] >= 0)
+            tm->nested[tm->inst_up[t]] += tm->dur[t];
+    }
+    PyMem_Free(keys), PyMem_Free(stack), PyMem_Free(kstack);
+    return 0;
+}
+
+/* ---- the result's Python objects */
+
+static PyObject *bytes_of(const void *data, Py_ssize_t n, size_t size)
+{
+    return PyBytes_FromStringAndSize(n ? (const char *)data : "", n * (Py_ssize_t)size);
+}
+
+/* Append a new reference to a list, consuming it (NULL: an error already set). */
+static int append_new(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* Set dict[key] to a new reference, consuming it. */
+static int put_new(PyObject *dict, const char *key, PyObject *value)
+{
+    if (value == NULL)
+        return -1;
+    int rc = PyDict_SetItemString(dict, key, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *text_at(int32_t pos) { return string_cache.entries[pos].text; }
+
+/* clang's "Total X" events, in file order: ("X", count, us). */
+static PyObject *totals_of(Columns *c)
+{
+    PyObject *list = PyList_New(0);
+    for (Py_ssize_t i = 0; list != NULL && i < c->n; i++) {
+        if (c->phase[i] != 1 || name_kind(c->name[i]) != KIND_TOTAL)
+            continue;
+        Entry *e = &name_cache.entries[c->name[i]];
+        if (e->extra == NULL)
+            e->extra = PyUnicode_Substring(e->text, 6, PyUnicode_GET_LENGTH(e->text));
+        if (e->extra == NULL || append_new(list, Py_BuildValue("(OLL)", e->extra, (long long)c->count[i],
+                                                               (long long)c->dur[i])) < 0)
+            Py_CLEAR(list);
+    }
+    return list;
+}
+
+/* The process name: of the last "process_name" metadata event with args ("" without one). */
+static PyObject *process_of(Columns *c)
+{
+    int32_t found = -1;
+    for (Py_ssize_t i = 0; i < c->n; i++) {
+        Entry *e = &name_cache.entries[c->name[i]];
+        if (c->phase[i] == 4 && c->arg_name[i] != NO_ARGS && e->len == 12 &&
+            memcmp(e->bytes, "process_name", 12) == 0)
+            found = c->arg_name[i];
+    }
+    return found < 0 ? PyUnicode_FromStringAndSize("", 0) : Py_NewRef(text_at(found));
+}
+
+static int64_t *breakdown_sums; /* for by_breakdown (summarize() is not reentrant) */
+
+/* Largest self time first, then the name seen first. */
+static int by_breakdown(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    if (breakdown_sums[x] != breakdown_sums[y])
+        return breakdown_sums[x] > breakdown_sums[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+/* Self time by event name: [(name, us)], largest first. */
+static PyObject *breakdown_of(Columns *c, Timed *tm)
+{
+    size_t size = (size_t)(tm->m ? tm->m : 1);
+    int64_t *sums = PyMem_Calloc(size, sizeof *sums);
+    int32_t *names = PyMem_Malloc(size * sizeof *names), *rank = PyMem_Malloc(size * sizeof *rank);
+    PyObject *list = sums && names && rank ? PyList_New(0) : PyErr_NoMemory();
+    int32_t count = 0;
+    for (Py_ssize_t t = 0; list != NULL && t < tm->m; t++) {
+        int32_t pos = c->name[tm->event[t]];
+        int32_t no = number_of(&name_cache.entries[pos], 1, &count);
+        names[no] = pos;
+        sums[no] += tm->own[t];
+    }
+    if (list != NULL) {
+        for (int32_t k = 0; k < count; k++)
+            rank[k] = k;
+        breakdown_sums = sums;
+        qsort(rank, (size_t)count, sizeof *rank, by_breakdown);
+    }
+    for (int32_t k = 0; list != NULL && k < count; k++) {
+        PyObject *name = name_cache.entries[names[rank[k]]].text;
+        if (append_new(list, Py_BuildValue("(OL)", name, (long long)sums[rank[k]])) < 0)
+            Py_CLEAR(list);
+    }
+    PyMem_Free(sums), PyMem_Free(names), PyMem_Free(rank);
+    return list;
+}
+
+/* ClangBuildAnalyzer's FindPath name of a known event: a string position, or -1 for "". */
+static int32_t path_of(Timed *tm, int32_t t)
+{
+    int32_t at = tm->named[t] ? t : tm->owner[t];
+    return at < 0 || tm->kind[at] == COMPILER ? -1 : tm->detail[at];
+}
+
+static PyObject *path_text(int32_t pos, PyObject *empty) { return pos < 0 ? empty : text_at(pos); }
+
+/* Frontend entries (those sharing the first one's parent merged into it), backend entries. */
+static int phases_of(Timed *tm, PyObject *empty, PyObject **frontends, PyObject **backends)
+{
+    size_t size = (size_t)(tm->m ? tm->m : 1);
+    int64_t *us = PyMem_Malloc(size * sizeof *us);
+    int32_t *path = PyMem_Malloc(size * sizeof *path), entries = 0, first_parent = -1;
+    *frontends = us && path ? PyList_New(0) : PyErr_NoMemory();
+    *backends = *frontends ? PyList_New(0) : NULL;
+    int rc = *backends ? 0 : -1;
+    for (Py_ssize_t t = 0; rc == 0 && t < tm->m; t++) {
+        if (tm->kind[t] == FRONTEND) {
+            if (entries && tm->kparent[t] == first_parent) {
+                us[0] += tm->dur[t];
+                continue;
+            }
+            if (!entries)
+                first_parent = tm->kparent[t];
+            us[entries] = tm->dur[t];
+            path[entries++] = path_of(tm, (int32_t)t);
+        } else if (tm->kind[t] == BACKEND) {
+            PyObject *name = path_text(path_of(tm, (int32_t)t), empty);
+            rc = append_new(*backends, Py_BuildValue("(LO)", (long long)tm->dur[t], name));
+        }
+    }
+    for (int32_t k = 0; rc == 0 && k < entries; k++)
+        rc = append_new(*frontends, Py_BuildValue("(LO)", (long long)us[k], path_text(path[k], empty)));
+    PyMem_Free(us), PyMem_Free(path);
+    if (rc < 0) {
+        Py_CLEAR(*frontends);
+        Py_CLEAR(*backends);
+    }
+    return rc;
+}
+
+/* Functions (OptFunction): [(name, file, count, us)] per distinct (name, FindPath file), first seen first. */
+static PyObject *functions_of(Timed *tm, PyObject *empty)
+{
+    size_t slots = 16;
+    while (slots < (size_t)tm->m * 2)
+        slots *= 2;
+    int64_t *keys = PyMem_Malloc(slots * sizeof *keys), *us = PyMem_Malloc(slots / 2 * sizeof *us);
+    int32_t *at = PyMem_Malloc(slots * sizeof *at), *count = PyMem_Malloc(slots / 2 * sizeof *count);
+    int64_t *found = PyMem_Malloc(slots / 2 * sizeof *found);
+    PyObject *list = keys && us && at && count && found ? PyList_New(0) : PyErr_NoMemory();
+    int32_t n = 0;
+    if (list != NULL)
+        memset(at, 0xFF, slots * sizeof *at);
+    for (Py_ssize_t t = 0; list != NULL && t < tm->m; t++) {
+        if (tm->kind[t] != OPT_FUNCTION)
+            continue;
+        int64_t key = ((int64_t)tm->detail[t] << 32) | (uint32_t)(path_of(tm, (int32_t)t) + 1);
+        size_t j = (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15u) >> 32) & (slots - 1);
+        while (at[j] >= 0 && keys[j] != key)
+            j = (j + 1) & (slots - 1);
+        if (at[j] < 0) {
+            keys[j] = key;
+            at[j] = n;
+            found[n] = key;
+            count[n] = 0;
+            us[n++] = 0;
+        }
+        count[at[j]]++;
+        us[at[j]] += tm->dur[t];
+    }
+    for (int32_t k = 0; list != NULL && k < n; k++) {
+        PyObject *name = text_at((int32_t)(found[k] >> 32));
+        PyObject *file = path_text((int32_t)(uint32_t)found[k] - 1, empty);
+        if (append_new(list, Py_BuildValue("(OOiL)", name, file, count[k], (long long)us[k])) < 0)
+            Py_CLEAR(list);
+    }
+    PyMem_Free(keys), PyMem_Free(us), PyMem_Free(at), PyMem_Free(count), PyMem_Free(found);
+    return list;
+}
+
+/* Add the per-file and per-Source-event columns (model.SUMMARY_COLUMNS) and the files list. */
+static int headers_of(Timed *tm, PyObject *columns, PyObject *files)
+{
+    Py_ssize_t rows = 0;
+    for (Py_ssize_t t = 0; t < tm->m; t++)
+        rows += tm->kind[t] == SOURCE;
+    if (rows == 0)
+        return 0;
+    size_t size = (size_t)rows;
+    int64_t *incl = PyMem_Calloc(size, 8), *self = PyMem_Calloc(size, 8), *row_us = PyMem_Malloc(size * 8);
+    int32_t *count = PyMem_Calloc(size, 4), *row_file = PyMem_Malloc(size * 4);
+    int32_t *includer = PyMem_Malloc(size * 4), *cba_parent = PyMem_Malloc(size * 4);
+    uint8_t *direct = PyMem_Calloc(size, 1), *root = PyMem_Calloc(size, 1);
+    int rc = incl && self && row_us && count && row_file && includer && cba_parent && direct && root ? 0 : -1;
+    if (rc < 0)
+        PyErr_NoMemory();
+    int32_t n_files = 0;
+    Py_ssize_t r = 0;
+    for (Py_ssize_t k = 0; rc == 0 && k < tm->m; k++) {
+        int32_t t = tm->order[k], p = tm->kparent[t];
+        if (tm->kind[t] != SOURCE)
+            continue;
+        int32_t known = n_files, file = number_of(&string_cache.entries[tm->detail[t]], 0, &n_files);
+        if (n_files > known && (rc = append_new(files, Py_NewRef(text_at(tm->detail[t])))) < 0)
+            break;
+        int header_parent = 0;
+        if (p >= 0 && tm->kind[p] == SOURCE && (header_parent = header_of(tm->detail[p])) < 0) {
+            rc = -1;
+            break;
+        }
+        int32_t up = tm->src_up[t];
+        row_file[r] = file;
+        includer[r] = up >= 0 ? tm->row[up] : -1;
+        cba_parent[r] = header_parent ? tm->row[p] : -1;
+        row_us[r] = tm->dur[t];
+        incl[file] += tm->dur[t];
+        self[file] += tm->dur[t] - tm->nested[t];
+        count[file]++;
+        direct[file] |= up < 0;
+        root[file] |= !header_parent;
+        r++;
+    }
+    if (rc == 0)
+        rc = put_new(columns, "file_incl_us", bytes_of(incl, n_files, 8)) ||
+             put_new(columns, "file_self_us", bytes_of(self, n_files, 8)) ||
+             put_new(columns, "file_count", bytes_of(count, n_files, 4)) ||
+             put_new(columns, "file_direct", bytes_of(direct, n_files, 1)) ||
+             put_new(columns, "file_cba_root", bytes_of(root, n_files, 1)) ||
+             put_new(columns, "src_file", bytes_of(row_file, rows, 4)) ||
+             put_new(columns, "src_includer", bytes_of(includer, rows, 4)) ||
+             put_new(columns, "src_cba_parent", bytes_of(cba_parent, rows, 4)) ||
+             put_new(columns, "src_us", bytes_of(row_us, rows, 8)) ? -1 : 0;
+    PyMem_Free(incl), PyMem_Free(self), PyMem_Free(row_us), PyMem_Free(count), PyMem_Free(row_file);
+    PyMem_Free(includer), PyMem_Free(cba_parent), PyMem_Free(direct), PyMem_Free(root);
+    return rc;
+}
+
+/* Add the per-instantiated-name columns and the templates list. */
+static int templates_of(Timed *tm, PyObject *columns, PyObject *templates)
+{
+    Py_ssize_t insts = 0;
+    for (Py_ssize_t t = 0; t < tm->m; t++)
+        insts += IS_INST(tm->kind[t]);
+    if (insts == 0)
+        return 0;
+    size_t size = (size_t)insts;
+    uint8_t *kind = PyMem_Calloc(size, 1);
+    int32_t *count = PyMem_Calloc(size, 4), *set_count = PyMem_Calloc(size, 4);
+    int64_t *incl = PyMem_Calloc(size, 8), *self = PyMem_Calloc(size, 8), *set_us = PyMem_Calloc(size, 8);
+    int rc = kind && count && set_count && incl && self && set_us ? 0 : -1;
+    if (rc < 0)
+        PyErr_NoMemory();
+    int32_t n_names = 0;
+    for (Py_ssize_t t = 0; rc == 0 && t < tm->m; t++) {
+        if (!IS_INST(tm->kind[t]))
+            continue;
+        int32_t known = n_names, name = number_of(&string_cache.entries[tm->detail[t]], 1, &n_names);
+        if (n_names > known && (rc = append_new(templates, Py_NewRef(text_at(tm->detail[t])))) < 0)
+            break;
+        int64_t us = tm->dur[t];
+        kind[name] = tm->kind[t] == INST_FUNCTION; /* the last instantiation's kind */
+        count[name]++;
+        incl[name] += us;
+        self[name] += us - tm->nested[t];
+        set_count[name] += !tm->recursive[t];
+        set_us[name] += tm->recursive[t] ? 0 : us;
+    }
+    if (rc == 0)
+        rc = put_new(columns, "tpl_kind", bytes_of(kind, n_names, 1)) ||
+             put_new(columns, "tpl_count", bytes_of(count, n_names, 4)) ||
+             put_new(columns, "tpl_incl_us", bytes_of(incl, n_names, 8)) ||
+             put_new(columns, "tpl_self_us", bytes_of(self, n_names, 8)) ||
+             put_new(columns, "tpl_set_count", bytes_of(set_count, n_names, 4)) ||
+             put_new(columns, "tpl_set_us", bytes_of(set_us, n_names, 8)) ? -1 : 0;
+    PyMem_Free(kind), PyMem_Free(count), PyMem_Free(set_count), PyMem_Free(incl), PyMem_Free(self);
+    PyMem_Free(set_us);
+    return rc;
+}
+
+/* The summary tuple of a scanned trace (see summarize()), None if declined, NULL on an error. */
+static PyObject *summary_tuple(Columns *c, PyObject *beginning)
+{
+    Timed tm;
+    memset(&tm, 0, sizeof tm);
+    int accepted = select_timed(c, &tm);
+    if (accepted == 1 && (derive_details(c, &tm) < 0 || nest(&tm) < 0))
+        accepted = -1;
+    if (accepted != 1) {
+        timed_free(&tm);
+        return accepted == 0 ? Py_NewRef(Py_None) : NULL;
+    }
+    int64_t sums[KIND_COUNT] = {0};
+    int32_t last = -1, source = -1;
+    for (Py_ssize_t t = 0; t < tm.m; t++) {
+        if (tm.kind[t] <= 0)
+            continue;
+        sums[tm.kind[t]] += tm.dur[t];
+        last = (int32_t)t;
+        if (tm.kind[t] == OPT_MODULE && source < 0)
+            source = tm.detail[t];
+    }
+    /* One statement each: the parts are computed in this order (an initializer list has none). */
+    enum { N_ITEMS = 16 };
+    PyObject *items[N_ITEMS] = {NULL};
+    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+    PyObject *columns = PyDict_New(), *files = PyList_New(0), *templates = PyList_New(0);
+    int ok = empty && columns && files && templates;
+#define PART(k, value) ok = ok && (items[k] = (value)) != NULL
+    PART(0, PyLong_FromSsize_t(c->n));
+    PART(1, process_of(c));
+    PART(2, Py_NewRef(beginning ? beginning : Py_None));
+    PART(3, totals_of(c));
+    PART(4, breakdown_of(c, &tm));
+    PART(5, PyLong_FromLongLong(sums[COMPILER]));
+    PART(6, PyLong_FromLongLong(sums[FRONTEND]));
+    PART(7, PyLong_FromLongLong(sums[BACKEND]));
+    PART(8, PyBool_FromLong(last >= 0 && tm.kparent[last] >= 0)); /* ClangBuildAnalyzer skips it */
+    PART(9, Py_NewRef(source < 0 ? empty : text_at(source)));
+    ok = ok && phases_of(&tm, empty, &items[10], &items[11]) == 0;
+    ok = ok && headers_of(&tm, columns, files) == 0 && templates_of(&tm, columns, templates) == 0;
+    PART(14, functions_of(&tm, empty));
+#undef PART
+    items[12] = files, items[13] = templates, items[15] = columns; /* owned by items from here */
+    timed_free(&tm);
+    Py_XDECREF(empty);
+    for (int k = 0; k < N_ITEMS; k++)
+        ok = ok && items[k] != NULL;
+    PyObject *result = ok ? PyTuple_New(N_ITEMS) : NULL;
+    for (int k = 0; k < N_ITEMS; k++) {
+        if (result != NULL)
+            PyTuple_SET_ITEM(result, k, items[k]); /* steals the reference */
+        else
+            Py_XDECREF(items[k]);
+    }
+    return result;
+}
+
 /* ---------------------------------------------------------------- the module */
 
 static PyObject *column_bytes(const void *data, Py_ssize_t n, size_t size)
@@ -847,13 +1519,17 @@ static PyObject *result_tuple(Parse *ps, PyObject *beginning)
     return result;
 }
 
-static int busy; /* flatten() is not reentrant (its caches are process-wide) */
+static int busy; /* flatten() and summarize() are not reentrant (their caches are process-wide) */
 
-static PyObject *flatten(PyObject *module, PyObject *data)
+/* Scan `data`, then give its columns (flatten) or its summary (summarize). */
+static PyObject *run(PyObject *data, int summary)
 {
-    (void)module;
     if (!PyBytes_Check(data)) {
-        PyErr_SetString(PyExc_TypeError, "flatten() takes bytes");
+        PyErr_SetString(PyExc_TypeError, "flatten() and summarize() take bytes");
+        return NULL;
+    }
+    if (summary && nice_path_fn == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "summarize() needs configure() first");
         return NULL;
     }
     if (busy)
@@ -868,12 +1544,12 @@ static PyObject *flatten(PyObject *module, PyObject *data)
     memset(&ps, 0, sizeof ps);
     ps.s.p = (const unsigned char *)PyBytes_AS_STRING(data);
     ps.s.end = ps.s.p + PyBytes_GET_SIZE(data);
-    ps.names = (Numbering){&name_cache, PyList_New(0), -1};
-    ps.strings = (Numbering){&string_cache, PyList_New(0), -1};
+    ps.names = (Numbering){&name_cache, summary ? NULL : PyList_New(0), -1};
+    ps.strings = (Numbering){&string_cache, summary ? NULL : PyList_New(0), -1};
     PyObject *beginning = NULL, *result = NULL;
-    if (ps.names.list != NULL && ps.strings.list != NULL) {
+    if (summary || (ps.names.list != NULL && ps.strings.list != NULL)) {
         if (scan_document(&ps, &beginning) == 0)
-            result = result_tuple(&ps, beginning);
+            result = summary ? summary_tuple(&ps.cols, beginning) : result_tuple(&ps, beginning);
         else if (!PyErr_Occurred())
             result = Py_NewRef(Py_None);
     }
@@ -886,18 +1562,60 @@ static PyObject *flatten(PyObject *module, PyObject *data)
     return result;
 }
 
+static PyObject *flatten(PyObject *module, PyObject *data)
+{
+    (void)module;
+    return run(data, 0);
+}
+
+static PyObject *summarize(PyObject *module, PyObject *data)
+{
+    (void)module;
+    return run(data, 1);
+}
+
+static PyObject *configure(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *nice, *collapse, *header;
+    if (!PyArg_ParseTuple(args, "OOO:configure", &nice, &collapse, &header))
+        return NULL;
+    if (!PyCallable_Check(nice) || !PyCallable_Check(collapse) || !PyCallable_Check(header)) {
+        PyErr_SetString(PyExc_TypeError, "configure() takes three functions");
+        return NULL;
+    }
+    if (busy) {
+        PyErr_SetString(PyExc_RuntimeError, "configure() while a trace is being read");
+        return NULL;
+    }
+    /* What was derived with other functions no longer holds: start afresh. */
+    cache_clear(&name_cache);
+    cache_clear(&string_cache);
+    Py_XSETREF(nice_path_fn, Py_NewRef(nice));
+    Py_XSETREF(collapse_fn, Py_NewRef(collapse));
+    Py_XSETREF(is_header_fn, Py_NewRef(header));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"flatten", flatten, METH_O,
      "flatten(data: bytes) -> tuple | None\n\n"
      "The columns of a clang -ftime-trace document (see the module source), or None when it is\n"
      "not the plain shape this scanner handles exactly."},
+    {"summarize", summarize, METH_O,
+     "summarize(data: bytes) -> tuple | None\n\n"
+     "The summary of a clang -ftime-trace document (see \"the summary\" in the module source),\n"
+     "or None when it is not the plain shape this module handles exactly."},
+    {"configure", configure, METH_VARARGS,
+     "configure(nice_path, collapse_template_args, is_header) -> None\n\n"
+     "The Python functions summarize() derives paths, template sets and header flags with."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "buildprof._tracescan",
-    .m_doc = "Optional accelerator: a clang -ftime-trace document's events as columns.",
+    .m_doc = "Optional accelerator: a clang -ftime-trace document's events as columns, or its summary.",
     .m_size = -1,
     .m_methods = methods,
 };
@@ -909,8 +1627,17 @@ PyMODINIT_FUNC PyInit__tracescan(void)
     if (m == NULL)
         return NULL;
     PyObject *no_id = PyLong_FromLongLong(NO_ID);
-    int failed = PyModule_AddObjectRef(m, "NO_ID", no_id) < 0 ||
-                 PyModule_AddIntConstant(m, "NO_ARGS", NO_ARGS) < 0;
+    PyObject *kinds = PyDict_New();
+    int failed = kinds == NULL;
+    for (int k = 1; k < KIND_COUNT && !failed; k++) {
+        PyObject *code = PyLong_FromLong(k);
+        failed = code == NULL || PyDict_SetItemString(kinds, kind_names[k], code) < 0;
+        Py_XDECREF(code);
+    }
+    failed = failed || PyModule_AddObjectRef(m, "NO_ID", no_id) < 0 ||
+             PyModule_AddIntConstant(m, "NO_ARGS", NO_ARGS) < 0 ||
+             PyModule_AddObjectRef(m, "KINDS", kinds) < 0;
+    Py_XDECREF(kinds);
     Py_XDECREF(no_id);
     if (failed)
         Py_CLEAR(m);

@@ -17,11 +17,12 @@ import msgspec
 import pytest
 from trace_helpers import CBA_FIXTURES, FIXTURES, SHARED_CBA
 
-from buildprof.ingest import trace_batch
+from buildprof.ingest import time_trace, trace_batch
 from buildprof.ingest.time_trace import looks_like_trace, summarize_many
-from buildprof.ingest.trace_events import DECODER, PHASES
+from buildprof.ingest.trace_events import DECODER, KNOWN_KINDS, PHASES, nice_path
 from buildprof.ingest.trace_files import find_json_files
 from buildprof.model import TraceSummary
+from buildprof.names import collapse_template_args, is_header
 
 Item = tuple[bytes, str, int, int]  # what summarize_many takes: data, path, size, mtime_ns
 
@@ -35,11 +36,18 @@ def scanner():
 
 
 def both_paths(items: list[Item], monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
-    """Summaries of `items` by the msgspec path alone, then with the scanner."""
+    """Summaries of `items` by the msgspec path alone, then with the C module.
+
+    The C module has two ways: `summarize` (everything in C, what runs by default) and `flatten`
+    (columns for the numpy summary, used when summarize declines); the second must agree too.
+    """
     monkeypatch.setenv(trace_batch.NATIVE_ENV, "1")
     reference = summarize_many(items)
     monkeypatch.delenv(trace_batch.NATIVE_ENV)
-    assert trace_batch.native_flatten() is not None
+    assert trace_batch.native_flatten() is not None and trace_batch.native_summarize() is not None
+    with monkeypatch.context() as patch:
+        patch.setattr(time_trace, "native_summarize", lambda: None)
+        assert summarize_many(items) == reference
     return reference, summarize_many(items)
 
 
@@ -367,3 +375,103 @@ def test_summaries_compare_by_value():
     """The parity tests rely on TraceSummary equality comparing every field."""
     a = TraceSummary("p", 1, 2, "trace", files=["x"])
     assert a == TraceSummary("p", 1, 2, "trace", files=["x"]) and a != TraceSummary("p", 1, 2, "trace")
+
+
+# ---- summarize(): the whole summary in C, against the msgspec + numpy path
+
+SUMMARY_DECLINES = {  # handled by flatten (then summarised by numpy), declined by summarize
+    "b/e pairs, nested and apart, with ids": "a b/e pair that is not back to back",
+    "negative and large integers": "times outside 0 .. 2**50",
+}
+SOURCES = ["/p/a.h", "/p/./b.h", "/p/x/../a.h", "vector", "/p/main.cc", "C:\\w\\..\\c.hpp", "", "/p/d.inc"]
+TEMPLATES = ["f<int>", "f<long>", "v<int>", "v<v<int>>", "g", "operator<", "h<", "a<b>::c<d>", ""]
+KINDS_POOL = [
+    ("Frontend", ["", "x"]),
+    ("Backend", ["", "y"]),
+    ("Source", SOURCES),
+    ("ParseClass", ["C"]),
+    ("ParseTemplate", ["T"]),
+    ("InstantiateClass", TEMPLATES),
+    ("InstantiateFunction", TEMPLATES),
+    ("OptModule", ["/p/main.cc", "", "/p/./main.cc"]),
+    ("OptFunction", ["_Z1fv", "main", ""]),
+    ("ExecuteCompiler", ["", "z"]),
+    ("CodeGen Function", ["k"]),
+    ("PerformPendingInstantiations", [""]),
+]
+
+
+def random_trace(rng: random.Random) -> bytes:
+    """A trace of randomly nested events of every kind: ties, zero lengths, events that stick out of
+    their parent, b/e pairs, shuffled order, Total and metadata events."""
+    events: list[dict] = []
+
+    def grow(start: int, end: int, depth: int) -> None:
+        t = start
+        while t < end and len(events) < 250:
+            length = rng.randrange(0, end - t + 1)
+            if rng.random() < 0.05:
+                length += rng.randrange(1, 10)  # ends after its parent (llvm issue 113699)
+            name, details = rng.choice(KINDS_POOL)
+            if depth < 6 and rng.random() < 0.6:
+                grow(t, t + length, depth + 1)
+            event = {"name": name, "ts": t, "args": {"detail": rng.choice(details)}}
+            if name == "Source" and rng.random() < 0.4:
+                pair_id = rng.choice([None, 0, 7])
+                events.append({**event, "ph": "b", "id": pair_id})
+                events.append({"name": name, "ph": "e", "ts": t + length, "id": pair_id})
+            else:
+                events.append({**event, "ph": "X", "dur": length})
+                if rng.random() < 0.08:
+                    events.append({**event, "ph": "X", "dur": length, "name": rng.choice(KINDS_POOL)[0]})
+            t += length + rng.choice([0, 0, 1, 3])
+
+    grow(0, rng.randrange(50, 5000), 0)
+    if rng.random() < 0.3:
+        rng.shuffle(events)  # b/e pairs then come apart: declined, the numpy path decides
+    if rng.random() < 0.5:
+        events.append({"name": "ExecuteCompiler", "ph": "X", "ts": 0, "dur": 6000})
+    events.append({"name": "Total Source", "ph": "X", "ts": 0, "dur": 5, "args": {"count": 3}})
+    events.append({"name": "process_name", "ph": "M", "args": {"name": rng.choice(["clang", "x"])}})
+    return _trace(events, beginningOfTime=rng.choice([None, 17]))
+
+
+def test_random_nestings_give_the_same_summaries(scanner, monkeypatch):
+    """600 random traces (in batches, as workers do): summarize() agrees with the numpy path."""
+    rng = random.Random(1127)
+    items = [(random_trace(rng), f"r{i}.json", 0, 0) for i in range(600)]
+    handled = sum(scanner.summarize(data) is not None for data, *_ in items)
+    assert 300 < handled < 600  # mostly summarised in C; shuffled b/e pairs are declined
+    for start in range(0, len(items), 16):
+        reference, native = both_paths(items[start : start + 16], monkeypatch)
+        assert native == reference
+    assert {s.status for s in reference} == {"trace"}
+
+
+@pytest.mark.parametrize(("data", "handled"), [case[1:] for case in HAND_MADE], ids=[c[0] for c in HAND_MADE])
+def test_summarize_declines_only_what_it_must(scanner, request, data, handled):
+    case = request.node.callspec.id
+    assert (scanner.summarize(data) is not None) == (handled and case not in SUMMARY_DECLINES)
+
+
+def test_summarize_kinds_and_errors(scanner):
+    """The C module's event kinds are buildprof's; errors of the configured functions come through."""
+    assert scanner.KINDS == KNOWN_KINDS
+    with pytest.raises(TypeError):
+        scanner.summarize("not bytes")
+    with pytest.raises(TypeError):
+        scanner.configure(1, 2, 3)
+
+    def broken(name: str) -> str:
+        raise ValueError(f"cannot collapse {name}")
+
+    try:
+        scanner.configure(nice_path, broken, is_header)
+        with pytest.raises(ValueError, match="cannot collapse f<int>"):
+            scanner.summarize(_trace(BASIC))
+        scanner.configure(nice_path, lambda name: 5, is_header)
+        with pytest.raises(TypeError):
+            scanner.summarize(_trace(BASIC))
+    finally:
+        scanner.configure(nice_path, collapse_template_args, is_header)
+    assert scanner.summarize(_trace(BASIC)) is not None

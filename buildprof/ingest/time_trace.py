@@ -10,9 +10,11 @@ compiler's wall time).
 Several traces are best summarised together (`summarize_many`): the numpy work then runs once per
 batch instead of once per trace (trace_batch); the result is the same as one trace at a time.
 
-When the optional C scanner `buildprof._tracescan` is built, a trace's bytes go straight into columns
-and msgspec decodes only the traces it declines (anything but the plain shape clang writes, damaged
-ones included); both paths give the same summaries. `BUILDPROF_NO_NATIVE=1` uses msgspec only.
+When the optional C module `buildprof._tracescan` is built, it summarises each trace of the plain
+shape clang writes by itself, from the bytes (`summarize`); a trace it declines there (b/e pairs not
+back to back, times out of range) goes through its columns and the numpy batch (`flatten`), and msgspec
+decodes only what the scanner cannot read at all (anything else, damaged traces included). All paths
+give the same summaries (tests/test_native_tracescan.py). `BUILDPROF_NO_NATIVE=1` uses msgspec only.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from buildprof.ingest.trace_batch import (
     flatten_columns,
     flatten_trace,
     native_flatten,
+    native_summarize,
     summarize_batch,
+    summary_from_native,
 )
 from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the public names of this module)
     BACKEND,
@@ -68,12 +72,17 @@ def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummar
     """
     NAMES.start_batch()
     native = native_flatten()
+    summarize = native_summarize()
     summaries: list[TraceSummary | None] = []
     flats: list[FlatTrace] = []
     slots: list[int] = []
     for data, path, size, mtime_ns in files:
         base = {"path": path, "size": size, "mtime_ns": mtime_ns}
-        if native is not None and looks_like_trace(data[:_SNIFF_BYTES]):
+        if native is not None and summarize is not None and looks_like_trace(data[:_SNIFF_BYTES]):
+            result = summarize(data)
+            if result is not None:
+                summaries.append(summary_from_native(result, base))
+                continue
             columns = native(data)
             if columns is not None:
                 slots.append(len(summaries))

@@ -35,6 +35,7 @@ from buildprof.ingest.trace_events import (
     SOURCE,
     TOTAL,
     NameTable,
+    nice_path,
     phase_codes,
 )
 from buildprof.ingest.trace_known import (
@@ -44,12 +45,15 @@ from buildprof.ingest.trace_known import (
     nice_paths,
     summarize_known,
 )
-from buildprof.model import TraceSummary
+from buildprof.model import FunctionStat, TraceSummary
+from buildprof.names import collapse_template_args, is_header
 
 try:
     from buildprof import _tracescan
 except ImportError:  # built without a C compiler: the msgspec path does everything
     _tracescan = None
+else:
+    _tracescan.configure(nice_path, collapse_template_args, is_header)
 
 NO_TIMED = "no timed events in the trace"
 NAMES = NameTable()  # per process, shared by every batch it summarises
@@ -62,6 +66,41 @@ def native_flatten() -> Callable[[bytes], tuple | None] | None:
     if _tracescan is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
         return None
     return _tracescan.flatten
+
+
+def native_summarize() -> Callable[[bytes], tuple | None] | None:
+    """The C module's `summarize(data)` (see `summary_from_native`; None: declined), if usable."""
+    if _tracescan is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
+        return None
+    return _tracescan.summarize
+
+
+def summary_from_native(result: tuple, base: dict) -> TraceSummary:
+    """The TraceSummary of a tuple from `native_summarize()(data)`: what summarize_batch gives."""
+    (events, process, beginning, totals, breakdown, total_us, frontend_us, backend_us, rejected) = result[:9]
+    source, frontends, backends, files, templates, functions, columns = result[9:]
+    if not breakdown:  # every timed event has a row in the breakdown
+        return TraceSummary(status="damaged", message=NO_TIMED, **base)
+    return TraceSummary(
+        status="trace",
+        clang=process,
+        beginning_of_time=int(beginning or 0),
+        events=events,
+        totals=totals,
+        breakdown=breakdown,
+        total_us=total_us,
+        frontend_us=frontend_us,
+        backend_us=backend_us,
+        cba_rejected=rejected,
+        source=source,
+        cba_frontends=frontends,
+        cba_backends=backends,
+        files=files,
+        templates=templates,
+        functions=[FunctionStat(*f) for f in functions],
+        columns=columns,
+        **base,
+    )
 
 
 @dataclass
