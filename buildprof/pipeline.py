@@ -77,13 +77,22 @@ def load_traces(found: FolderInputs, options: ReportOptions) -> LoadedTraces | N
         return None
     root = found.inputs.build_dir
     cache = default_cache_dir(root) if options.use_cache else None
-    scan = scan_traces(found.files, cache, jobs=options.jobs, progress=options.progress)
+    scan = scan_traces(
+        found.files, cache, jobs=options.jobs, progress=options.progress, meanwhile=_import_trace_analysis
+    )
     if not scan.summaries and not scan.damaged:
         return None
     names = [object_name(s.path, found.objects) for s in scan.summaries]
     trace_set = build_trace_set(scan.summaries, names)
     demangled = demangle_names(f.name for s in scan.summaries for f in s.functions)
     return LoadedTraces(str(root), scan, trace_set, demangled)
+
+
+def _import_trace_analysis() -> None:
+    """Import the trace analysis (pandas with it): run while workers read the traces, on a core the
+    parent would otherwise leave idle, instead of before or after them."""
+    import buildprof.analysis.compile_units
+    import buildprof.analysis.trace_report  # noqa: F401
 
 
 def cached_document(path: str | Path, command: str, options: ReportOptions, extra: dict, compute) -> dict:
@@ -158,16 +167,14 @@ def build_report(path: str | Path, options: ReportOptions | None = None) -> dict
 
 
 def _report(found: FolderInputs, options: ReportOptions) -> dict:
-    from buildprof.analysis.compile_units import compile_unit_table
-    from buildprof.analysis.ninja_report import ninja_section
-    from buildprof.analysis.trace_report import trace_section
-    from buildprof.ingest.ninja_log import read_ninja_log
-    from buildprof.ingest.ninja_manifest import read_ninja_manifest
-
     inputs = found.inputs
     doc = document_header("report", inputs.build_dir)
     analysed = []
     if inputs.ninja_log is not None:
+        from buildprof.analysis.ninja_report import ninja_section  # pandas: not before a trace scan
+        from buildprof.ingest.ninja_log import read_ninja_log
+        from buildprof.ingest.ninja_manifest import read_ninja_manifest
+
         log = read_ninja_log(inputs.ninja_log)
         manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
         section, analysed = ninja_section(log, manifest, options.top, options.all_builds)
@@ -181,6 +188,9 @@ def _report(found: FolderInputs, options: ReportOptions) -> dict:
             inputs.build_dir,
         )
     if loaded is not None:
+        from buildprof.analysis.compile_units import compile_unit_table  # imported during the scan
+        from buildprof.analysis.trace_report import trace_section
+
         doc["trace_input"] = trace_facts(loaded)
         if loaded.scan.summaries:
             steps = analysed[-1][1] if analysed else None

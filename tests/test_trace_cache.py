@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 from trace_helpers import FIXTURES
@@ -75,3 +76,24 @@ def test_unwritable_build_folder_uses_the_user_cache(tmp_path, monkeypatch):
 
 def test_serial_and_parallel_scans_agree(build):
     assert _scan(build, cache=False, jobs=1).summaries == _scan(build, cache=False, jobs=2).summaries
+
+
+def test_meanwhile_runs_once_beside_the_workers_and_its_errors_stay_there(build):
+    """The parent's spare work (importing the analysis) runs in a thread while workers scan, once;
+    it fails quietly (the main thread does the same work again and reports it), and it does not run
+    when no worker is started (a serial scan, or everything from the cache)."""
+    files = find_json_files(build)
+    calls = []
+
+    def meanwhile() -> None:
+        calls.append(threading.current_thread() is not threading.main_thread())
+        raise ImportError("no such module")
+
+    reference = scan_traces(files, None, jobs=1, meanwhile=meanwhile).summaries
+    assert calls == []
+    assert scan_traces(files, None, jobs=2, meanwhile=meanwhile).summaries == reference
+    assert calls == [True]
+    cache = default_cache_dir(build)
+    scan_traces(files, cache, jobs=2)
+    assert scan_traces(files, cache, jobs=2, meanwhile=meanwhile).cached == len(files)
+    assert calls == [True]

@@ -31,8 +31,17 @@ def available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -> Iterator[bytearray]:
-    """`func(task)` for every task, computed in `jobs` forked processes, yielded in task order."""
+def ordered_map(
+    func: Callable[[Any], bytes],
+    tasks: Sequence[Any],
+    jobs: int,
+    started: Callable[[], None] | None = None,
+) -> Iterator[bytearray]:
+    """`func(task)` for every task, computed in `jobs` forked processes, yielded in task order.
+
+    `started` is called in the parent once every worker is forked: from then on the parent may start
+    threads (forking a process that has other threads running is unsafe).
+    """
     task_read, task_write = os.pipe()
     _grow(task_write, 4 * len(tasks))
     os.set_blocking(task_write, False)
@@ -55,6 +64,8 @@ def ordered_map(func: Callable[[Any], bytes], tasks: Sequence[Any], jobs: int) -
             pipes.append(result_read)
         os.close(task_read)
         task_read = -1
+        if started is not None:
+            started()
         yield from _collect(pipes, len(tasks), feeder)
     finally:
         feeder.close()

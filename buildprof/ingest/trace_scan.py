@@ -10,9 +10,11 @@ are parsed again. Deleting the cache folder is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +58,14 @@ def scan_traces(
     cache_dir: Path | None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> TraceScan:
     """Summarise `files` (from the cache where valid), in `jobs` worker processes.
 
     With a cache, summaries still valid in the folder's pack are taken from it without starting any
     worker; the other files go through the workers (and their entries); the pack is rewritten when
-    anything differs from it.
+    anything differs from it. `meanwhile` (e.g. importing what comes next) runs in a thread of the
+    parent while the workers run, if they run: the parent mostly waits for them.
     """
     scan = TraceScan(cache_dir=str(cache_dir) if cache_dir else None)
     if cache_dir is not None:
@@ -73,7 +77,7 @@ def scan_traces(
     collecting = gc.isenabled()
     gc.disable()  # summaries are long-lived: collections while they arrive would only rescan them
     try:
-        results = _scan(files, cache_dir, jobs, progress)
+        results = _scan(files, cache_dir, jobs, progress, _Background(meanwhile))
     finally:
         if collecting:
             gc.enable()
@@ -90,7 +94,37 @@ def scan_traces(
     return scan
 
 
-def _scan(files: list[TraceFile], cache_dir: Path | None, jobs: int, progress: Progress | None) -> list:
+class _Background:
+    """Runs a function once in a daemon thread, on the first start(); finish() waits for it.
+
+    Its exceptions are dropped: it only prepares what the main thread does (or redoes) next.
+    """
+
+    def __init__(self, func: Callable[[], None] | None) -> None:
+        self.func = func
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.func is not None and self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="buildprof-meanwhile", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(Exception):
+            self.func()  # type: ignore[misc]
+
+    def finish(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
+def _scan(
+    files: list[TraceFile],
+    cache_dir: Path | None,
+    jobs: int,
+    progress: Progress | None,
+    meanwhile: _Background,
+) -> list:
     """(summary, from_cache) per file, in order: from the pack, else from the workers."""
     shared: dict[str, str] = {}  # one string object per name, across the pack and the workers
     pack = load_pack(cache_dir, shared) if cache_dir is not None else None
@@ -112,12 +146,13 @@ def _scan(files: list[TraceFile], cache_dir: Path | None, jobs: int, progress: P
     cache = str(cache_dir) if cache_dir is not None else None
     chunks = _chunks(todo, files)
     tasks = [([files[i] for i in chunk], cache) for chunk in chunks]
-    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, shared), strict=True):
+    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, shared, meanwhile.start), strict=True):
         for i, result in zip(chunk, chunk_results, strict=True):
             results[i] = result
             done += 1
             if progress:
                 progress(done, len(files))
+    meanwhile.finish()
     if cache_dir is not None and _repack(pack, len(todo), len(files)):
         summaries = [summary for summary, _ in results]  # type: ignore[misc]
         for summary, file in zip(summaries, files, strict=True):
@@ -158,21 +193,24 @@ def _chunks(indexes: list[int], files: list[TraceFile]) -> list[list[int]]:
     return chunks
 
 
-def _run(tasks: list, jobs: int, shared: dict[str, str]) -> Iterator[list[tuple[TraceSummary, bool]]]:
+def _run(
+    tasks: list, jobs: int, shared: dict[str, str], started: Callable[[], None]
+) -> Iterator[list[tuple[TraceSummary, bool]]]:
     """Results of `_summarize_chunk` over tasks, in order; worker processes when it pays off.
 
     Workers send each group's results as one compact message (trace_wire); on Linux they are forked
-    by fork_pool, elsewhere they come from a multiprocessing pool.
+    by fork_pool, elsewhere they come from a multiprocessing pool. `started` is called once they run.
     """
     if jobs <= 1 or len(tasks) < 2:
         yield from map(_summarize_chunk, tasks)
         return
     jobs = min(jobs, len(tasks))
     if fork_pool.available():
-        for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs):
+        for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs, started):
             yield decode_results(message, shared)
         return
     with multiprocessing.get_context("spawn").Pool(processes=jobs) as pool:
+        started()
         for message in pool.imap(_summarize_chunk_message, tasks):
             yield decode_results(message, shared)
 
