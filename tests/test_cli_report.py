@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -220,3 +223,23 @@ def test_abseil_report(run_cli, abseil_build):
     assert doc["manifest"]["outputs"] == 1064
     text = run_cli("report", abseil_build, "--top", "30").stdout
     assert_fits(text)
+
+
+def test_the_console_entry_point_flushes_its_output_and_keeps_exit_codes(run_cli, tmp_path, captures):
+    """`python -m buildprof` (the console script's main, which ends with os._exit): the whole report
+    reaches a pipe, errors keep exit code 2, and a reader that stops early gets no traceback."""
+    folder = captures / "clang19-ninja1.11"
+
+    def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "buildprof", *args]
+        return subprocess.run(command, capture_output=True, text=True, **kwargs)
+
+    done = run("report", str(folder), "--format", "json", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["traces"] == report_json(run_cli, folder, "--no-cache")["traces"]
+    missing = run("report", str(tmp_path / "missing"))
+    assert missing.returncode == 2 and missing.stderr.startswith("Error: ") and not missing.stdout
+    assert run("report", "--bogus").returncode == 2
+    shell = f"{shlex.quote(sys.executable)} -m buildprof report {shlex.quote(str(folder))} | head -1"
+    early = subprocess.run(["sh", "-c", shell], capture_output=True, text=True)
+    assert early.stdout == "Build summary\n" and early.stderr == ""

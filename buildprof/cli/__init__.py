@@ -5,7 +5,10 @@ Exit codes: 0 success, 2 usage or input error (message on stderr, no traceback),
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -48,9 +51,31 @@ _register()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    It ends the process with os._exit once the output is flushed, as mypy does: a report holds
+    thousands of trace summaries, and tearing them down object by object at interpreter exit
+    costs a tenth of a second for nothing. Everything buildprof writes is complete (and its caches
+    renamed into place) before the command returns.
+    """
     try:
         cli.main(prog_name="buildprof")
+    except SystemExit as stop:
+        code = stop.code
     except BrokenPipeError:  # e.g. `buildprof report | head`
         sys.stderr.close()
-        sys.exit(0)
+        code = 0
+    else:  # pragma: no cover  (click's standalone mode always ends with SystemExit)
+        code = 0
+    _hard_exit(code)
+
+
+def _hard_exit(code: object) -> NoReturn:
+    """Flush standard output and error, then leave without the interpreter's teardown."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code or 0)
