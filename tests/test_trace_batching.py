@@ -14,11 +14,11 @@ import shutil
 import pytest
 from trace_helpers import CBA_FIXTURES, FIXTURES
 
-from buildprof.ingest import fork_pool
+from buildprof.ingest import fork_pool, trace_wire
 from buildprof.ingest.time_trace import summarize_many, summarize_trace_bytes
 from buildprof.ingest.trace_cache import PACK_NAME, load_pack
 from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
-from buildprof.ingest.trace_wire import decode_results, encode_results
+from buildprof.ingest.trace_wire import NameReceiver, NameSender, decode_results, encode_results
 
 CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
 
@@ -68,11 +68,35 @@ def test_messages_give_back_the_summaries():
     huge = summaries[0].__copy__()
     huge.totals = [("Source", (1 << 63) + 5, 5)]  # does not fit in an int64 array: sent as it is
     results = [(s, i % 2 == 0) for i, s in enumerate([*summaries, huge])]
-    shared: dict[str, str] = {}
-    back = decode_results(encode_results(results), shared)
+    names = NameReceiver()
+    back = decode_results(encode_results(results), names)
     assert back == results
     files = [f for s, _ in back for f in s.files]
-    assert all(f is shared[f] for f in files)  # one string object per name
+    assert all(f is names.shared[f] for f in files)  # one string object per name
+
+
+def test_streams_send_each_name_once_and_must_stay_in_order():
+    """A worker's messages carry only names it has not sent before; the parent keeps a table per
+    worker, and a message out of its stream's order is an error, never wrong names."""
+    summaries = [summarize_trace_bytes(*item) for item in _items(CAPTURE)]
+    groups = [[(s, False) for s in summaries[k : k + 5]] for k in range(0, len(summaries), 5)]
+    first, second = NameSender(), NameSender()
+    second.stream += 1  # two workers
+    messages = [encode_results(group, (first, second)[k % 2]) for k, group in enumerate(groups)]
+    alone = [encode_results(group) for group in groups]
+    sent = [len(trace_wire._DECODER.decode(m).names) for m in messages]
+    distinct = {n for s in summaries for n in (*s.files, *s.templates, *(n for n, _ in s.breakdown))}
+    assert len(distinct) < sum(sent) <= 2 * len(distinct)  # each name once per stream
+    assert sum(sent) < sum(len(trace_wire._DECODER.decode(m).names) for m in alone)
+    names = NameReceiver()
+    assert [decode_results(m, names) for m in messages] == groups
+    everything = {f for s in summaries for f in s.files}
+    assert len(names.shared) >= len(everything)
+    assert all(f is names.shared[f] for s, _ in decode_results(alone[0], names) for f in s.files)
+    with pytest.raises(RuntimeError, match="out of order"):
+        late = NameReceiver()
+        decode_results(messages[0], late)
+        decode_results(messages[4], late)  # the first worker's third message before its second
 
 
 def _square(n: int) -> bytes:
@@ -124,9 +148,9 @@ def test_warm_scans_read_the_pack_and_a_damaged_pack_is_ignored(build):
         os.utime(entry, ns=(1, 1))  # entries changed: nothing may come from the pack...
     again = _scan(build)
     assert again.summaries == first.summaries and again.parsed == 0  # ...but the entries are valid
-    assert load_pack(default_cache_dir(build), {}) is not None
+    assert load_pack(default_cache_dir(build), NameReceiver()) is not None
     pack.write_bytes(pack.read_bytes()[:1000])
-    assert load_pack(default_cache_dir(build), {}) is None
+    assert load_pack(default_cache_dir(build), NameReceiver()) is None
     damaged = _scan(build, jobs=1)
     assert damaged.summaries == first.summaries and damaged.parsed == 0
 
@@ -138,5 +162,5 @@ def test_pack_follows_added_and_deleted_traces(build):
     shutil.copyfile(traces[1], build / "extra.cc.json")
     scan = _scan(build)
     assert scan.parsed == 1 and len(scan.summaries) == before
-    pack = load_pack(default_cache_dir(build), {})
+    pack = load_pack(default_cache_dir(build), NameReceiver())
     assert pack is not None and len(pack.summaries) == len(find_json_files(build))

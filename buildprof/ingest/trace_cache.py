@@ -21,7 +21,7 @@ import msgspec
 import numpy as np
 
 from buildprof.ingest.trace_files import write_atomically
-from buildprof.ingest.trace_wire import decode_results, encode_results
+from buildprof.ingest.trace_wire import NameReceiver, decode_results, encode_results
 from buildprof.model import TraceSummary
 
 PACK_NAME = "summaries.pack"
@@ -105,7 +105,7 @@ class Pack:
         return result.tolist()
 
 
-def load_pack(cache_dir: str | Path, shared: dict[str, str]) -> Pack | None:
+def load_pack(cache_dir: str | Path, names: NameReceiver) -> Pack | None:
     """The folder's pack, or None when there is none or it cannot be read (then it is ignored)."""
     try:
         with open(os.path.join(cache_dir, PACK_NAME), "rb") as handle:
@@ -117,7 +117,7 @@ def load_pack(cache_dir: str | Path, shared: dict[str, str]) -> Pack | None:
         (length,) = _LENGTH.unpack_from(view, at)
         at += _LENGTH.size
         header = _HEADER_DECODER.decode(view[at : at + length])
-        results = decode_results(view[at + length :], shared)
+        results = decode_results(view[at + length :], names)
         stamps = np.frombuffer(header.stamps, dtype="<i8").reshape(-1, 4)
         if len(results) != len(header.keys) or len(stamps) != len(header.keys):
             return None

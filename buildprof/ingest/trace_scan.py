@@ -30,7 +30,7 @@ from buildprof.ingest.trace_files import (  # noqa: F401  (re-exported: the scan
     default_cache_dir,
     find_json_files,
 )
-from buildprof.ingest.trace_wire import decode_results, encode_results
+from buildprof.ingest.trace_wire import NameReceiver, NameSender, decode_results, encode_results
 from buildprof.model import TraceSummary
 
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
@@ -126,8 +126,8 @@ def _scan(
     meanwhile: _Background,
 ) -> list:
     """(summary, from_cache) per file, in order: from the pack, else from the workers."""
-    shared: dict[str, str] = {}  # one string object per name, across the pack and the workers
-    pack = load_pack(cache_dir, shared) if cache_dir is not None else None
+    names = NameReceiver()  # one string object per name, across the pack and the workers
+    pack = load_pack(cache_dir, names) if cache_dir is not None else None
     entries = [entry_path(cache_dir, f.path) for f in files] if cache_dir is not None else []
     results: list[tuple[TraceSummary, bool] | None] = [None] * len(files)
     todo: list[int] = []
@@ -146,7 +146,7 @@ def _scan(
     cache = str(cache_dir) if cache_dir is not None else None
     chunks = _chunks(todo, files)
     tasks = [([files[i] for i in chunk], cache) for chunk in chunks]
-    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, shared, meanwhile.start), strict=True):
+    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, names, meanwhile.start), strict=True):
         for i, result in zip(chunk, chunk_results, strict=True):
             results[i] = result
             done += 1
@@ -194,7 +194,7 @@ def _chunks(indexes: list[int], files: list[TraceFile]) -> list[list[int]]:
 
 
 def _run(
-    tasks: list, jobs: int, shared: dict[str, str], started: Callable[[], None]
+    tasks: list, jobs: int, names: NameReceiver, started: Callable[[], None]
 ) -> Iterator[list[tuple[TraceSummary, bool]]]:
     """Results of `_summarize_chunk` over tasks, in order; worker processes when it pays off.
 
@@ -207,17 +207,23 @@ def _run(
     jobs = min(jobs, len(tasks))
     if fork_pool.available():
         for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs, started):
-            yield decode_results(message, shared)
+            yield decode_results(message, names)
         return
     with multiprocessing.get_context("spawn").Pool(processes=jobs) as pool:
         started()
         for message in pool.imap(_summarize_chunk_message, tasks):
-            yield decode_results(message, shared)
+            yield decode_results(message, names)
+
+
+_SENDER: NameSender | None = None  # a worker's stream of messages to the parent
 
 
 def _summarize_chunk_message(task: tuple[list[TraceFile], str | None]) -> bytes:
-    """Worker: `_summarize_chunk` as one message for the parent."""
-    return encode_results(_summarize_chunk(task))
+    """Worker: `_summarize_chunk` as the next message of this process's stream to the parent."""
+    global _SENDER
+    if _SENDER is None or _SENDER.stream != os.getpid():  # a new worker (forked from a parent)
+        _SENDER = NameSender()
+    return encode_results(_summarize_chunk(task), _SENDER)
 
 
 def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[TraceSummary, bool]]:

@@ -1,21 +1,68 @@
-"""How a group of trace summaries travels as bytes (worker to parent, and the cache pack): names once.
+"""How groups of trace summaries travel as bytes (worker to parent, and the cache pack): names once.
 
-The included files, template names and event names of the traces of a group overlap heavily (every
-TU includes the same headers and emits the same kinds of events), so a message carries each distinct
-name once and every summary refers to them by number; the per-name numbers of the self-time breakdown
-and of clang's "Total" events travel as arrays. The receiver gets the summaries back with those names
-as shared string objects, which also makes indexing them (analysis.trace_set) cheaper: equal names are
-the same object.
+The included files, template names and event names of traces overlap heavily (every TU includes the
+same headers and emits the same kinds of events), so a message carries each name only the first time
+its stream sends it, and every summary refers to names by number; the per-name numbers of the
+self-time breakdown and of clang's "Total" events travel as arrays. A stream is one worker's messages
+in the order it wrote them (a NameSender on its side, a table per stream in the parent's NameReceiver),
+or one message alone (the cache pack: no sender). The receiver gives the summaries back with their
+names as shared string objects, across all streams, which also makes indexing them (analysis.trace_set)
+cheaper: equal names are the same object.
 """
 
 from __future__ import annotations
 
+import os
 from itertools import chain
 
 import msgspec
 import numpy as np
 
 from buildprof.model import TraceSummary
+
+
+class NameSender:
+    """One process's side of a stream: the number of every name it has sent so far."""
+
+    def __init__(self) -> None:
+        self.stream = os.getpid()  # tells this stream from the other workers' in the receiver
+        self.numbers: dict[str, int] = {}
+
+
+class _Names:
+    """The names a stream has sent, by number, as an object array for gathering (grown by doubling)."""
+
+    def __init__(self) -> None:
+        self.array = np.empty(1024, dtype=object)
+        self.size = 0
+
+    def extend(self, names: list[str]) -> None:
+        end = self.size + len(names)
+        if end > len(self.array):
+            grown = np.empty(max(end, 2 * len(self.array)), dtype=object)
+            grown[: self.size] = self.array[: self.size]
+            self.array = grown
+        self.array[self.size : end] = names
+        self.size = end
+
+
+class NameReceiver:
+    """The parent's side: each stream's names so far, and one string object per distinct name."""
+
+    def __init__(self, shared: dict[str, str] | None = None) -> None:
+        self.shared: dict[str, str] = {} if shared is None else shared
+        self.streams: dict[int, _Names] = {}
+
+    def receive(self, stream: int, first: int, names: list[str]) -> np.ndarray:
+        """Add a message's new names (numbered from `first`); all of the stream's names so far."""
+        if first == 0:
+            self.streams[stream] = _Names()  # a stream (or a single message) that starts here
+        table = self.streams.get(stream)
+        if table is None or table.size != first:
+            raise RuntimeError(f"trace worker messages out of order (stream {stream}, name {first})")
+        shared = self.shared
+        table.extend([shared.setdefault(n, n) for n in names])
+        return table.array
 
 
 class _Lists(msgspec.Struct, array_like=True, gc=False):
@@ -30,7 +77,9 @@ class _Lists(msgspec.Struct, array_like=True, gc=False):
 
 
 class _Message(msgspec.Struct, array_like=True, gc=False):
-    names: list[str]  # every distinct name of the group
+    stream: int  # the sender's stream
+    first: int  # the number of the first name below: names the stream sent before
+    names: list[str]  # the names this stream had not sent yet
     summaries: list[TraceSummary]  # with the lists below left empty...
     lists: list[_Lists | None]  # ...and given here instead (None: left in the summary, see _lists)
     cached: list[bool]  # whether the summary came from the cache
@@ -41,17 +90,23 @@ _DECODER = msgspec.msgpack.Decoder(_Message)
 _EMPTIED = {"files": [], "templates": [], "breakdown": [], "totals": []}
 
 
-def encode_results(results: list[tuple[TraceSummary, bool]]) -> bytes:
-    """One message for (summary, from_cache) pairs."""
+def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender | None = None) -> bytes:
+    """One message for (summary, from_cache) pairs: the next of `sender`'s stream, else on its own."""
+    sender = sender or NameSender()
+    numbers = sender.numbers
+    first = len(numbers)
     summaries = [summary for summary, _ in results]
     everything = chain.from_iterable(
         chain(s.files, s.templates, (n for n, _ in s.breakdown), (n for n, _, _ in s.totals))
         for s in summaries
     )
-    index = {name: i for i, name in enumerate(dict.fromkeys(everything))}
-    lists = [_lists(s, index.__getitem__) for s in summaries]
+    new = [name for name in dict.fromkeys(everything) if name not in numbers]
+    numbers.update(zip(new, range(first, first + len(new)), strict=True))
+    lists = [_lists(s, numbers.__getitem__) for s in summaries]
     message = _Message(
-        names=list(index),
+        stream=sender.stream,
+        first=first,
+        names=new,
         summaries=[
             msgspec.structs.replace(s, **_EMPTIED) if packed is not None else s
             for s, packed in zip(summaries, lists, strict=True)
@@ -85,15 +140,14 @@ def _numbers(values) -> bytes:
     return np.fromiter(values, dtype="<i4").tobytes()
 
 
-def decode_results(data: bytes | bytearray, shared: dict[str, str]) -> list[tuple[TraceSummary, bool]]:
-    """The (summary, from_cache) pairs of a message, names shared between summaries.
+def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tuple[TraceSummary, bool]]:
+    """The (summary, from_cache) pairs of a message, names shared between summaries and streams.
 
-    `shared` maps each name to the one string object used for it, across the messages of a scan. The
-    lists are rebuilt by gathering from an object array of the names (no Python step per name).
+    The lists are rebuilt by gathering from the stream's object array of names (no Python step per
+    name).
     """
     message = _DECODER.decode(data)
-    names = np.empty(len(message.names), dtype=object)
-    names[:] = [shared.setdefault(n, n) for n in message.names]
+    names = receiver.receive(message.stream, message.first, message.names)
     for summary, packed in zip(message.summaries, message.lists, strict=True):
         if packed is None:
             continue
