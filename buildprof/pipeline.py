@@ -103,7 +103,7 @@ def cached_document(path: str | Path, command: str, options: ReportOptions, extr
 
     found = find_inputs(path)
     if not options.use_cache:
-        return compute(found)
+        return _computed(compute, found)
     inputs = found.inputs
     key = fingerprint(
         {
@@ -126,9 +126,17 @@ def cached_document(path: str | Path, command: str, options: ReportOptions, extr
             facts.update(parsed=0, cached=len(found.files))
         doc["report_cached"] = True
         return doc
-    doc = compute(found)
+    doc = _computed(compute, found)
     save_report(cache_dir, key, doc)
     return doc
+
+
+def _computed(compute, found: FolderInputs) -> dict:
+    """`compute(found)` with the garbage collector paused: see buildprof.collector."""
+    from buildprof.collector import collector_paused
+
+    with collector_paused():
+        return compute(found)
 
 
 def _manifest_stamps(folder) -> list:

@@ -97,3 +97,22 @@ def test_meanwhile_runs_once_beside_the_workers_and_its_errors_stay_there(build)
     scan_traces(files, cache, jobs=2)
     assert scan_traces(files, cache, jobs=2, meanwhile=meanwhile).cached == len(files)
     assert calls == [True]
+
+
+def test_the_collector_is_paused_during_a_scan_and_restored_after(build):
+    """Scans (and whole reports) run without cyclic collections; the caller's setting comes back."""
+    import gc
+
+    from buildprof.collector import collector_paused
+
+    seen = []
+    files = find_json_files(build)
+    scan_traces(files, None, jobs=2, meanwhile=lambda: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from buildprof.collector import collector_paused
 from buildprof.errors import InputError
 from buildprof.ingest import fork_pool
 from buildprof.ingest.time_trace import looks_like_trace, summarize_many
@@ -74,13 +75,8 @@ def scan_traces(
         except OSError:
             scan.cache_dir = cache_dir = None
     jobs = jobs or os.cpu_count() or 1
-    collecting = gc.isenabled()
-    gc.disable()  # summaries are long-lived: collections while they arrive would only rescan them
-    try:
+    with collector_paused():  # summaries are long-lived: collections would only rescan them
         results = _scan(files, cache_dir, jobs, progress, _Background(meanwhile))
-    finally:
-        if collecting:
-            gc.enable()
     for file, (summary, from_cache) in zip(files, results, strict=True):
         summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
         scan.cached += from_cache
