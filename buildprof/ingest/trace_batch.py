@@ -1,5 +1,9 @@
 """Summarise many decoded time traces at once: one set of numpy operations for a whole batch.
 
+This is the reference summary. When the optional C module is built, its `summarize` computes the
+same summary by itself for the traces it accepts (`native_summarize`, `summary_from_native`); the
+traces it declines, and every trace without it, come here.
+
 Each trace is first flattened on its own into small numpy arrays over its events. Two ways lead there
 and give the same FlatTrace: the optional C scanner `buildprof._tracescan` reads the JSON bytes
 straight into columns (`flatten_columns`, `native_flatten`), a Python object per distinct string
