@@ -839,8 +839,8 @@ static int scan_document(Parse *ps, PyObject **beginning)
  * backend_us, cba_rejected, source, cba_frontends, cba_backends, files, templates, functions, columns),
  * the fields of a model.TraceSummary (functions as (name, file, count, us) tuples; an empty breakdown
  * means no timed event), or None when declined. It does in C what trace_batch.summarize_batch and
- * trace_known do with numpy, for one trace, when the trace is one it accepts; the numpy path stays the reference (the tests compare the
- * two on every real trace and on fuzzed ones). The rules, as there:
+ * trace_known do with numpy, for one trace it accepts; the numpy path stays the reference (the tests
+ * compare the two on every real trace, on random nestings and on fuzzed traces). The rules, as there:
  *   - a "b" event lasts until the "e" right after it with the same name and id (clang writes them
  *     back to back; any other arrangement is declined: the numpy path pairs those);
  *   - timed events: "X" (but "Total ..." ones) and paired "b"; none at all gives an empty breakdown;

@@ -89,8 +89,8 @@ def load_traces(found: FolderInputs, options: ReportOptions) -> LoadedTraces | N
 
 
 def _import_trace_analysis() -> None:
-    """Import the trace analysis (pandas with it): run while workers read the traces, on a core the
-    parent would otherwise leave idle, instead of before or after them."""
+    """Import the trace analysis (pandas with it) while the workers read the traces: the parent
+    mostly waits for them then, and would otherwise import it before they start."""
     import buildprof.analysis.compile_units
     import buildprof.analysis.trace_report  # noqa: F401
 
