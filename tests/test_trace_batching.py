@@ -144,15 +144,20 @@ def test_warm_scans_read_the_pack_and_a_damaged_pack_is_ignored(build):
     first = _scan(build)
     pack = default_cache_dir(build) / PACK_NAME
     assert pack.exists()
-    for entry in default_cache_dir(build).glob("*.msgpack"):
-        os.utime(entry, ns=(1, 1))  # entries changed: nothing may come from the pack...
     again = _scan(build)
-    assert again.summaries == first.summaries and again.parsed == 0  # ...but the entries are valid
-    assert load_pack(default_cache_dir(build), NameReceiver()) is not None
+    assert again.summaries == first.summaries and again.parsed == 0
+    changed = sorted(build.rglob("*.cc.json"))[0]
+    os.utime(changed, ns=(1, 1))
+    assert _scan(build).parsed == 1  # the pack is kept: this trace gets an entry
+    entry = next(default_cache_dir(build).glob("*.msgpack"))
+    os.utime(entry, ns=(2, 2))  # its entry changed after packing: not taken from the pack...
+    assert _scan(build).parsed == 0  # ...but the entry itself is valid for the trace
     pack.write_bytes(pack.read_bytes()[:1000])
     assert load_pack(default_cache_dir(build), NameReceiver()) is None
     damaged = _scan(build, jobs=1)
-    assert damaged.summaries == first.summaries and damaged.parsed == 0
+    assert damaged.parsed == len(find_json_files(build)) - 1  # all read again but the one with an entry
+    assert damaged.summaries == scan_traces(find_json_files(build), None).summaries
+    assert load_pack(default_cache_dir(build), NameReceiver()) is not None  # and written afresh
 
 
 def test_pack_follows_added_and_deleted_traces(build):

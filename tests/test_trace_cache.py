@@ -9,6 +9,7 @@ import threading
 import pytest
 from trace_helpers import FIXTURES
 
+from buildprof.ingest.trace_cache import PACK_NAME
 from buildprof.ingest.trace_scan import CACHE_FORMAT, default_cache_dir, find_json_files, scan_traces
 
 CAPTURE = FIXTURES / "captures" / "clang14-ninja1.13"
@@ -36,10 +37,7 @@ def test_second_scan_reads_nothing_and_gives_the_same_summaries(build):
 
 def test_only_changed_traces_are_read_again(build):
     _scan(build)
-    changed = sorted(build.rglob("*.cc.json"))[:2]
-    for path in changed:
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    _touch(sorted(build.rglob("*.cc.json"))[:2])
     again = _scan(build)
     assert again.parsed == 2
     assert again.cached == len(find_json_files(build)) - 2
@@ -51,14 +49,40 @@ def test_no_cache_reads_everything_and_writes_nothing(build):
     assert not (build / ".buildprof").exists()
 
 
-def test_deleting_or_corrupting_the_cache_is_safe(build):
-    reference = _scan(build).summaries
+def _touch(paths) -> None:
+    for path in paths:
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def test_a_full_scan_writes_the_pack_and_an_incremental_one_entries(build):
+    """A scan that (re)writes the pack writes no per-trace entry (the pack holds every summary); a
+    scan that keeps the pack writes entries for the few traces it read, which serve the next runs."""
     cache = default_cache_dir(build)
-    entries = sorted(cache.iterdir())
+    _scan(build)
+    assert sorted(p.name for p in cache.iterdir()) == [PACK_NAME]
+    changed = sorted(build.rglob("*.cc.json"))[:2]
+    _touch(changed)
+    assert _scan(build).parsed == 2
+    assert len([p for p in cache.iterdir() if p.name != PACK_NAME]) == 2
+    again = _scan(build)
+    assert (again.parsed, again.cached) == (0, len(find_json_files(build)))  # pack + 2 entries
+
+
+def test_deleting_or_corrupting_the_cache_is_safe(build):
+    _scan(build)
+    cache = default_cache_dir(build)
+    _touch(sorted(build.rglob("*.cc.json"))[:2])
+    _scan(build)  # writes the two entries, keeps the pack
+    reference = _scan(build, cache=False).summaries
+    entries = sorted(p for p in cache.iterdir() if p.name != PACK_NAME)
     entries[0].write_bytes(entries[0].read_bytes()[:20])  # damaged entry: read the trace again
     entries[1].write_bytes(b"garbage")
     again = _scan(build)
     assert again.summaries == reference and again.parsed == 2
+    (cache / PACK_NAME).write_bytes(b"garbage")  # a damaged pack: everything read again
+    again = _scan(build)
+    assert again.summaries == reference and again.parsed == len(reference)
     shutil.rmtree(build / ".buildprof")
     assert _scan(build).summaries == reference
 

@@ -1,8 +1,9 @@
 """The trace summary cache: one entry file per trace, and a pack of a whole scan's summaries.
 
 Entries (`<sha1 of the trace's absolute path>.msgpack`) start with the trace's size and mtime, then
-its TraceSummary: a worker checks and writes them, so after an incremental build only the traces that
-changed are read again. The pack (`summaries.pack`) holds every summary of the last scan in one file,
+its TraceSummary: a worker checks them, and writes them for traces it reads while the pack is kept (a
+scan that rewrites the pack writes none), so after an incremental build only the traces that changed
+are read again. The pack (`summaries.pack`) holds every summary of the last scan in one file,
 names stored once (trace_wire), each with the stamp of its trace and of its entry file: a warm run
 reads one file instead of thousands, and a summary is taken from the pack only while both its trace
 and its entry are exactly as they were when the pack was written (so touching, deleting or damaging

@@ -3,9 +3,10 @@
 Each `.json` file is read once by a worker process that decodes it and keeps only its TraceSummary. A
 worker takes a few files at a time (bounded in count and bytes) and summarises them as one batch, so
 memory holds a small group of traces per worker plus the summaries. Summaries are cached (trace_cache)
-one file each, keyed by the trace's path and checked against its size and mtime, and all together in
-one pack: a warm run reads only the pack, and after an incremental build only the traces that changed
-are parsed again. Deleting the cache folder is always safe.
+all together in one pack, and one file each (keyed by the trace's path, checked against its size and
+mtime) for traces read again while the pack stays: a warm run reads only the pack, and after an
+incremental build only the traces that changed are parsed again. Deleting the cache folder is always
+safe.
 """
 
 from __future__ import annotations
@@ -140,8 +141,9 @@ def _scan(
     if progress and done:
         progress(done, len(files))
     cache = str(cache_dir) if cache_dir is not None else None
+    repack = cache_dir is not None and _repack(pack, len(todo), len(files))
     chunks = _chunks(todo, files)
-    tasks = [([files[i] for i in chunk], cache) for chunk in chunks]
+    tasks = [([files[i] for i in chunk], cache, not repack) for chunk in chunks]
     for chunk, chunk_results in zip(chunks, _run(tasks, jobs, names, meanwhile.start), strict=True):
         for i, result in zip(chunk, chunk_results, strict=True):
             results[i] = result
@@ -149,7 +151,7 @@ def _scan(
             if progress:
                 progress(done, len(files))
     meanwhile.finish()
-    if cache_dir is not None and _repack(pack, len(todo), len(files)):
+    if repack:
         summaries = [summary for summary, _ in results]  # type: ignore[misc]
         for summary, file in zip(summaries, files, strict=True):
             summary.path = file.path
@@ -162,6 +164,8 @@ def _repack(pack, missed: int, count: int) -> bool:
 
     A handful of rebuilt traces do not rewrite the whole pack (that would cost more than reading
     them): their entries serve the next runs, until enough have changed to make a new pack worth it.
+    A scan that rewrites the pack writes no entries: the pack holds every summary, and writing the
+    same summaries twice (one file per trace) cost more than the rest of a first run's caching.
     """
     if pack is None or len(pack.index) != count:
         return True
@@ -214,7 +218,7 @@ def _run(
 _SENDER: NameSender | None = None  # a worker's stream of messages to the parent
 
 
-def _summarize_chunk_message(task: tuple[list[TraceFile], str | None]) -> bytes:
+def _summarize_chunk_message(task: Task) -> bytes:
     """Worker: `_summarize_chunk` as the next message of this process's stream to the parent."""
     global _SENDER
     if _SENDER is None or _SENDER.stream != os.getpid():  # a new worker (forked from a parent)
@@ -222,12 +226,16 @@ def _summarize_chunk_message(task: tuple[list[TraceFile], str | None]) -> bytes:
     return encode_results(_summarize_chunk(task), _SENDER)
 
 
-def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[TraceSummary, bool]]:
-    """Worker: each file's summary and whether it came from the cache; new ones are cached.
+Task = tuple[list[TraceFile], str | None, bool]  # files, cache folder, whether to write entries
+
+
+def _summarize_chunk(task: Task) -> list[tuple[TraceSummary, bool]]:
+    """Worker: each file's summary and whether it came from its cache entry; new entries written
+    when the task says so (see _repack).
 
     The summaries of the files that must be read are computed together as one batch.
     """
-    files, cache_dir = task
+    files, cache_dir, write_entries = task
     gc.disable()  # a batch holds no reference cycles: refcounting frees it
     entries = [entry_path(cache_dir, f.path) if cache_dir else None for f in files]
     results: list[tuple[TraceSummary, bool] | None] = [None] * len(files)
@@ -252,7 +260,7 @@ def _summarize_chunk(task: tuple[list[TraceFile], str | None]) -> list[tuple[Tra
     for (i, _), summary in zip(readable, summaries, strict=True):
         results[i] = (summary, False)
     for i in todo:
-        if entries[i] is not None:
+        if entries[i] is not None and write_entries:
             write_entry(entries[i], results[i][0])  # type: ignore[index]
     return results  # type: ignore[return-value]
 
