@@ -833,6 +833,39 @@ static int scan_document(Parse *ps, PyObject **beginning)
     return s->p == s->end ? 0 : -1; /* trailing bytes */
 }
 
+/* ---------------------------------------------------------------- results */
+
+static PyObject *column_bytes(const void *data, Py_ssize_t n, size_t size)
+{
+    return PyBytes_FromStringAndSize(n ? (const char *)data : "", n * (Py_ssize_t)size);
+}
+
+/* Append a new reference to a list, consuming it (NULL: an error already set). */
+static int append_new(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* A tuple of n new references, which it takes over: when `ok` and none is NULL; else it releases
+ * them and gives NULL (with the exception of whatever failed, or of PyTuple_New). */
+static PyObject *tuple_of(PyObject **items, Py_ssize_t n, int ok)
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        ok = ok && items[k] != NULL;
+    PyObject *result = ok ? PyTuple_New(n) : NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (result != NULL)
+            PyTuple_SET_ITEM(result, k, items[k]); /* steals the reference */
+        else
+            Py_XDECREF(items[k]);
+    }
+    return result;
+}
+
 /* ---------------------------------------------------------------- the summary */
 
 /* summarize(data) -> (events, process, beginning, totals, breakdown, total_us, frontend_us,
@@ -952,6 +985,16 @@ static int32_t number_of(Entry *e, int which, int32_t *count)
         e->mark_no[which] = (*count)++;
     }
     return e->mark_no[which];
+}
+
+/* number_of() for the string at `pos`, whose text is appended to `list` when first numbered;
+ * -1 with an exception if the list cannot grow. */
+static int32_t listed_number(int32_t pos, int which, int32_t *count, PyObject *list)
+{
+    int32_t known = *count, number = number_of(&string_cache.entries[pos], which, count);
+    if (*count > known && append_new(list, Py_NewRef(string_cache.entries[pos].text)) < 0)
+        return -1;
+    return number;
 }
 
 typedef struct {
@@ -1150,21 +1193,6 @@ static int nest(Timed *tm)
 
 /* ---- the result's Python objects */
 
-static PyObject *bytes_of(const void *data, Py_ssize_t n, size_t size)
-{
-    return PyBytes_FromStringAndSize(n ? (const char *)data : "", n * (Py_ssize_t)size);
-}
-
-/* Append a new reference to a list, consuming it (NULL: an error already set). */
-static int append_new(PyObject *list, PyObject *item)
-{
-    if (item == NULL)
-        return -1;
-    int rc = PyList_Append(list, item);
-    Py_DECREF(item);
-    return rc;
-}
-
 /* Set dict[key] to a new reference, consuming it. */
 static int put_new(PyObject *dict, const char *key, PyObject *value)
 {
@@ -1352,9 +1380,11 @@ static int headers_of(Timed *tm, PyObject *columns, PyObject *files)
         int32_t t = tm->order[k], p = tm->kparent[t];
         if (tm->kind[t] != SOURCE)
             continue;
-        int32_t known = n_files, file = number_of(&string_cache.entries[tm->detail[t]], 0, &n_files);
-        if (n_files > known && (rc = append_new(files, Py_NewRef(text_at(tm->detail[t])))) < 0)
+        int32_t file = listed_number(tm->detail[t], 0, &n_files, files);
+        if (file < 0) {
+            rc = -1;
             break;
+        }
         int header_parent = 0;
         if (p >= 0 && tm->kind[p] == SOURCE && (header_parent = header_of(tm->detail[p])) < 0) {
             rc = -1;
@@ -1373,15 +1403,15 @@ static int headers_of(Timed *tm, PyObject *columns, PyObject *files)
         r++;
     }
     if (rc == 0)
-        rc = put_new(columns, "file_incl_us", bytes_of(incl, n_files, 8)) ||
-             put_new(columns, "file_self_us", bytes_of(self, n_files, 8)) ||
-             put_new(columns, "file_count", bytes_of(count, n_files, 4)) ||
-             put_new(columns, "file_direct", bytes_of(direct, n_files, 1)) ||
-             put_new(columns, "file_cba_root", bytes_of(root, n_files, 1)) ||
-             put_new(columns, "src_file", bytes_of(row_file, rows, 4)) ||
-             put_new(columns, "src_includer", bytes_of(includer, rows, 4)) ||
-             put_new(columns, "src_cba_parent", bytes_of(cba_parent, rows, 4)) ||
-             put_new(columns, "src_us", bytes_of(row_us, rows, 8)) ? -1 : 0;
+        rc = put_new(columns, "file_incl_us", column_bytes(incl, n_files, 8)) ||
+             put_new(columns, "file_self_us", column_bytes(self, n_files, 8)) ||
+             put_new(columns, "file_count", column_bytes(count, n_files, 4)) ||
+             put_new(columns, "file_direct", column_bytes(direct, n_files, 1)) ||
+             put_new(columns, "file_cba_root", column_bytes(root, n_files, 1)) ||
+             put_new(columns, "src_file", column_bytes(row_file, rows, 4)) ||
+             put_new(columns, "src_includer", column_bytes(includer, rows, 4)) ||
+             put_new(columns, "src_cba_parent", column_bytes(cba_parent, rows, 4)) ||
+             put_new(columns, "src_us", column_bytes(row_us, rows, 8)) ? -1 : 0;
     PyMem_Free(incl), PyMem_Free(self), PyMem_Free(row_us), PyMem_Free(count), PyMem_Free(row_file);
     PyMem_Free(includer), PyMem_Free(cba_parent), PyMem_Free(direct), PyMem_Free(root);
     return rc;
@@ -1406,9 +1436,11 @@ static int templates_of(Timed *tm, PyObject *columns, PyObject *templates)
     for (Py_ssize_t t = 0; rc == 0 && t < tm->m; t++) {
         if (!IS_INST(tm->kind[t]))
             continue;
-        int32_t known = n_names, name = number_of(&string_cache.entries[tm->detail[t]], 1, &n_names);
-        if (n_names > known && (rc = append_new(templates, Py_NewRef(text_at(tm->detail[t])))) < 0)
+        int32_t name = listed_number(tm->detail[t], 1, &n_names, templates);
+        if (name < 0) {
+            rc = -1;
             break;
+        }
         int64_t us = tm->dur[t];
         kind[name] = tm->kind[t] == INST_FUNCTION; /* the last instantiation's kind */
         count[name]++;
@@ -1418,12 +1450,12 @@ static int templates_of(Timed *tm, PyObject *columns, PyObject *templates)
         set_us[name] += tm->recursive[t] ? 0 : us;
     }
     if (rc == 0)
-        rc = put_new(columns, "tpl_kind", bytes_of(kind, n_names, 1)) ||
-             put_new(columns, "tpl_count", bytes_of(count, n_names, 4)) ||
-             put_new(columns, "tpl_incl_us", bytes_of(incl, n_names, 8)) ||
-             put_new(columns, "tpl_self_us", bytes_of(self, n_names, 8)) ||
-             put_new(columns, "tpl_set_count", bytes_of(set_count, n_names, 4)) ||
-             put_new(columns, "tpl_set_us", bytes_of(set_us, n_names, 8)) ? -1 : 0;
+        rc = put_new(columns, "tpl_kind", column_bytes(kind, n_names, 1)) ||
+             put_new(columns, "tpl_count", column_bytes(count, n_names, 4)) ||
+             put_new(columns, "tpl_incl_us", column_bytes(incl, n_names, 8)) ||
+             put_new(columns, "tpl_self_us", column_bytes(self, n_names, 8)) ||
+             put_new(columns, "tpl_set_count", column_bytes(set_count, n_names, 4)) ||
+             put_new(columns, "tpl_set_us", column_bytes(set_us, n_names, 8)) ? -1 : 0;
     PyMem_Free(kind), PyMem_Free(count), PyMem_Free(set_count), PyMem_Free(incl), PyMem_Free(self);
     PyMem_Free(set_us);
     return rc;
@@ -1475,24 +1507,10 @@ static PyObject *summary_tuple(Columns *c, PyObject *beginning)
     items[12] = files, items[13] = templates, items[15] = columns; /* owned by items from here */
     timed_free(&tm);
     Py_XDECREF(empty);
-    for (int k = 0; k < N_ITEMS; k++)
-        ok = ok && items[k] != NULL;
-    PyObject *result = ok ? PyTuple_New(N_ITEMS) : NULL;
-    for (int k = 0; k < N_ITEMS; k++) {
-        if (result != NULL)
-            PyTuple_SET_ITEM(result, k, items[k]); /* steals the reference */
-        else
-            Py_XDECREF(items[k]);
-    }
-    return result;
+    return tuple_of(items, N_ITEMS, ok);
 }
 
 /* ---------------------------------------------------------------- the module */
-
-static PyObject *column_bytes(const void *data, Py_ssize_t n, size_t size)
-{
-    return PyBytes_FromStringAndSize(n ? (const char *)data : "", n * (Py_ssize_t)size);
-}
 
 /* The result tuple (see the top of the file); NULL with an exception if memory runs out. */
 static PyObject *result_tuple(Parse *ps, PyObject *beginning)
@@ -1505,18 +1523,7 @@ static PyObject *result_tuple(Parse *ps, PyObject *beginning)
         Py_NewRef(ps->strings.list), column_bytes(c->detail, n, 4), column_bytes(c->arg_name, n, 4),
         column_bytes(c->count, n, 8), Py_NewRef(beginning ? beginning : Py_None),
     };
-    const Py_ssize_t size = (Py_ssize_t)(sizeof items / sizeof items[0]);
-    int complete = 1;
-    for (Py_ssize_t k = 0; k < size; k++)
-        complete &= items[k] != NULL;
-    PyObject *result = complete ? PyTuple_New(size) : NULL;
-    for (Py_ssize_t k = 0; k < size; k++) {
-        if (result != NULL)
-            PyTuple_SET_ITEM(result, k, items[k]); /* steals the reference */
-        else
-            Py_XDECREF(items[k]);
-    }
-    return result;
+    return tuple_of(items, (Py_ssize_t)(sizeof items / sizeof items[0]), 1);
 }
 
 static int busy; /* flatten() and summarize() are not reentrant (their caches are process-wide) */
