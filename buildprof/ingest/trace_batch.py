@@ -65,18 +65,23 @@ NO_ARGS = -2  # the scanner's arg_name of an event without args (NO_ARGS in _tra
 NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0") to use the msgspec path only
 
 
-def native_flatten() -> Callable[[bytes], tuple | None] | None:
-    """The C scanner's `flatten(data)` (columns, or None for a trace it leaves to msgspec), if usable."""
+def _native_module():
+    """The C module, unless it was not built or NATIVE_ENV turns it off."""
     if _tracescan is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
         return None
-    return _tracescan.flatten
+    return _tracescan
+
+
+def native_flatten() -> Callable[[bytes], tuple | None] | None:
+    """The C scanner's `flatten(data)` (columns, or None for a trace it leaves to msgspec), if usable."""
+    module = _native_module()
+    return module.flatten if module is not None else None
 
 
 def native_summarize() -> Callable[[bytes], tuple | None] | None:
     """The C module's `summarize(data)` (see `summary_from_native`; None: declined), if usable."""
-    if _tracescan is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
-        return None
-    return _tracescan.summarize
+    module = _native_module()
+    return module.summarize if module is not None else None
 
 
 def summary_from_native(result: tuple, base: dict) -> TraceSummary:
