@@ -29,6 +29,14 @@ Captures produced (see ``fixtures/README.md``):
   ``ninja_log.recompacted``.
 * ``clang14-ninja1.13``  clang++-14 + PyPI ninja 1.13 (log v7), clean build.
 * ``clang19-ninja1.13``  clang++-19 + PyPI ninja 1.13 (log v7), clean build.
+* ``clang19-one-tu``     clang++-19 + Debian ``/usr/bin/ninja`` 1.11 (log v5):
+  a clean build, then a rebuild after appending a comment line to the single
+  source file ``text/src/csv.cc`` (a TU of the static library ``libtext.a``),
+  so build 2 is one compile plus the archive and the links that depend on it.
+  ``ninja_log.clean`` is the log after the first build.  ``capture.json``
+  lists the outputs build 2 rebuilt and the traces it rewrote.  For this
+  capture only, ninja's binary ``.ninja_deps``, ``build.ninja`` and
+  ``CMakeFiles/rules.ninja`` are copied as well.
 * ``damaged/``           logs derived (by this script, not by ninja) from the
   clang19-ninja1.11 log: truncated, glued and invalid-line variants.
 
@@ -38,7 +46,8 @@ Usage::
 
 Only the standard library is used.  Required tools: ``clang++-19``,
 ``clang++-14``, ``/usr/bin/ninja`` (Debian's ninja-build 1.11), the PyPI
-``ninja`` package (1.13) and ``cmake``.  On Debian::
+``ninja`` package (1.13) and ``cmake``.  With ``--only`` just the tools of the
+named captures are required (``damaged`` needs none).  On Debian::
 
     apt-get update && apt-get install -y clang-19 clang-14 ninja-build cmake
     pip install ninja
@@ -48,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
 import itertools
 import json
 import os
@@ -71,6 +81,16 @@ DEBIAN_NINJA = Path("/usr/bin/ninja")
 #: It is included (directly or indirectly) by almost every translation unit.
 TOUCHED_HEADER = "common/include/sample/common.h"
 TOUCH_LINE = "// touched by capture_fixtures.py to force a rebuild\n"
+
+#: Source file touched between the two builds of the clang19-one-tu capture: a
+#: TU of the static library ``text``, so the rebuild is that one compile, the
+#: archive ``libtext.a`` and the links that depend on it.
+TOUCHED_TU = "text/src/csv.cc"
+#: The only compile step build 2 of clang19-one-tu may run.
+TOUCHED_TU_OBJECT = "text/CMakeFiles/text.dir/src/csv.cc.o"
+#: Extra build-folder files copied (byte for byte, same relative path) by the
+#: captures that ask for them: ninja's binary deps log and the manifest.
+MANIFEST_AND_DEPS_FILES = (".ninja_deps", "build.ninja", "CMakeFiles/rules.ninja")
 
 #: Object files deleted (plain unlink) before the first extra rebuild that
 #: precedes ``ninja -t recompact``.  ``ninja -t clean <output>`` is not used:
@@ -110,15 +130,17 @@ class Tool:
     version_output: str
 
 
-@dataclass(frozen=True)
-class Tools:
-    """All tools the captures need."""
+#: Tools by name, as capture specs refer to them.
+Tools = dict[str, Tool]
 
-    clang19: Tool
-    clang14: Tool
-    debian_ninja: Tool
-    pypi_ninja: Tool
-    cmake: Tool
+#: Names of the tools; every build capture also needs ``cmake``.
+CLANG19, CLANG14, DEBIAN_NINJA_TOOL, PYPI_NINJA, CMAKE = (
+    "clang++-19",
+    "clang++-14",
+    "debian ninja",
+    "pypi ninja",
+    "cmake",
+)
 
 
 def _version_output(argv: list[str]) -> str:
@@ -143,10 +165,14 @@ def _pypi_ninja_path() -> Path | None:
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
-def find_tools() -> Tools:
-    """Locate and version-check every tool; raise CaptureError listing problems."""
+def find_tools(names: set[str]) -> Tools:
+    """Locate and version-check the tools in ``names``; raise CaptureError listing problems.
+
+    Only the named tools are looked for, so a partial capture (``--only``)
+    does not require the tools of the other captures.
+    """
     problems: list[str] = []
-    found: dict[str, Tool] = {}
+    found: Tools = {}
 
     def check(name: str, path: Path | None, expect: str, pattern: str) -> None:
         if path is None or not path.is_file() or not os.access(path, os.X_OK):
@@ -164,11 +190,16 @@ def find_tools() -> Tools:
         p = shutil.which(cmd)
         return Path(p) if p else None
 
-    check("clang++-19", which("clang++-19"), "19", r"clang version (\S+)")
-    check("clang++-14", which("clang++-14"), "14", r"clang version (\S+)")
-    check("debian ninja", DEBIAN_NINJA, "1.11", r"^(\S+)")
-    check("pypi ninja", _pypi_ninja_path(), "1.13", r"^(\S+)")
-    check("cmake", which("cmake"), "3.", r"cmake version (\S+)")
+    if CLANG19 in names:
+        check(CLANG19, which("clang++-19"), "19", r"clang version (\S+)")
+    if CLANG14 in names:
+        check(CLANG14, which("clang++-14"), "14", r"clang version (\S+)")
+    if DEBIAN_NINJA_TOOL in names:
+        check(DEBIAN_NINJA_TOOL, DEBIAN_NINJA, "1.11", r"^(\S+)")
+    if PYPI_NINJA in names:
+        check(PYPI_NINJA, _pypi_ninja_path(), "1.13", r"^(\S+)")
+    if CMAKE in names:
+        check(CMAKE, which("cmake"), "3.", r"cmake version (\S+)")
     if problems:
         raise CaptureError(
             "missing or unexpected tools:\n  - "
@@ -176,13 +207,7 @@ def find_tools() -> Tools:
             + "\nOn Debian: apt-get update && apt-get install -y clang-19 clang-14 "
             "ninja-build cmake; and: pip install ninja  (PyPI ninja 1.13)"
         )
-    return Tools(
-        clang19=found["clang++-19"],
-        clang14=found["clang++-14"],
-        debian_ninja=found["debian ninja"],
-        pypi_ninja=found["pypi ninja"],
-        cmake=found["cmake"],
-    )
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -324,14 +349,28 @@ def out_of_order_lines(entries: list[LogEntry]) -> list[int]:
 
 @dataclass(frozen=True)
 class CaptureSpec:
-    """What to build for one capture."""
+    """What to build for one capture.
+
+    ``compiler`` and ``ninja`` are tool names (keys of :data:`Tools`).  If
+    ``touch`` is set, a comment line is appended to that file (relative to
+    the source folder) after the clean build and a second build is run; when
+    ``expect_build2_compiles`` is set too, build 2 must compile exactly those
+    outputs.  ``copy_manifest_and_deps`` also copies
+    :data:`MANIFEST_AND_DEPS_FILES`.
+    """
 
     name: str
     description: str
-    compiler: Tool
-    ninja: Tool
-    rebuild_after_touch: bool = False
+    compiler: str
+    ninja: str
+    touch: str | None = None
+    expect_build2_compiles: tuple[str, ...] | None = None
+    copy_manifest_and_deps: bool = False
     recompact_experiment: bool = False
+
+    def tool_names(self) -> set[str]:
+        """The tools this capture runs."""
+        return {self.compiler, self.ninja, CMAKE}
 
 
 def is_trace(path: Path) -> bool:
@@ -369,10 +408,66 @@ def collect_tmpdir_traces(tmpdir: Path, dest: Path) -> list[dict[str, Any]]:
     return traces
 
 
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def trace_snapshot(build: Path) -> dict[str, tuple[int, int, str]]:
+    """(mtime_ns, bytes, sha256) of every trace under ``build``, by relative path."""
+    snap = {}
+    for path in sorted(build.rglob("*.json")):
+        if path.is_file() and is_trace(path):
+            st = path.stat()
+            snap[path.relative_to(build).as_posix()] = (st.st_mtime_ns, st.st_size, file_sha256(path))
+    return snap
+
+
+def execute_compiler_ms(trace: bytes) -> float | None:
+    """``dur`` of the trace's ``Total ExecuteCompiler`` event, in ms (None if absent)."""
+    for event in json.loads(trace)["traceEvents"]:
+        if event.get("name") == "Total ExecuteCompiler":
+            return event["dur"] / 1000
+    return None
+
+
+def rewritten_traces(
+    before: dict[str, tuple[int, int, str]],
+    before_bytes: dict[str, bytes],
+    after: dict[str, tuple[int, int, str]],
+    build: Path,
+) -> list[dict[str, Any]]:
+    """The traces a build created or changed (new mtime or new content).
+
+    ``before_bytes`` holds the content of every trace before the build, so
+    the ``Total ExecuteCompiler`` time of both versions can be reported.
+    """
+    changed = []
+    for rel, (mtime, size, digest) in after.items():
+        old = before.get(rel)
+        if old == (mtime, size, digest):
+            continue
+        changed.append(
+            {
+                "path": rel,
+                "mtime_changed": old is None or old[0] != mtime,
+                "content_changed": old is None or old[2] != digest,
+                "bytes_before": None if old is None else old[1],
+                "bytes_after": size,
+                "execute_compiler_ms_before": (
+                    None if old is None else execute_compiler_ms(before_bytes[rel])
+                ),
+                "execute_compiler_ms_after": execute_compiler_ms((build / rel).read_bytes()),
+            }
+        )
+    return changed
+
+
 def run_capture(
     spec: CaptureSpec, tools: Tools, out_root: Path, work_root: Path, jobs: int
 ) -> dict[str, Any]:
     """Build the sample project for ``spec`` and write ``out_root/<name>/``."""
+    compiler, ninja_tool, cmake = tools[spec.compiler], tools[spec.ninja], tools[CMAKE]
     work = work_root / spec.name
     src, build, tmp = work / "src", work / "build", work / "tmp"
     out = out_root / spec.name
@@ -398,10 +493,10 @@ def run_capture(
             "wall_s": 0,
         }
     )
-    ninja = str(spec.ninja.path)
+    ninja = str(ninja_tool.path)
     runner.run(
         [
-            str(tools.cmake.path),
+            str(cmake.path),
             "-S",
             str(src),
             "-B",
@@ -409,7 +504,7 @@ def run_capture(
             "-G",
             "Ninja",
             f"-DCMAKE_MAKE_PROGRAM={ninja}",
-            f"-DCMAKE_CXX_COMPILER={spec.compiler.path}",
+            f"-DCMAKE_CXX_COMPILER={compiler.path}",
             "-DCMAKE_CXX_FLAGS=-ftime-trace",
             "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
         ],
@@ -430,37 +525,53 @@ def run_capture(
     shutil.copyfile(log_path, out / "ninja_log.clean")
     lines_after = [len(log_path.read_text().splitlines())]
 
-    if spec.rebuild_after_touch:
+    traces_rewritten: list[dict[str, Any]] | None = None
+    if spec.touch:
+        snap_before = trace_snapshot(build)
+        bytes_before = {rel: (build / rel).read_bytes() for rel in snap_before}
         time.sleep(1.1)  # make the new mtime unambiguous on any file system
-        header_path = src / TOUCHED_HEADER
-        with header_path.open("a") as f:
+        with (src / spec.touch).open("a") as f:
             f.write(TOUCH_LINE)
         runner.log.append(
             {
-                "purpose": f"append a comment line to src/{TOUCHED_HEADER}",
+                "purpose": f"append a comment line to src/{spec.touch}",
                 "argv": [],
                 "cwd": str(src),
                 "returncode": 0,
                 "wall_s": 0,
             }
         )
-        build_kinds.append(f"incremental: src/{TOUCHED_HEADER} touched")
+        build_kinds.append(f"incremental: src/{spec.touch} touched")
         outputs.append(
             runner.run(
                 [ninja, f"-j{jobs}"],
                 cwd=build,
-                purpose="build 2 (after touching common.h)",
+                purpose=f"build 2 (after touching {Path(spec.touch).name})",
                 stdout_file=out / "ninja_output.build2.txt",
             )
         )
         lines_after.append(len(log_path.read_text().splitlines()))
+        traces_rewritten = rewritten_traces(snap_before, bytes_before, trace_snapshot(build), build)
     else:
         (out / "ninja_log.clean").unlink()  # identical to .ninja_log
+
+    extra_files: list[dict[str, Any]] = []
+    if spec.copy_manifest_and_deps:
+        # Copied right after the last build; checked again after the
+        # ``ninja -t`` tools below, which must not change them.
+        for rel in MANIFEST_AND_DEPS_FILES:
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(build / rel, target)
+            extra_files.append({"path": rel, "bytes": target.stat().st_size, "sha256": file_sha256(target)})
 
     runner.run([ninja, "-t", "deps"], cwd=build, purpose="ninja -t deps", stdout_file=out / "ninja_deps.txt")
     runner.run(
         [ninja, "-t", "graph"], cwd=build, purpose="ninja -t graph", stdout_file=out / "ninja_graph.dot"
     )
+    for extra in extra_files:
+        if file_sha256(build / extra["path"]) != extra["sha256"]:
+            raise CaptureError(f"{extra['path']} changed while running ninja -t deps/graph")
     shutil.copyfile(log_path, out / ".ninja_log")
     shutil.copyfile(build / "compile_commands.json", out / "compile_commands.json")
     traces = collect_traces(build, out) + collect_tmpdir_traces(tmp, out)
@@ -472,8 +583,17 @@ def run_capture(
         chunk = [e for e in entries if first <= e.line_no <= end_line]
         summary = summarize_build(i, kind, chunk)
         summary["ninja_reported_steps"] = ninja_reported_steps(outputs[i - 1])
+        if i > 1:
+            rebuilt = list(dict.fromkeys(e.output for e in chunk))
+            summary["outputs_rebuilt"] = rebuilt
+            summary["compile_outputs_rebuilt"] = [o for o in rebuilt if o.endswith(".o")]
+            summary["traces_rewritten"] = traces_rewritten
         builds.append(summary)
         first = end_line + 1
+    if spec.expect_build2_compiles is not None:
+        got = builds[1]["compile_outputs_rebuilt"]
+        if got != list(spec.expect_build2_compiles):
+            raise CaptureError(f"build 2 compiled {got}, expected {list(spec.expect_build2_compiles)}")
 
     facts: dict[str, Any] = {
         "name": spec.name,
@@ -485,12 +605,12 @@ def run_capture(
             "python": platform.python_version(),
         },
         "compiler": {
-            "path": str(spec.compiler.path),
-            "version": spec.compiler.version,
-            "version_output": spec.compiler.version_output,
+            "path": str(compiler.path),
+            "version": compiler.version,
+            "version_output": compiler.version_output,
         },
-        "ninja": {"path": ninja, "version": spec.ninja.version},
-        "cmake": {"path": str(tools.cmake.path), "version": tools.cmake.version},
+        "ninja": {"path": ninja, "version": ninja_tool.version},
+        "cmake": {"path": str(cmake.path), "version": cmake.version},
         "source_dir": str(src),
         "build_dir": str(build),
         "env_overrides": runner.env_overrides,
@@ -504,8 +624,14 @@ def run_capture(
         "steps_total": sum(b["steps"] for b in builds),
         "traces": {"count": len(traces), "total_bytes": sum(t["bytes"] for t in traces), "files": traces},
     }
+    if extra_files:
+        facts["manifest_and_deps_files"] = {
+            "note": "copied for this capture only, byte for byte, right after the last build: "
+            "ninja's binary deps log and the manifest (build.ninja includes CMakeFiles/rules.ninja)",
+            "files": extra_files,
+        }
     if spec.recompact_experiment:
-        facts["recompact"] = recompact_experiment(spec, runner, src, build, out, jobs)
+        facts["recompact"] = recompact_experiment(ninja, runner, src, build, out, jobs)
     facts["commands"] = runner.log
     (out / "capture.json").write_text(json.dumps(facts, indent=2) + "\n")
     print(
@@ -520,7 +646,7 @@ def run_capture(
 
 
 def recompact_experiment(
-    spec: CaptureSpec, runner: Runner, src: Path, build: Path, out: Path, jobs: int
+    ninja: str, runner: Runner, src: Path, build: Path, out: Path, jobs: int
 ) -> dict[str, Any]:
     """Run more rebuilds in ``build``, then the real ``ninja -t recompact``.
 
@@ -529,9 +655,8 @@ def recompact_experiment(
     plain append-only log of several builds.  ``ninja -t recompact`` rewrites
     the log unconditionally (the threshold only governs the automatic
     recompaction at the start of a build) with one line per live output, in
-    the iteration order of ninja's hash map.
+    the iteration order of ninja's hash map.  ``ninja`` is the binary's path.
     """
-    ninja = str(spec.ninja.path)
     log_path = build / ".ninja_log"
     actions: list[tuple[str, list[str]]] = [("delete " + " ".join(RECOMPACT_DELETE_OUTPUTS), [])]
     for rel in RECOMPACT_TOUCHES:
@@ -687,29 +812,39 @@ def write_damaged_logs(source_dir: Path, dest: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 
 
-def capture_specs(tools: Tools) -> list[CaptureSpec]:
+def capture_specs() -> list[CaptureSpec]:
     """The captures this script produces, in order."""
     return [
         CaptureSpec(
             "clang19-ninja1.11",
             "clang++-19 + Debian ninja 1.11 (log v5): clean build, then a "
             "rebuild after touching sample/common.h",
-            tools.clang19,
-            tools.debian_ninja,
-            rebuild_after_touch=True,
+            CLANG19,
+            DEBIAN_NINJA_TOOL,
+            touch=TOUCHED_HEADER,
             recompact_experiment=True,
         ),
         CaptureSpec(
             "clang14-ninja1.13",
             "clang++-14 + PyPI ninja 1.13 (log v7): clean build",
-            tools.clang14,
-            tools.pypi_ninja,
+            CLANG14,
+            PYPI_NINJA,
         ),
         CaptureSpec(
             "clang19-ninja1.13",
             "clang++-19 + PyPI ninja 1.13 (log v7): clean build",
-            tools.clang19,
-            tools.pypi_ninja,
+            CLANG19,
+            PYPI_NINJA,
+        ),
+        CaptureSpec(
+            "clang19-one-tu",
+            "clang++-19 + Debian ninja 1.11 (log v5): clean build, then a "
+            f"rebuild after touching the one translation unit {TOUCHED_TU}",
+            CLANG19,
+            DEBIAN_NINJA_TOOL,
+            touch=TOUCHED_TU,
+            expect_build2_compiles=(TOUCHED_TU_OBJECT,),
+            copy_manifest_and_deps=True,
         ),
     ]
 
@@ -731,19 +866,20 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="+",
         metavar="NAME",
-        help="capture only these (names: clang19-ninja1.11, clang14-ninja1.13, clang19-ninja1.13, damaged)",
+        help="capture only these and require only their tools (names: clang19-ninja1.11, "
+        "clang14-ninja1.13, clang19-ninja1.13, clang19-one-tu, damaged)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="ninja -j (default 2)")
     args = parser.parse_args(argv)
 
     try:
-        tools = find_tools()
         out_root = args.out.resolve()
-        specs = capture_specs(tools)
+        specs = capture_specs()
         wanted = set(args.only or [s.name for s in specs] + ["damaged"])
         unknown = wanted - {s.name for s in specs} - {"damaged"}
         if unknown:
             raise CaptureError(f"unknown capture name(s): {', '.join(sorted(unknown))}")
+        tools = find_tools(set().union(*(s.tool_names() for s in specs if s.name in wanted)))
         for spec in specs:
             if spec.name in wanted:
                 run_capture(spec, tools, out_root, args.work, args.jobs)
