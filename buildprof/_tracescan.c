@@ -18,8 +18,10 @@
  * null. Keys may come in any order, and every other key's value is skipped (and validated). Anything
  * else (a float time, a non-string detail, a repeated key, invalid JSON or UTF-8, trailing bytes, an
  * empty event list, nesting deeper than MAX_DEPTH, ...) returns None: the caller then decodes the
- * trace with msgspec, which gives the right result or the right error. So the JSON accepted here is
- * strict (RFC 8259 and strict UTF-8, like msgspec's own checks), never looser.
+ * trace with msgspec, which gives the right result, or fails and buildprof's own checks say why
+ * (time_trace.why_undecodable). So the JSON accepted here is strict (RFC 8259 and strict UTF-8, like
+ * msgspec's own checks), never looser. Times are not checked here: the numpy path (trace_batch)
+ * applies the rule for damaged events to these columns.
  *
  * The tuple, one entry per element of traceEvents in file order where it says "per event":
  *   names        list[str]   the distinct event names ("" for an event without one)
@@ -880,10 +882,13 @@ static PyObject *tuple_of(PyObject **items, Py_ssize_t n, int ok)
  *   - nesting by time containment: by start, longer first, later in the file first; an event's
  *     parent is the latest one before it in that order that ends no earlier (a stack finds it);
  *   - the breakdown nests all timed events; ClangBuildAnalyzer's kinds are nested among themselves.
- * Only sane times are accepted (0 <= ts, dur < 2**50 and the durations' sum < 2**52), so that every
- * sum is exact in a double as well, which is how numpy's bincount adds them. Strings are derived with
- * the Python functions given to configure() (nice_path, collapse_template_args, is_header), once per
- * distinct string in the process. */
+ * A trace with a damaged event is declined: trace_batch counts those and leaves them out. That is an
+ * "X" event ("Total ..." ones included) or a paired "b" whose start or duration is negative or
+ * beyond MAX_EVENT_US (trace_events.MAX_EVENT_US, a week; exported, a test compares them), a b/e
+ * pair that ends before it begins, or a "Total ..." event with a negative count. The durations' sum
+ * must also stay below 2**52, so that every sum is exact in a double as well, which is how numpy's
+ * bincount adds them. Strings are derived with the Python functions given to configure()
+ * (nice_path, collapse_template_args, is_header), once per distinct string in the process. */
 
 enum {
     KIND_TOTAL = -1, KIND_OTHER = 0, COMPILER, FRONTEND, BACKEND, SOURCE, PARSE_TEMPLATE, PARSE_CLASS,
@@ -894,7 +899,9 @@ static const char *const kind_names[KIND_COUNT] = {
     NULL, "ExecuteCompiler", "Frontend", "Backend", "Source", "ParseTemplate", "ParseClass",
     "InstantiateClass", "InstantiateFunction", "OptModule", "OptFunction",
 };
-#define SANE_LIMIT ((int64_t)1 << 50)
+#define MAX_EVENT_US ((int64_t)7 * 24 * 3600 * 1000000)
+/* 0 <= v <= MAX_EVENT_US, in one comparison (a negative v is a huge unsigned one) */
+#define IN_RANGE(v) ((uint64_t)(v) <= (uint64_t)MAX_EVENT_US)
 #define SUM_LIMIT ((int64_t)1 << 52)
 #define IS_INST(k) ((k) == INST_CLASS || (k) == INST_FUNCTION)
 #define IS_NAMED(k) ((k) == COMPILER || (k) == FRONTEND || (k) == BACKEND || (k) == OPT_MODULE)
@@ -1073,16 +1080,23 @@ static int select_timed(Columns *c, Timed *tm)
         if (c->phase[i] == 2) {
             Py_ssize_t e = i + 1;
             accepted = e < n && c->phase[e] == 3 && c->name[e] == c->name[i] && c->id[e] == c->id[i];
+            /* in range, and not reversed (the difference cannot overflow once ts[i] is in range) */
+            accepted = accepted && IN_RANGE(c->ts[i]) && c->ts[e] >= c->ts[i] &&
+                       c->ts[e] - c->ts[i] <= MAX_EVENT_US;
             if (accepted) {
-                dur[i] = c->ts[e] > c->ts[i] ? c->ts[e] - c->ts[i] : 0;
+                dur[i] = c->ts[e] - c->ts[i];
                 dur[e] = -1;
                 m++;
                 i++;
             }
         } else if (c->phase[i] == 3) {
             accepted = 0; /* an "e" that does not follow its "b" */
-        } else if (c->phase[i] == 1 && name_kind(c->name[i]) != KIND_TOTAL) {
-            m++;
+        } else if (c->phase[i] == 1) {
+            accepted = IN_RANGE(c->ts[i]) && IN_RANGE(c->dur[i]);
+            if (name_kind(c->name[i]) != KIND_TOTAL)
+                m++;
+            else if (c->count[i] < 0)
+                accepted = 0;
         }
     }
     if (accepted && timed_alloc(tm, m) < 0)
@@ -1092,8 +1106,7 @@ static int select_timed(Columns *c, Timed *tm)
         int8_t phase = c->phase[i];
         if (!(phase == 2 || (phase == 1 && name_kind(c->name[i]) != KIND_TOTAL)))
             continue;
-        if (c->ts[i] < 0 || c->ts[i] >= SANE_LIMIT || dur[i] < 0 || dur[i] >= SANE_LIMIT ||
-            (total += dur[i]) >= SUM_LIMIT) {
+        if ((total += dur[i]) >= SUM_LIMIT) { /* times are in range: checked above */
             accepted = 0;
             break;
         }
@@ -1641,11 +1654,14 @@ PyMODINIT_FUNC PyInit__tracescan(void)
         failed = code == NULL || PyDict_SetItemString(kinds, kind_names[k], code) < 0;
         Py_XDECREF(code);
     }
-    failed = failed || PyModule_AddObjectRef(m, "NO_ID", no_id) < 0 ||
+    PyObject *max_event_us = PyLong_FromLongLong(MAX_EVENT_US);
+    failed = failed || max_event_us == NULL || PyModule_AddObjectRef(m, "NO_ID", no_id) < 0 ||
+             PyModule_AddObjectRef(m, "MAX_EVENT_US", max_event_us) < 0 ||
              PyModule_AddIntConstant(m, "NO_ARGS", NO_ARGS) < 0 ||
              PyModule_AddObjectRef(m, "KINDS", kinds) < 0;
     Py_XDECREF(kinds);
     Py_XDECREF(no_id);
+    Py_XDECREF(max_event_us);
     if (failed)
         Py_CLEAR(m);
     return m;

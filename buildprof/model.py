@@ -118,9 +118,15 @@ class TraceSummary(msgspec.Struct):
     status: str  # "trace", "not_trace" (other JSON, skipped quietly) or "damaged" (reported)
     message: str = ""
     clang: str = ""  # process name from the trace metadata, e.g. "clang-19"
-    beginning_of_time: int = 0  # us since the epoch (clang 11+), 0 if absent
+    beginning_of_time: int = 0  # us since the epoch (clang 11+), 0 if absent (or beyond 64 bits)
     source: str = ""  # the main file (OptModule detail), if the trace says
     events: int = 0
+    # Events left out of the analysis (status stays "trace"): a start or duration that is negative or
+    # beyond a week (trace_events.MAX_EVENT_US), a b/e pair that ends before it begins, a "Total"
+    # event with such a duration or a count that is not one. The note describes the first in the file,
+    # by its position in traceEvents (from 0): 'event 17 "Source": duration -5000 us is negative'.
+    damaged_events: int = 0
+    damaged_note: str = ""
     total_us: int = 0  # ExecuteCompiler
     frontend_us: int = 0  # all Frontend events
     backend_us: int = 0  # all Backend events

@@ -9,7 +9,7 @@ from pathlib import Path
 import msgspec
 from trace_helpers import CBA_FIXTURES, FIXTURES, scan_folder
 
-from buildprof.ingest.time_trace import nice_path, summarize_trace_bytes
+from buildprof.ingest.time_trace import CORRUPT, NOT_TRACE, nice_path, summarize_trace_bytes
 from buildprof.model import column
 
 CLANG19 = FIXTURES / "captures" / "clang19-ninja1.11"
@@ -125,6 +125,22 @@ def test_real_clang19_trace_matches_its_complete_event_twin(tmp_path):
     assert (a.files, a.columns, a.templates, a.breakdown) == (b.files, b.columns, b.templates, b.breakdown)
 
 
+def test_a_damaged_event_of_a_real_trace_is_left_out_and_counted():
+    """A Source event with a negative duration: the summary is that of the trace without it."""
+    original = next(CLANG14.rglob("*.cc.json"))
+    doc = json.loads(original.read_text())
+    events = doc["traceEvents"]
+    k = [i for i, e in enumerate(events) if e.get("name") == "Source"][3]
+    damaged = {**doc, "traceEvents": [*events[:k], {**events[k], "dur": -5000}, *events[k + 1 :]]}
+    removed = {**doc, "traceEvents": events[:k] + events[k + 1 :]}
+    a, b = (summarize_trace_bytes(json.dumps(d).encode(), "t.json", 0, 0) for d in (damaged, removed))
+    assert a.status == "trace" and a.damaged_events == 1 and b.damaged_events == 0
+    assert a.damaged_note == f'event {k} "Source": duration -5000 us is negative'
+    same = {"events": 0, "damaged_events": 0, "damaged_note": ""}
+    assert msgspec.structs.replace(a, **same) == msgspec.structs.replace(b, **same)
+    assert len(a.files) > 20 and min(column(a, "file_incl_us")) >= 0
+
+
 def test_other_json_is_skipped_quietly_and_damaged_traces_are_reported_once(tmp_path):
     build = tmp_path / "build"
     shutil.copytree(CLANG14, build, ignore=shutil.ignore_patterns(".ninja_log", ".buildprof"))
@@ -139,7 +155,8 @@ def test_other_json_is_skipped_quietly_and_damaged_traces_are_reported_once(tmp_
     scan, ts = scan_folder(build)
     damaged = {Path(s.path).name: s.message for s in scan.damaged}
     assert set(damaged) == {truncated.name, "bad-events.json"}
-    assert "truncated or corrupt JSON" in damaged[truncated.name]
+    assert damaged[truncated.name].startswith(f"{CORRUPT}: ")  # buildprof's words; msgspec's follow
+    assert damaged["bad-events.json"].startswith(f"{NOT_TRACE}: ")
     assert ts.n_traces == len(before.summaries) - 1
     assert not before.damaged and before.skipped == 2  # compile_commands.json, capture.json
     # CMakePresets.json, list.json, broken-other.json: not traces either, and no noise.

@@ -6,6 +6,10 @@ file first on further ties, as ClangBuildAnalyzer does), and an event's parent i
 before it in that order that ends no earlier than it does. That equals ClangBuildAnalyzer's walk up the
 chain of open events, and it tolerates events that end after their enclosing event (llvm issue 113699):
 such an event simply nests under the next enclosing one.
+
+Nothing here recurses or loops once per nesting level: traces may nest events as deep as they like.
+In the order by start, an event's descendants are the events right after it up to the first one
+that ends later than it does (`subtree_spans`), so "is an ancestor" is a comparison of positions.
 """
 
 from __future__ import annotations
@@ -41,8 +45,26 @@ def _start_order(start: np.ndarray, dur: np.ndarray) -> np.ndarray:
     return np.lexsort((-np.arange(n), -dur, start))
 
 
-def previous_at_least(values: np.ndarray) -> np.ndarray:
-    """For each i, the largest j < i with values[j] >= values[i], or -1 (pointer jumping).
+def subtree_spans(start: np.ndarray, dur: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's position in `order` (parents_by_containment's), and the position just past its
+    last descendant: its descendants are exactly the events at the positions in between.
+
+    The nesting makes j an ancestor of k iff j comes first and no event from j to k ends later than
+    j; so j's descendants end at the next event that ends later than j (found by pointer jumping
+    over the reversed ends, as `previous_at_least`).
+    """
+    n = len(order)
+    ends = (start + dur)[order]
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    stop = np.empty(n, dtype=np.int64)
+    stop[order] = n - 1 - previous_at_least(ends[::-1], strict=True)[::-1]
+    return position, stop
+
+
+def previous_at_least(values: np.ndarray, strict: bool = False) -> np.ndarray:
+    """For each i, the largest j < i with values[j] >= values[i] (> if `strict`), or -1 (pointer
+    jumping).
 
     Every answer starts at i - 1 and, while that candidate is smaller, jumps to the candidate's own
     current answer: everything jumped over is smaller than the candidate, hence than values[i]. All
@@ -55,7 +77,7 @@ def previous_at_least(values: np.ndarray) -> np.ndarray:
     pending = np.arange(1, n)
     while len(pending):
         candidate = answer[pending]
-        smaller = values[candidate] < values[pending]
+        smaller = values[candidate] <= values[pending] if strict else values[candidate] < values[pending]
         pending = pending[smaller]
         if not len(pending):
             break

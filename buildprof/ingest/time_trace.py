@@ -12,14 +12,24 @@ batch instead of once per trace (trace_batch); the result is the same as one tra
 
 When the optional C module `buildprof._tracescan` is built, it summarises each trace of the plain
 shape clang writes by itself, from the bytes (`summarize`); a trace it declines there (b/e pairs not
-back to back, times out of range) goes through its columns and the numpy batch (`flatten`), and msgspec
-decodes only what the scanner cannot read at all (anything else, damaged traces included). All paths
-give the same summaries (tests/test_native_tracescan.py). `BUILDPROF_NO_NATIVE=1` uses msgspec only.
+back to back, damaged events: see trace_batch) goes through its columns and the numpy batch
+(`flatten`), and msgspec decodes only what the scanner cannot read at all (anything else, damaged
+traces included). All paths give the same summaries (tests/test_native_tracescan.py).
+`BUILDPROF_NO_NATIVE=1` uses msgspec only.
+
+Events with impossible times are dropped and counted, the trace is still summarised (trace_batch).
+A trace msgspec cannot decode is "damaged", and buildprof's own checks say why, whatever exception
+the installed msgspec raises (`why_undecodable`): not valid UTF-8, JSON nested deeper than
+MAX_JSON_DEPTH, truncated or corrupt JSON, or JSON that is not a time trace (msgspec's own detail
+may follow our text).
 """
 
 from __future__ import annotations
 
+import re
+
 import msgspec
+import numpy as np
 
 from buildprof.ingest.trace_batch import (
     NAMES,
@@ -39,6 +49,8 @@ from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the pub
     INST_CLASS,
     INST_FUNCTION,
     KNOWN_KINDS,
+    MAX_EVENT_US,
+    MAX_JSON_DEPTH,
     OPT_FUNCTION,
     OPT_MODULE,
     PARSE_CLASS,
@@ -51,7 +63,12 @@ from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the pub
 from buildprof.model import TraceSummary
 
 _SNIFF_BYTES = 4096
-OUT_OF_RANGE = "not a valid time trace: a time or duration does not fit in 64 bits"
+NOT_UTF8 = "not valid UTF-8"
+TOO_DEEP = "JSON nested too deeply"
+CORRUPT = "truncated or corrupt JSON"
+NOT_TRACE = "not a valid time trace"
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string, escapes included
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
 
 
 def looks_like_trace(head: bytes) -> bool:
@@ -68,7 +85,8 @@ def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummar
     """`summarize_trace_bytes` over (data, path, size, mtime_ns) items, as one batch.
 
     Each trace is flattened as soon as it is read (by the C scanner, else decoded by msgspec), so only
-    one trace's decoded events exist at a time; the batch keeps their arrays.
+    one trace's decoded events exist at a time; the batch keeps their arrays. A damaged trace gets its
+    status and message and never stops the others.
     """
     NAMES.start_batch()
     native = native_flatten()
@@ -91,14 +109,11 @@ def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummar
                 continue
         summary, trace = _decode(data, base)
         if trace is not None:
-            try:
-                flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
-                slots.append(len(summaries))
-            except OverflowError:  # numbers msgspec reads as Python ints or floats beyond int64
-                summary = TraceSummary(status="damaged", message=OUT_OF_RANGE, **base)
+            slots.append(len(summaries))
+            flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
             del trace  # its events are freed here, while still in the processor's cache
         summaries.append(summary)
-    for slot, summary in zip(slots, _summarize_flat(flats), strict=True):
+    for slot, summary in zip(slots, summarize_batch(flats), strict=True):
         summaries[slot] = summary
     return summaries  # type: ignore[return-value]
 
@@ -109,22 +124,46 @@ def _decode(data: bytes, base: dict) -> tuple[TraceSummary | None, TraceDocument
         return TraceSummary(status="not_trace", **base), None
     try:
         trace = DECODER.decode(data)
-    except msgspec.ValidationError as exc:
-        return TraceSummary(status="damaged", message=f"not a valid time trace: {exc}", **base), None
-    except msgspec.DecodeError as exc:
-        return TraceSummary(status="damaged", message=f"truncated or corrupt JSON: {exc}", **base), None
-    except UnicodeDecodeError as exc:  # msgspec decodes the strings it keeps with Python's codec
-        return TraceSummary(status="damaged", message=f"not valid UTF-8: {exc}", **base), None
+    except MemoryError:
+        raise
+    except Exception as exc:  # whichever class this msgspec raises (they changed): our checks say why
+        return TraceSummary(status="damaged", message=why_undecodable(data, exc), **base), None
     if not trace.traceEvents:
         return TraceSummary(status="damaged", message="no timed events in the trace", **base), None
     return None, trace
 
 
-def _summarize_flat(flats: list[FlatTrace]) -> list[TraceSummary]:
-    """The batch, or one trace at a time if the batch's times do not fit side by side."""
+def why_undecodable(data: bytes, exc: Exception) -> str:
+    """The message of a trace msgspec failed to decode (with `exc`), by buildprof's own checks.
+
+    In order: the bytes are not UTF-8 (`not valid UTF-8 (byte N)`), objects and arrays nest deeper
+    than MAX_JSON_DEPTH, the bytes are not JSON at all (`truncated or corrupt JSON: ...`), else the
+    JSON is not a time trace (`not a valid time trace: ...`). Only the text before the colon is
+    buildprof's: msgspec's own detail follows it, and changes between its versions.
+    """
     try:
-        return summarize_batch(flats)
-    except OverflowError:
-        if len(flats) == 1:
-            raise
-        return [summarize_batch([flat])[0] for flat in flats]
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"{NOT_UTF8} (byte {bad.start})"
+    if json_depth(data) > MAX_JSON_DEPTH:
+        return f"{TOO_DEEP} (over {MAX_JSON_DEPTH} levels)"
+    try:
+        msgspec.json.decode(data)  # any JSON: so the typed decoder failed on the document's shape
+    except MemoryError:
+        raise
+    except Exception:
+        return f"{CORRUPT}: {exc}"
+    return f"{NOT_TRACE}: {exc}"
+
+
+def json_depth(data: bytes) -> int:
+    """How deep objects and arrays nest in JSON text (strings skipped; for damaged text, as far as
+    its brackets go). Iterative, unlike a parser: any depth is measured, in bounded memory."""
+    brackets = np.frombuffer(_STRING.sub(b"", data).translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    depth = deepest = 0
+    for at in range(0, len(brackets), 1 << 20):
+        chunk = brackets[at : at + (1 << 20)]
+        levels = depth + np.cumsum(np.where((chunk == ord("[")) | (chunk == ord("{")), 1, -1))
+        deepest = max(deepest, int(levels.max()))
+        depth = int(levels[-1])
+    return deepest

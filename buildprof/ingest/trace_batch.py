@@ -11,6 +11,13 @@ only; otherwise (no compiler at install time, `BUILDPROF_NO_NATIVE` set, or a tr
 not handle exactly) msgspec decodes the trace and `flatten_trace` pulls the fields out of the decoded
 events right away, while they are still in the processor's cache.
 
+Flattening also applies the rule for damaged events (`_flatten`): an "X" event (a "Total ..." one
+included) or a paired "b" event whose start or duration is negative or beyond MAX_EVENT_US (a week),
+a b/e pair that ends before it begins, and a "Total ..." event whose count is not a count, are left
+out of the analysis; the summary counts them (`damaged_events`) and describes the first one
+(`damaged_note`). The rest of the trace is summarised as usual. The C `summarize` declines a trace
+with such an event, so the rule lives here only.
+
 The arrays of a batch of traces are then concatenated and every step (nesting, self times, headers,
 templates) runs once over the batch: a trace has about a thousand events, so per-trace numpy work
 would be dominated by the fixed cost of each call. The results are cut back into one TraceSummary
@@ -22,6 +29,7 @@ of summarising each trace alone.
 
 from __future__ import annotations
 
+import json
 import operator
 import os
 from collections import defaultdict
@@ -33,6 +41,7 @@ import numpy as np
 
 from buildprof.ingest.event_tree import parents_by_containment
 from buildprof.ingest.trace_events import (
+    MAX_EVENT_US,
     OPT_MODULE,
     PARSE_CLASS,
     PARSE_TEMPLATE,
@@ -63,6 +72,8 @@ NO_TIMED = "no timed events in the trace"
 NAMES = NameTable()  # per process, shared by every batch it summarises
 NO_ARGS = -2  # the scanner's arg_name of an event without args (NO_ARGS in _tracescan.c)
 NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0") to use the msgspec path only
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+LIMIT_TEXT = f"{MAX_EVENT_US // 86_400_000_000} days"  # MAX_EVENT_US in messages
 
 
 def _native_module():
@@ -90,10 +101,10 @@ def summary_from_native(result: tuple, base: dict) -> TraceSummary:
     source, frontends, backends, files, templates, functions, columns = result[9:]
     if not breakdown:  # every timed event has a row in the breakdown
         return TraceSummary(status="damaged", message=NO_TIMED, **base)
-    return TraceSummary(
+    return TraceSummary(  # no damaged event: summarize() declines a trace with one
         status="trace",
         clang=process,
-        beginning_of_time=int(beginning or 0),
+        beginning_of_time=beginning_of_time(beginning),
         events=events,
         totals=totals,
         breakdown=breakdown,
@@ -112,15 +123,26 @@ def summary_from_native(result: tuple, base: dict) -> TraceSummary:
     )
 
 
+def beginning_of_time(value: Any) -> int:
+    """TraceSummary.beginning_of_time of a trace's `beginningOfTime` (0 if absent or beyond 64 bits)."""
+    value = int(value or 0)
+    return value if INT64_MIN <= value <= INT64_MAX else 0
+
+
 @dataclass
 class FlatTrace:
-    """One trace reduced to arrays over its timed events (X, and b with a matching e), file order."""
+    """One trace reduced to arrays over its timed events (X, and b with a matching e), file order.
+
+    Damaged events (see the module docstring) are left out, and only counted.
+    """
 
     base: dict  # path, size, mtime_ns
     beginning: Any
     events: int
     process: str  # the process name from the metadata
     totals: list[tuple[str, int, int]]  # clang's "Total" events
+    damaged: int  # events left out
+    note: str  # what is wrong with the first of them
     code: np.ndarray  # NAMES number of each timed event's name
     kinds: np.ndarray  # KNOWN_KINDS value, 0 = other
     starts: np.ndarray
@@ -130,16 +152,23 @@ class FlatTrace:
 
 
 class _DecodedFields:
-    """The per-event fields read on demand, for some rows only, from msgspec-decoded events."""
+    """The per-event fields read on demand, for some rows only, from msgspec-decoded events.
+
+    Fields decoded as any JSON value (id, args.name, args.count) may be arrays or objects of any
+    depth: they are never compared, hashed or printed as such, which could recurse as deep.
+    """
 
     def __init__(self, events: list) -> None:
         self.events = events
 
     def ids(self, rows: list[int]) -> list:
-        return [self.events[i].id for i in rows]
+        """Each event's id; an array or object becomes a value equal to nothing (it never pairs)."""
+        ids = [self.events[i].id for i in rows]
+        return [object() if isinstance(ident, (list, dict)) else ident for ident in ids]
 
-    def counts(self, rows: list[int]) -> list[int]:
-        return [int((a.count if (a := self.events[i].args) is not None else 0) or 0) for i in rows]
+    def counts(self, rows: list[int]) -> list:
+        """The `args.count` values as decoded (None when absent): see `_count`."""
+        return [a.count if (a := self.events[i].args) is not None else None for i in rows]
 
     def known_details(self, rows: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, TemplateCodes]:
         """The details of the known-kind events at `rows` (event_details), and their templates."""
@@ -151,7 +180,7 @@ class _DecodedFields:
         process = ""
         for i in rows:
             if (args := self.events[i].args) is not None:
-                process = str(args.name or "")
+                process = args.name if isinstance(args.name, str) else ""  # as a null name
         return process
 
 
@@ -172,7 +201,7 @@ class _ColumnFields:
     def ids(self, rows: list[int]) -> list:
         return self._ids[rows].tolist()
 
-    def counts(self, rows: list[int]) -> list[int]:
+    def counts(self, rows: list[int]) -> list:
         return self._count[rows].tolist()
 
     def known_details(self, rows: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, TemplateCodes]:
@@ -193,9 +222,18 @@ def flatten_trace(events: list, beginning: Any, base: dict) -> FlatTrace:
     """Pull what the summary needs out of a trace's msgspec-decoded events (see the module docstring)."""
     code = NAMES.encode([ev.name for ev in events])
     phase = phase_codes([ev.ph for ev in events])
-    starts = np.array([ev.ts for ev in events], dtype=np.int64)
-    durs = np.array([ev.dur for ev in events], dtype=np.int64)
+    starts = _int64([ev.ts for ev in events])
+    durs = _int64([ev.dur for ev in events])
     return _flatten(_DecodedFields(events), code, phase, starts, durs, beginning, base)
+
+
+def _int64(values: list) -> np.ndarray:
+    """Decoded times as int64: floats truncated, a number beyond 64 bits at the nearest bound (far
+    beyond MAX_EVENT_US, its event is damaged either way; `_time_problem` says it did not fit)."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        return np.array([min(max(int(v), INT64_MIN), INT64_MAX) for v in values], dtype=np.int64)
 
 
 def flatten_columns(columns: tuple, base: dict) -> FlatTrace:
@@ -209,28 +247,34 @@ def flatten_columns(columns: tuple, base: dict) -> FlatTrace:
 
 
 def _flatten(fields, code, phase, starts, durs, beginning: Any, base: dict) -> FlatTrace:
-    """The FlatTrace of a trace's events given as name codes, phase codes, times and `fields`."""
+    """The FlatTrace of a trace's events given as name codes, phase codes, times and `fields`.
+
+    `durs` is written to: a paired "b" event's duration is the time up to its "e".
+    """
     kinds = NAMES.kinds[code]
     complete = phase == 1
-    rows = np.flatnonzero(complete & (kinds == TOTAL)).tolist()
+    paired = _close_pairs(fields.ids, code, phase, starts, durs)
+    # Negative numbers, seen as unsigned, are beyond the limit too: one comparison each.
+    bad = (starts.view(np.uint64) > MAX_EVENT_US) | (durs.view(np.uint64) > MAX_EVENT_US)
+    bad &= complete | paired
+    rows = np.flatnonzero(complete & (kinds == TOTAL) & ~bad).tolist()
     names = NAMES.names
-    totals = list(
-        zip(
-            [names[c][6:] for c in code[rows].tolist()],
-            fields.counts(rows),
-            durs[rows].tolist(),
-            strict=True,
-        )
-    )
+    counts = fields.counts(rows)
+    bad_counts = []  # (row, problem)
+    if not _plain_counts(counts):  # look at each (decoded as any JSON value)
+        checked = list(map(_count, counts))
+        bad_counts = [(row, problem) for row, (_, problem) in zip(rows, checked, strict=True) if problem]
+        rows = [row for row, (_, problem) in zip(rows, checked, strict=True) if not problem]
+        counts = [count for count, problem in checked if not problem]
+    totals = list(zip([names[c][6:] for c in code[rows].tolist()], counts, durs[rows].tolist(), strict=True))
+    damaged, note = 0, ""
+    if bad_counts or bad.any():
+        damaged, note = _damaged(code, starts, durs, paired, bad, bad_counts)
     process = ""
     metadata = np.flatnonzero(phase == 4)
     if len(metadata) and (process_code := NAMES.codes.get("process_name")) is not None:
         process = fields.process(metadata[code[metadata] == process_code].tolist())
-    begins = phase == 2
-    durs[begins] = -1  # a "b" lasts until its "e"
-    if begins.any():
-        _close_pairs(fields.ids, code, phase, starts, durs)
-    timed = np.flatnonzero((complete & (kinds != TOTAL)) | (begins & (durs >= 0)))
+    timed = np.flatnonzero(((complete & (kinds != TOTAL)) | paired) & ~bad)
     kinds = kinds[timed]
     known = kinds > 0
     details, templates = fields.known_details(timed[known], kinds[known])
@@ -240,6 +284,8 @@ def _flatten(fields, code, phase, starts, durs, beginning: Any, base: dict) -> F
         events=len(code),
         process=process,
         totals=totals,
+        damaged=damaged,
+        note=note,
         code=code[timed],
         kinds=kinds,
         starts=starts[timed],
@@ -249,9 +295,68 @@ def _flatten(fields, code, phase, starts, durs, beginning: Any, base: dict) -> F
     )
 
 
-def _close_pairs(ids: Callable[[list[int]], list], code, phase, starts, durs) -> None:
-    """Give each "b" event the duration up to its matching "e" (same name and id)."""
+def _plain_counts(counts: list) -> bool:
+    """Whether all these counts are ints from 0 to INT64_MAX (always, from clang or the C columns)."""
+    if not set(map(type, counts)) <= {int}:
+        return False
+    return not counts or (min(counts) >= 0 and max(counts) <= INT64_MAX)
+
+
+def _count(value: Any) -> tuple[int, str]:
+    """A "Total" event's count (absent or null: 0) and "", or 0 and what is wrong with it."""
+    if value is None:
+        return 0, ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0, f"count {_shown(value)} is not a number"
+    if value < 0:
+        return 0, f"count {_shown(value)} is negative"
+    if value > INT64_MAX:
+        return 0, f"count {_shown(value)} does not fit in 64 bits"
+    return int(value), ""  # a float is truncated, as clang never writes one
+
+
+def _damaged(code, starts, durs, paired, bad, bad_counts: list[tuple[int, str]]) -> tuple[int, str]:
+    """How many events are damaged, and a line on the first one in the file.
+
+    `bad` marks the events with times out of range, `bad_counts` the "Total" events with a bad count.
+    """
+    first_bad = np.flatnonzero(bad)[:1].tolist()
+    problems = [(i, _time_problem(int(starts[i]), int(durs[i]), bool(paired[i]))) for i in first_bad]
+    row, problem = min([*problems, *bad_counts[:1]])
+    name = _shown(NAMES.names[code[row]])
+    return int(bad.sum()) + len(bad_counts), f"event {row} {name}: {problem}"
+
+
+def _time_problem(start: int, dur: int, paired: bool) -> str:
+    """What is wrong with the times of a damaged event (the start first, then the duration)."""
+    for what, value in (("start", start), ("duration", dur)):
+        if value in (INT64_MIN, INT64_MAX):
+            return f"{what} does not fit in 64 bits"
+        if value < 0 and what == "duration" and paired:
+            return f"ends {-value} us before it begins"
+        if value < 0:
+            return f"{what} {value} us is negative"
+        if value > MAX_EVENT_US:
+            return f"{what} {value} us is beyond {LIMIT_TEXT}"
+    return "times out of range"  # not reached: the caller found one of the above
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A short JSON rendering of a name or a decoded value, for a one-line note."""
+    if isinstance(value, (list, dict)):
+        return "[...]" if isinstance(value, list) else "{...}"
+    if isinstance(value, str) and len(value) > limit:
+        value = value[: limit - 3] + "..."
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _close_pairs(ids: Callable[[list[int]], list], code, phase, starts, durs) -> np.ndarray:
+    """Which "b" events have a matching "e" (same name and id); each gets the time up to it as its
+    duration (negative if the "e" is earlier: a damaged event)."""
+    paired = np.zeros(len(phase), dtype=bool)
     begins = np.flatnonzero(phase == 2)
+    if not len(begins):
+        return paired
     nxt = begins + 1
     adjacent = nxt < len(phase)
     adjacent[adjacent] = phase[nxt[adjacent]] == 3
@@ -261,21 +366,24 @@ def _close_pairs(ids: Callable[[list[int]], list], code, phase, starts, durs) ->
     same_id = np.array(list(map(operator.eq, ids(b.tolist()), ids(e.tolist()))), dtype=bool)
     b, e = b[same_id], e[same_id]
     # clang writes each pair back to back: the common, fast case
-    durs[b] = np.maximum(starts[e] - starts[b], 0)
+    durs[b] = starts[e] - starts[b]  # wraps only if a start is out of range: damaged either way
+    paired[b] = True
     if len(b) == len(begins):
-        return
-    paired = set(e.tolist())
+        return paired
+    taken = set(e.tolist())
     open_pairs: dict[tuple, list[int]] = defaultdict(list)
     rows = np.flatnonzero((phase == 2) | (phase == 3)).tolist()
     for i, ident in zip(rows, ids(rows), strict=True):
-        if (durs[i] >= 0 and phase[i] == 2) or i in paired:
+        if paired[i] or i in taken:
             continue
         key = (int(code[i]), ident)
         if phase[i] == 2:
             open_pairs[key].append(i)
         elif open_pairs[key]:
             begin = open_pairs[key].pop()
-            durs[begin] = max(int(starts[i] - starts[begin]), 0)
+            end = min(max(int(starts[i]) - int(starts[begin]), INT64_MIN), INT64_MAX)
+            durs[begin], paired[begin] = end, True
+    return paired
 
 
 def summarize_batch(flats: list[FlatTrace]) -> list[TraceSummary]:
@@ -284,13 +392,17 @@ def summarize_batch(flats: list[FlatTrace]) -> list[TraceSummary]:
         TraceSummary(
             status="trace",
             clang=f.process,
-            beginning_of_time=int(f.beginning or 0),
+            beginning_of_time=beginning_of_time(f.beginning),
             events=f.events,
+            damaged_events=f.damaged,
+            damaged_note=f.note,
             totals=f.totals,
             **f.base,
         )
         if len(f.code)
-        else TraceSummary(status="damaged", message=NO_TIMED, **f.base)
+        else TraceSummary(
+            status="damaged", message=NO_TIMED, damaged_events=f.damaged, damaged_note=f.note, **f.base
+        )
         for f in flats
     ]
     if not any(len(f.code) for f in flats):
@@ -320,20 +432,17 @@ def _disjoint_shifts(trace: np.ndarray, start: np.ndarray, dur: np.ndarray, coun
     """Per trace, an offset for its times so that traces occupy separate, increasing time windows.
 
     Nesting by containment then never crosses traces: every event of an earlier trace ends before
-    any event of a later one starts. A single trace needs no shift.
+    any event of a later one starts. A single trace needs no shift. Starts and durations are within
+    0 .. MAX_EVENT_US (2**40 at most), so a window is below 2**41 and millions of them fit in int64.
     """
     shift = np.zeros(count, dtype=np.int64)
     if count == 1:
         return shift
-    end = start + dur
-    low, high = np.minimum(start, end), np.maximum(start, end)
     present = np.unique(trace)
     first = np.searchsorted(trace, present)
-    lo = np.minimum.reduceat(low, first).tolist()
-    hi = np.maximum.reduceat(high, first).tolist()
+    lo = np.minimum.reduceat(start, first).tolist()
+    hi = np.maximum.reduceat(start + dur, first).tolist()
     span = [h - low_ + 1 for h, low_ in zip(hi, lo, strict=True)]
-    if sum(span) >= 1 << 62:
-        raise OverflowError("trace times too large to summarise as a batch")
     base = np.concatenate(([0], np.cumsum(span[:-1]))).astype(np.int64)
     shift[present] = base - np.array(lo, dtype=np.int64)
     return shift

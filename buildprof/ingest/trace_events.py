@@ -2,6 +2,10 @@
 
 Only the fields used are decoded (msgspec typed structs skip the rest). Kinds are the event names
 ClangBuildAnalyzer recognises; every other name is kept for the self-time breakdown only.
+
+Limits on what a trace may hold: an event's start and duration lie in 0 .. MAX_EVENT_US (a damaged
+event otherwise, dropped and counted: trace_batch), and a document that cannot be decoded is called
+too deeply nested when its objects and arrays nest deeper than MAX_JSON_DEPTH (time_trace).
 """
 
 from __future__ import annotations
@@ -30,6 +34,15 @@ KNOWN_KINDS = {
 NAMED_KINDS = (COMPILER, FRONTEND, BACKEND, OPT_MODULE)  # ClangBuildAnalyzer's FindPath stops here
 TOTAL = -1  # kind code of clang's "Total <name>" summary events
 PHASES = {"X": 1, "b": 2, "e": 3, "M": 4}  # phase codes; anything else (i, s, ...) is 0
+
+# The latest start and the longest duration an event may have, in microseconds: a week. No compile
+# step runs that long, and clang's times count from the start of the compiler, so anything beyond
+# (or negative) is damage; such an event is left out of the analysis and counted (trace_batch).
+MAX_EVENT_US = 7 * 24 * 3600 * 1_000_000
+# Nesting of JSON objects and arrays beyond which an undecodable document is "nested too deeply" (clang
+# writes 4 levels). It stays far below msgspec's own limit (Python's recursion limit, 1000), so that a
+# document msgspec gives up on for its depth is always deeper than this.
+MAX_JSON_DEPTH = 256
 
 
 # gc=False: a decoded trace holds no reference cycles, and untracked objects keep the garbage collector

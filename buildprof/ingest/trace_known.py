@@ -3,7 +3,8 @@
 These events are nested by time containment among themselves (ClangBuildAnalyzer ignores the other
 kinds when it nests), which reproduces its numbers exactly. Everything is computed once over the batch
 (see trace_batch) and cut per trace at the end; per-trace orders (first-seen order of files and
-templates) come from the (trace, name) pairs.
+templates) come from the (trace, name) pairs. No step runs once per nesting level (see event_tree):
+a hostile trace may nest events a million deep.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from buildprof.ingest.event_tree import nearest_marked_ancestor, parents_by_containment
+from buildprof.ingest.event_tree import nearest_marked_ancestor, parents_by_containment, subtree_spans
 from buildprof.ingest.trace_events import (
     BACKEND,
     COMPILER,
@@ -30,6 +31,7 @@ from buildprof.ingest.trace_events import (
 from buildprof.model import SUMMARY_COLUMNS, FunctionStat, TraceSummary
 from buildprof.names import collapse_template_args, is_header
 
+LEVELS = 64  # nesting of instantiations walked level by level (_nested_in_same_set_by_levels)
 _NICE_CACHE: dict[str, str] = {}  # per process: headers recur in every translation unit
 _SET_CACHE: dict[str, str] = {}
 _HEADER_CACHE: dict[str, bool] = {}
@@ -95,7 +97,7 @@ def summarize_known(summaries: list[TraceSummary], details: np.ndarray, known: K
     _summarize_names(summaries, kinds, dur, trace, details, parent)
     for t, columns in _summarize_headers(summaries, kinds, dur, trace, details, parent, order).items():
         summaries[t].columns = columns
-    for t, columns in _summarize_templates(summaries, kinds, dur, trace, known.templates, parent).items():
+    for t, columns in _summarize_templates(summaries, known, parent, order).items():
         summaries[t].columns = {**summaries[t].columns, **columns}
 
 
@@ -207,12 +209,13 @@ def _summarize_headers(summaries, kinds, dur, trace, details, parent, order) -> 
     return out
 
 
-def _summarize_templates(summaries, kinds, dur, trace, tables: list[TemplateCodes], parent) -> dict:
+def _summarize_templates(summaries, known: KnownEvents, parent, order) -> dict:
     """Per instantiated name: inclusive and self time, and the part counted for its template set.
 
     Names and sets were numbered per trace (TemplateCodes); offsetting them by trace makes them
     distinct across the batch: a name number is then a (trace, name) pair, in first-seen order.
     """
+    kinds, dur, trace, tables = known.kinds, known.dur, known.trace, known.templates
     is_inst = (kinds == INST_CLASS) | (kinds == INST_FUNCTION)
     insts = np.flatnonzero(is_inst)
     if len(insts) == 0:
@@ -225,16 +228,14 @@ def _summarize_templates(summaries, kinds, dur, trace, tables: list[TemplateCode
     pair_set = np.concatenate(
         [table.set_code + offset for table, offset in zip(tables, name_offset, strict=False)]
     )
-    set_of_event = np.full(len(kinds), -1, dtype=np.int64)
-    set_of_event[insts] = pair_set[pair]
     # An instantiation nested (at any depth) in one of the same template set is recursion: its time
     # is already in the outer one's, so the set does not count it again.
-    recursive = np.zeros(len(insts), dtype=bool)
-    up = outer[insts]
-    own_set = set_of_event[insts]
-    while (live := up >= 0).any():
-        recursive[live] |= set_of_event[up[live]] == own_set[live]
-        up[live] = outer[up[live]]
+    sets = pair_set[pair]
+    recursive = _nested_in_same_set_by_levels(sets, outer, insts, len(kinds))
+    if recursive is None:  # deeper: no step per level
+        recursive = _nested_in_same_set(
+            sets, *(column[insts] for column in subtree_spans(known.start, dur, order))
+        )
     us = dur[insts]
     nested = outer[insts] >= 0
     nested_us = np.bincount(outer[insts][nested], weights=us[nested], minlength=len(kinds))[insts]
@@ -258,6 +259,41 @@ def _summarize_templates(summaries, kinds, dur, trace, tables: list[TemplateCode
         summaries[t].templates = tables[t].names
         out[t] = _pack(per_name, slice(bounds[t], bounds[t + 1]))
     return out
+
+
+def _nested_in_same_set_by_levels(sets, outer, insts, n: int) -> np.ndarray | None:
+    """Whether each instantiation is nested in another of the same set, walking up `outer` (the
+    nearest enclosing instantiation) one level per step for all of them at once; None when they nest
+    deeper than LEVELS (then `_nested_in_same_set` answers, with no step per level).
+
+    Real traces nest instantiations a few dozen deep: this walk is the cheaper one there.
+    """
+    set_of_event = np.full(n, -1, dtype=np.int64)
+    set_of_event[insts] = sets
+    recursive = np.zeros(len(insts), dtype=bool)
+    up = outer[insts]
+    for _ in range(LEVELS):
+        live = up >= 0
+        if not live.any():
+            return recursive
+        recursive[live] |= set_of_event[up[live]] == sets[live]
+        up[live] = outer[up[live]]
+    return None if (up >= 0).any() else recursive
+
+
+def _nested_in_same_set(sets: np.ndarray, position: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Whether each instantiation lies in the subtree of another of the same set (see subtree_spans).
+
+    Sorted by (set, position), a running maximum of the subtree ends does it for every set at once
+    (each set's values are offset above all earlier sets'), without a step per nesting level.
+    """
+    by_set = np.lexsort((position, sets))
+    room = int(stop.max(initial=0)) + 1
+    base = sets[by_set] * room
+    reach = np.maximum.accumulate(base + stop[by_set])
+    nested = np.empty(len(sets), dtype=bool)
+    nested[by_set] = np.concatenate(([False], reach[:-1] > base[1:] + position[by_set][1:]))
+    return nested
 
 
 def per_trace_codes(trace: np.ndarray, item: np.ndarray, n_items: int):
