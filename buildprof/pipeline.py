@@ -6,6 +6,7 @@ This is the one place that wires ingest (I/O) to analysis (pure); the CLI and li
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,19 +21,20 @@ class ReportOptions:
 
     top: int = 10
     all_builds: bool = False
+    all_traces: bool = False  # report: every trace of the folder, not only the analysed build's TUs
     use_cache: bool = True
     jobs: int | None = None
     progress: object = None  # callable(done, total) while traces are read
+    output_path: str | None = None  # the file the report will be written to: never one of the inputs
 
 
 @dataclass
 class LoadedTraces:
-    """The traces of a build folder, summarised and indexed, plus what could not be used."""
+    """The traces of a build folder, summarised, plus what could not be used."""
 
     root: str
     scan: object  # ingest.trace_scan.TraceScan
-    trace_set: object  # analysis.trace_set.TraceSet
-    demangled: dict[str, str]
+    names: list[str]  # how ClangBuildAnalyzer names each summary's TU (its object file, if there)
 
 
 def document_header(command: str, build_dir: str | Path) -> dict:
@@ -53,6 +55,7 @@ class FolderInputs:
     inputs: object  # ingest.discover.BuildInputs
     files: list  # ingest.trace_files.TraceFile, sorted by path
     objects: set[str]
+    skipped: list[tuple[str, str]]  # inputs that were not read, and why
 
 
 def find_inputs(path: str | Path) -> FolderInputs:
@@ -62,14 +65,19 @@ def find_inputs(path: str | Path) -> FolderInputs:
 
     inputs = discover_inputs(path)
     objects: set[str] = set()
-    files = find_json_files(inputs.build_dir, objects) if inputs.scan_traces else []
-    return FolderInputs(inputs, files, objects)
+    skipped = list(inputs.skipped)
+    files = find_json_files(inputs.build_dir, objects, skipped) if inputs.scan_traces else []
+    return FolderInputs(inputs, files, objects, skipped)
+
+
+def skipped_inputs(found: FolderInputs, manifest=None) -> list[dict]:
+    """The `skipped_inputs` of a document: every input file that was not read, and why."""
+    skipped = [*found.skipped, *(manifest.skipped_files if manifest is not None else [])]
+    return [{"path": path, "message": message} for path, message in skipped]
 
 
 def load_traces(found: FolderInputs, options: ReportOptions) -> LoadedTraces | None:
     """Summaries of the folder's traces (None when there is no JSON file), through the cache."""
-    from buildprof.analysis.trace_set import build_trace_set
-    from buildprof.ingest.demangle import demangle_names
     from buildprof.ingest.trace_files import default_cache_dir, object_name
     from buildprof.ingest.trace_scan import scan_traces
 
@@ -78,14 +86,17 @@ def load_traces(found: FolderInputs, options: ReportOptions) -> LoadedTraces | N
     root = found.inputs.build_dir
     cache = default_cache_dir(root) if options.use_cache else None
     scan = scan_traces(
-        found.files, cache, jobs=options.jobs, progress=options.progress, meanwhile=_import_trace_analysis
+        found.files,
+        cache,
+        jobs=options.jobs,
+        progress=options.progress,
+        meanwhile=_import_trace_analysis,
+        objects=found.objects,
     )
-    if not scan.summaries and not scan.damaged:
+    if not scan.summaries and not scan.damaged and not scan.probes:
         return None
     names = [object_name(s.path, found.objects) for s in scan.summaries]
-    trace_set = build_trace_set(scan.summaries, names)
-    demangled = demangle_names(f.name for s in scan.summaries for f in s.functions)
-    return LoadedTraces(str(root), scan, trace_set, demangled)
+    return LoadedTraces(str(root), scan, names)
 
 
 def _import_trace_analysis() -> None:
@@ -95,31 +106,53 @@ def _import_trace_analysis() -> None:
     import buildprof.analysis.trace_report  # noqa: F401
 
 
+def trace_set_of(loaded: LoadedTraces, keep: list[int] | None = None):
+    """The analysis index (TraceSet) of the loaded traces, or of those at `keep`, and their
+    demangled function names."""
+    from buildprof.analysis.trace_set import build_trace_set
+    from buildprof.ingest.demangle import demangle_names
+
+    summaries = loaded.scan.summaries
+    keep = list(range(len(summaries))) if keep is None else keep
+    chosen = [summaries[i] for i in keep]
+    trace_set = build_trace_set(chosen, [loaded.names[i] for i in keep])
+    demangled = demangle_names(f.name for s in chosen for f in s.functions)
+    return trace_set, demangled
+
+
 def cached_document(path: str | Path, command: str, options: ReportOptions, extra: dict, compute) -> dict:
     """`compute(found)`'s document, or the same document from the report cache if no input changed."""
+    from buildprof.ingest.code_stamp import code_stamp
     from buildprof.ingest.demangle import demangler_status
     from buildprof.ingest.report_cache import file_stamp, fingerprint, load_report, save_report
     from buildprof.ingest.trace_files import default_cache_dir
 
     found = find_inputs(path)
+    refuse_to_overwrite_inputs(found, options.output_path)
     if not options.use_cache:
         return _computed(compute, found)
     inputs = found.inputs
     key = fingerprint(
         {
-            "buildprof": [__version__, SCHEMA_VERSION],
+            "buildprof": [__version__, SCHEMA_VERSION, code_stamp()],
             "command": command,
-            "options": {"top": options.top, "all_builds": options.all_builds, **extra},
+            "options": {
+                "top": options.top,
+                "all_builds": options.all_builds,
+                "all_traces": options.all_traces,
+                **extra,
+            },
             "where": [str(path), os.getcwd(), str(Path(inputs.build_dir).resolve())],
             "log": [str(inputs.ninja_log), file_stamp(inputs.ninja_log)],
-            "manifests": _manifest_stamps(inputs.manifest_dir),
+            "manifests": [(str(p), file_stamp(p)) for p in _manifests(inputs.manifest_dir)],
             "files": [(f.path, f.size, f.mtime_ns) for f in found.files],
             "objects": sorted(found.objects),
+            "skipped": found.skipped,
             "demangler": demangler_status(),
         }
     )
     cache_dir = default_cache_dir(inputs.build_dir)
-    doc = load_report(cache_dir, key)
+    doc = load_report(cache_dir, key, command)
     if doc is not None:
         facts = doc.get("trace_input")
         if facts is not None:  # nothing was read this time
@@ -139,14 +172,38 @@ def _computed(compute, found: FolderInputs) -> dict:
         return compute(found)
 
 
-def _manifest_stamps(folder) -> list:
-    """(name, size, mtime) of the ninja manifests a report may read (build.ninja and CMake's rules)."""
-    from buildprof.ingest.report_cache import file_stamp
-
+def _manifests(folder) -> list[Path]:
+    """The ninja manifests a report may read (build.ninja and the files CMake includes from it)."""
     if folder is None:
         return []
-    candidates = [*Path(folder).glob("*.ninja"), *Path(folder).glob("CMakeFiles/*.ninja")]
-    return sorted((str(p), file_stamp(p)) for p in candidates)
+    return sorted([*Path(folder).glob("*.ninja"), *Path(folder).glob("CMakeFiles/*.ninja")])
+
+
+def refuse_to_overwrite_inputs(found: FolderInputs, output_path: str | None) -> None:
+    """InputError when the report would be written over one of the files it is computed from.
+
+    Only an existing regular file can be one (a FIFO or device given to -o is written to, never
+    replaced); it is compared by device and inode, so links and other spellings of a path are seen.
+    """
+    if not output_path:
+        return
+    try:
+        out = os.stat(output_path)
+    except OSError:
+        return
+    if not stat.S_ISREG(out.st_mode):
+        return
+    inputs = found.inputs
+    candidates = [inputs.ninja_log, *_manifests(inputs.manifest_dir)]
+    candidates += [f.path for f in found.files if f.size == out.st_size and f.mtime_ns == out.st_mtime_ns]
+    for candidate in filter(None, candidates):
+        try:
+            same = os.path.samefile(candidate, output_path)
+        except OSError:
+            continue
+        if same:
+            message = f"refusing to write the report over {candidate}, an input of this analysis"
+            raise InputError(f"{message} (choose another -o)", output_path)
 
 
 def trace_facts(loaded: LoadedTraces) -> dict:
@@ -162,8 +219,15 @@ def trace_facts(loaded: LoadedTraces) -> dict:
         "parsed": scan.parsed,
         "cached": scan.cached,
         "cache_dir": scan.cache_dir,
+        "cache_problem": scan.cache_problem,
         "other_json": scan.skipped,
+        "probes": [s.path for s in scan.probes],
         "damaged": [{"path": s.path, "message": s.message} for s in scan.damaged],
+        "damaged_events": [
+            {"path": s.path, "events": s.damaged_events, "message": s.damaged_note}
+            for s in scan.summaries
+            if s.damaged_events
+        ],
         "demangler": demangler_status(),
     }
 
@@ -178,6 +242,7 @@ def _report(found: FolderInputs, options: ReportOptions) -> dict:
     inputs = found.inputs
     doc = document_header("report", inputs.build_dir)
     analysed = []
+    manifest = None
     if inputs.ninja_log is not None:
         from buildprof.analysis.ninja_report import ninja_section  # pandas: not before a trace scan
         from buildprof.ingest.ninja_log import read_ninja_log
@@ -190,21 +255,43 @@ def _report(found: FolderInputs, options: ReportOptions) -> dict:
             raise InputError(_no_build_message(section["ninja_log"]), log.path)
         doc.update(section)
     loaded = load_traces(found, options)
+    doc["skipped_inputs"] = skipped_inputs(found, manifest)
     if inputs.ninja_log is None and loaded is None:
-        raise InputError(
-            "nothing buildprof can read here: no .ninja_log and no clang -ftime-trace .json files",
-            inputs.build_dir,
-        )
+        raise InputError(_nothing_readable_message(found), inputs.build_dir)
     if loaded is not None:
-        from buildprof.analysis.compile_units import compile_unit_table  # imported during the scan
-        from buildprof.analysis.trace_report import trace_section
-
         doc["trace_input"] = trace_facts(loaded)
         if loaded.scan.summaries:
-            steps = analysed[-1][1] if analysed else None
-            units = compile_unit_table(loaded.trace_set, str(inputs.build_dir), steps)
-            doc["traces"] = trace_section(loaded.trace_set, loaded.demangled, units, options.top)
+            doc.update(_report_traces(loaded, str(inputs.build_dir), analysed, options))
     return doc
+
+
+def _report_traces(loaded: LoadedTraces, build_dir: str, analysed: list, options: ReportOptions) -> dict:
+    """`trace_scope`, and `traces` over the TUs in scope: those the analysed build(s) compiled.
+
+    A folder's traces are the latest of every TU, written by whichever build last compiled it; the
+    compile-time numbers of a build are those of the TUs it compiled. Without a ninja log, or with
+    --all-traces, every trace is in scope.
+    """
+    import pandas as pd
+
+    from buildprof.analysis.compile_units import compile_unit_table  # imported during the scan
+    from buildprof.analysis.trace_report import trace_section
+
+    steps = pd.concat([s for _, s in analysed], ignore_index=True) if analysed else None
+    units = compile_unit_table(loaded.scan.summaries, build_dir, steps)
+    by_build = steps is not None and not options.all_traces
+    keep = units.index[units["step_output"].notna()].tolist() if by_build else units.index.tolist()
+    scope = {
+        "covers": "analysed_builds" if by_build else "all_traces",
+        "builds": [span.index for span, _ in analysed] if by_build else [],
+        "tus": len(keep),
+        "left_out": len(units) - len(keep),
+    }
+    if not keep:
+        return {"trace_scope": scope}
+    trace_set, demangled = trace_set_of(loaded, keep)
+    chosen = units.iloc[keep].reset_index(drop=True)
+    return {"trace_scope": scope, "traces": trace_section(trace_set, demangled, chosen, options.top)}
 
 
 def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object, LoadedTraces]:
@@ -216,9 +303,14 @@ def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object,
         raise InputError("give a build folder (or a folder of traces), not a file", inputs.ninja_log)
     loaded = load_traces(found, options)
     if loaded is None:
-        raise InputError("no clang -ftime-trace .json files here (build with -ftime-trace)", inputs.build_dir)
+        raise InputError(_nothing_readable_message(found, traces_only=True), inputs.build_dir)
     require_traces(loaded.scan, inputs.build_dir)
     return inputs, loaded
+
+
+def _codebase_scope(loaded: LoadedTraces) -> dict:
+    """The scope of headers/templates/functions/why: every current trace (the codebase view)."""
+    return {"covers": "all_traces", "builds": [], "tus": len(loaded.scan.summaries), "left_out": 0}
 
 
 def build_listing(path: str | Path, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
@@ -233,9 +325,13 @@ def _listing(found: FolderInputs, what: str, sort: str, match: str | None, optio
     from buildprof.analysis.trace_report import listing
 
     inputs, loaded = require_loaded(found, options)
+    trace_set, demangled = trace_set_of(loaded)
     doc = document_header(what, inputs.build_dir)
+    doc["skipped_inputs"] = skipped_inputs(found)
     doc["trace_input"] = trace_facts(loaded)
-    doc[what] = listing(loaded.trace_set, what, loaded.demangled, sort, match, options.top)
+    doc["trace_scope"] = _codebase_scope(loaded)
+    source_root = doc["trace_input"]["source_root"]
+    doc[what] = listing(trace_set, what, demangled, sort, match, options.top, source_root)
     return doc
 
 
@@ -251,32 +347,53 @@ def _why(found: FolderInputs, header: str, options: ReportOptions) -> dict:
     from buildprof.analysis.trace_report import why
 
     inputs, loaded = require_loaded(found, options)
-    units = compile_unit_table(loaded.trace_set, str(inputs.build_dir), _last_build_steps(inputs))
+    trace_set, _ = trace_set_of(loaded)
+    steps, manifest = _last_build_steps(inputs)
+    units = compile_unit_table(loaded.scan.summaries, str(inputs.build_dir), steps)
     doc = document_header("why", inputs.build_dir)
+    doc["skipped_inputs"] = skipped_inputs(found, manifest)
     doc["trace_input"] = trace_facts(loaded)
-    doc["why"] = why(loaded.trace_set, units, header, options.top)
+    doc["trace_scope"] = _codebase_scope(loaded)
+    doc["why"] = why(trace_set, units, header, options.top)
     return doc
 
 
 def _last_build_steps(inputs):
-    """The classified steps of the log's last build, or None: here the log only adds targets and
-    step times, so a missing, unreadable or empty log must not hide the answer."""
+    """The classified steps of the log's last build (or None) and the manifest: here the log only
+    adds targets and step times, so a missing, unreadable or empty log must not hide the answer."""
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.ninja_report import analyse_build
     from buildprof.ingest.ninja_log import read_ninja_log
     from buildprof.ingest.ninja_manifest import read_ninja_manifest
 
     if inputs.ninja_log is None:
-        return None
+        return None, None
     try:
         log = read_ninja_log(inputs.ninja_log)
     except InputError:
-        return None
+        return None, None
     builds = split_builds(log.entries, log.version).builds
     if not builds:
-        return None
+        return None, None
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-    return analyse_build(log, builds[-1], manifest)
+    return analyse_build(log, builds[-1], manifest), manifest
+
+
+def _nothing_readable_message(found: FolderInputs, traces_only: bool = False) -> str:
+    """Why there is nothing to analyse, naming the inputs that were there but could not be read."""
+    wanted = (
+        "no clang -ftime-trace .json files"
+        if traces_only
+        else "no .ninja_log and no clang -ftime-trace .json files"
+    )
+    message = f"nothing buildprof can read here: {wanted}"
+    if traces_only:
+        message = f"{wanted} here (build with -ftime-trace)"
+    if found.skipped:
+        path, why = found.skipped[0]
+        more = f" (and {len(found.skipped) - 1} more skipped)" if len(found.skipped) > 1 else ""
+        message += f"; {path} {why}{more}"
+    return message
 
 
 def _no_build_message(facts: dict) -> str:

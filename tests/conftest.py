@@ -7,6 +7,7 @@
 - `sample_build`: fixtures/sample_project configured (not built) with CMake + Ninja in a temporary
   folder, for its real `build.ninja`; skips when cmake, ninja or a C++ compiler is missing.
 - `recompacted_then_build`: the real recompacted log followed by a real build, as bytes.
+- `hang_guard`: fails a test that blocks for a minute (a FIFO opened by mistake) instead of hanging.
 - `capture_copy`: a private copy of one capture, to run commands that write caches into it.
 - `write_log`: writes a `.ninja_log` (header plus lines) into a fresh build folder.
 - `run_cli`: runs `buildprof ...` in-process with click's CliRunner, keeping stdout and stderr apart.
@@ -14,7 +15,9 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +46,20 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Every test writes its caches under a temporary folder, never into fixtures/ (tests that check
     the default location unset BUILDPROF_CACHE_DIR themselves)."""
     monkeypatch.setenv("BUILDPROF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture()
+def hang_guard():
+    """Fail a test that blocks for a minute (e.g. by opening a FIFO) instead of stopping the suite."""
+
+    def expired(signum, frame):
+        raise TimeoutError("the test blocked for 60 s: something waited on a FIFO or a pipe")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture()
@@ -156,6 +173,13 @@ def write_log(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def cli_runner() -> CliRunner:
+    """A CliRunner that keeps stdout and stderr apart (click 8.2+ always does; 8.1 needs asking)."""
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()
+
+
 @pytest.fixture
 def run_cli() -> Callable[..., Result]:
     """Factory: run_cli(*args) runs `buildprof args...` in-process and returns click's Result."""
@@ -163,6 +187,6 @@ def run_cli() -> Callable[..., Result]:
 
     def run(*args: str) -> Result:
         """Invoke the CLI with `args`."""
-        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
+        return cli_runner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
 
     return run

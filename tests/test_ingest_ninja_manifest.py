@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from buildprof.ingest.ninja_log import read_ninja_log
@@ -75,5 +77,16 @@ def test_variables_includes_and_continuations(tmp_path):
     manifest = read_ninja_manifest(tmp_path)
     assert set(manifest.by_output) == {"/w/only_here.o", "/w/from_include.o", "second.o", ".o"}
     assert manifest.by_output["second.o"].object_dir == "t/CMakeFiles/t.dir"
-    assert manifest.skipped_files == [str(tmp_path / "missing.ninja")]
+    assert manifest.skipped_files == [(str(tmp_path / "missing.ninja"), "no such file or folder: skipped")]
     assert expand("a$$b${root}c", {"root": "/r"}) == "a$b/rc"
+
+
+def test_an_included_fifo_is_skipped_never_opened(tmp_path, hang_guard):
+    """`include` of a FIFO would block forever if it were opened: it is skipped with the reason."""
+    os.mkfifo(tmp_path / "pipe.ninja")
+    (tmp_path / "build.ninja").write_text("include pipe.ninja\nbuild a.o: cc a.c\n")
+    manifest = read_ninja_manifest(tmp_path)
+    assert set(manifest.by_output) == {"a.o"}
+    assert manifest.skipped_files == [
+        (str(tmp_path / "pipe.ninja"), "is a FIFO (named pipe), not a regular file: skipped")
+    ]

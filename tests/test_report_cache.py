@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -75,3 +76,44 @@ def test_listing_and_why_documents_are_cached_per_query(build):
     why = build_why(build, "common.h", ReportOptions())
     assert build_why(build, "common.h", ReportOptions())["why"] == why["why"]
     assert "report_cached" not in build_why(build, "containers.h", ReportOptions())
+
+
+def test_other_code_never_reads_this_codes_reports(build, monkeypatch):
+    """An upgraded or edited buildprof (another code stamp) computes the report again, and its
+    caches live in a folder of their own (the old one is removed)."""
+    from buildprof.ingest import code_stamp, trace_files
+
+    first = build_report(build)
+    old_cache = trace_files.default_cache_dir(build)
+    assert build_report(build)["report_cached"]
+    monkeypatch.setattr(trace_files, "code_stamp", lambda: "0123456789abcdef")
+    monkeypatch.setattr(code_stamp, "code_stamp", lambda: "0123456789abcdef")
+    edited = build_report(build)
+    assert "report_cached" not in edited and edited["trace_input"]["parsed"] == first["trace_input"]["parsed"]
+    assert trace_files.default_cache_dir(build).name.endswith("-0123456789abcdef")
+    assert not old_cache.exists()
+
+
+def test_a_cache_entry_that_is_not_this_report_is_ignored(build, hang_guard):
+    """Whatever sits in the report cache under the right name (a foreign document, another command's,
+    deep nesting, a FIFO) is a miss, never the answer."""
+    from buildprof.ingest.trace_files import default_cache_dir
+
+    first = build_report(build)
+    [entry] = (default_cache_dir(build) / "reports").glob("*.json")
+    stored = json.loads(entry.read_text())
+    plants = [
+        json.dumps({"key": stored["key"], "document": {"schema": "buildprof", "command": "report"}}),
+        json.dumps({"key": stored["key"], "document": {**stored["document"], "command": "headers"}}),
+        json.dumps({"key": "another", "document": stored["document"]}),
+        json.dumps({"not": "a report"}),
+        "[" * 100_000 + "]" * 100_000,
+    ]
+    for plant in plants:
+        entry.write_text(plant)
+        again = build_report(build)
+        assert "report_cached" not in again and _strip(again) == _strip(first)
+        entry = next((default_cache_dir(build) / "reports").glob("*.json"))
+    entry.unlink()
+    os.mkfifo(entry)
+    assert "report_cached" not in build_report(build)  # never opened for reading: no hang

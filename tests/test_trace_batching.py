@@ -11,12 +11,14 @@ import os
 import random
 import shutil
 
+import msgspec
 import pytest
 from trace_helpers import CBA_FIXTURES, FIXTURES
 
 from buildprof.ingest import fork_pool, trace_wire
 from buildprof.ingest.time_trace import summarize_many, summarize_trace_bytes
 from buildprof.ingest.trace_cache import PACK_NAME, load_pack
+from buildprof.ingest.trace_events import MAX_EVENT_US
 from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
 from buildprof.ingest.trace_wire import NameReceiver, NameSender, decode_results, encode_results
 
@@ -33,19 +35,27 @@ def _items(*folders):
 
 
 def _random_trace(rng: random.Random) -> bytes:
-    """Events of every phase and kind in random order, b/e pairs apart, odd details and durations."""
+    """Events of every phase and kind in random order, b/e pairs apart, odd details and durations;
+    damaged events too: negative or absurd times, b/e pairs that end before they begin (shuffled),
+    "Total" events with bad counts."""
     names = ["Source", "InstantiateClass", "InstantiateFunction", "Frontend", "Backend", "OptModule"]
     names += ["ExecuteCompiler", "OptFunction", "ParseClass", "RunPass", "Total Source"]
     events = []
     for _ in range(rng.randint(0, 30)):
         ph = rng.choice("XXXXbeMi")
         event = {"ph": ph, "name": rng.choice(names), "ts": rng.choice([rng.randint(0, 90), 4.5])}
+        if rng.random() < 0.03:
+            event["ts"] = rng.choice([-5, MAX_EVENT_US + 1, 2**64, MAX_EVENT_US])  # the last is fine
         if ph == "X":
             event["dur"] = rng.randint(-3, 50)
+            if rng.random() < 0.03:
+                event["dur"] = rng.choice([MAX_EVENT_US + 1, -(2**62), 1e30, MAX_EVENT_US])
         if ph in "be":
             event["id"] = rng.choice([0, 1, "a"])
         if rng.random() < 0.8:
             event["args"] = {"detail": rng.choice(["a.h", "/x/../y.h", "v<int>", "v<char>", "", 5, None])}
+            if event["name"] == "Total Source":
+                event["args"]["count"] = rng.choice([3, 0, -1, "x", None, 2.5])
         if ph == "M":
             event |= {"name": "process_name", "args": {"name": "clang-x"}}
         events.append(event)
@@ -58,6 +68,7 @@ def test_batches_give_the_summaries_of_single_traces():
     rng = random.Random(7)
     items += [(_random_trace(rng), f"r{i}.json", 0, 0) for i in range(120)]
     alone = [summarize_trace_bytes(*item) for item in items]
+    assert 30 < sum(s.damaged_events > 0 for s in alone) < 100
     for size in (2, 7, len(items)):
         batched = [s for k in range(0, len(items), size) for s in summarize_many(items[k : k + size])]
         assert batched == alone
@@ -70,7 +81,8 @@ def test_messages_give_back_the_summaries():
     results = [(s, i % 2 == 0) for i, s in enumerate([*summaries, huge])]
     names = NameReceiver()
     back = decode_results(encode_results(results), names)
-    assert back == results
+    assert all(s.path == "" for s, _ in back)  # the receiver knows the paths (they need not be UTF-8)
+    assert back == [(msgspec.structs.replace(s, path=""), cached) for s, cached in results]
     files = [f for s, _ in back for f in s.files]
     assert all(f is names.shared[f] for f in files)  # one string object per name
 
@@ -78,7 +90,7 @@ def test_messages_give_back_the_summaries():
 def test_streams_send_each_name_once_and_must_stay_in_order():
     """A worker's messages carry only names it has not sent before; the parent keeps a table per
     worker, and a message out of its stream's order is an error, never wrong names."""
-    summaries = [summarize_trace_bytes(*item) for item in _items(CAPTURE)]
+    summaries = [msgspec.structs.replace(summarize_trace_bytes(*item), path="") for item in _items(CAPTURE)]
     groups = [[(s, False) for s in summaries[k : k + 5]] for k in range(0, len(summaries), 5)]
     first, second = NameSender(), NameSender()
     second.stream += 1  # two workers

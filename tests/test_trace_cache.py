@@ -9,6 +9,7 @@ import threading
 import pytest
 from trace_helpers import FIXTURES
 
+from buildprof.ingest.code_stamp import code_stamp
 from buildprof.ingest.trace_cache import PACK_NAME
 from buildprof.ingest.trace_scan import CACHE_FORMAT, default_cache_dir, find_json_files, scan_traces
 
@@ -32,7 +33,7 @@ def test_second_scan_reads_nothing_and_gives_the_same_summaries(build):
     second = _scan(build)
     assert (second.parsed, second.cached) == (0, files)
     assert second.summaries == first.summaries
-    assert default_cache_dir(build) == build / ".buildprof" / CACHE_FORMAT
+    assert default_cache_dir(build) == build / ".buildprof" / f"{CACHE_FORMAT}-{code_stamp()}"
 
 
 def test_only_changed_traces_are_read_again(build):
@@ -82,7 +83,7 @@ def test_deleting_or_corrupting_the_cache_is_safe(build):
     assert again.summaries == reference and again.parsed == 2
     (cache / PACK_NAME).write_bytes(b"garbage")  # a damaged pack: everything read again
     again = _scan(build)
-    assert again.summaries == reference and again.parsed == len(reference)
+    assert again.summaries == reference and again.parsed == len(reference) + len(again.probes)
     shutil.rmtree(build / ".buildprof")
     assert _scan(build).summaries == reference
 

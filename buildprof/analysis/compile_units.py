@@ -13,22 +13,28 @@ import numpy as np
 import pandas as pd
 
 from buildprof.analysis.classify import classify_output
-from buildprof.analysis.trace_set import TraceSet
+from buildprof.model import TraceSummary
 
 _OBJECT_SUFFIXES = ("o", "obj")
 
 
-def compile_unit_table(ts: TraceSet, build_dir: str, steps: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per trace: trace, source, total/frontend/backend us, and the joined step's numbers."""
-    rel = [_relative(s.path, build_dir) for s in ts.summaries]
+def compile_unit_table(
+    summaries: list[TraceSummary], build_dir: str, steps: pd.DataFrame | None
+) -> pd.DataFrame:
+    """One row per trace: trace, source, total/frontend/backend us, and the joined step's numbers.
+
+    `steps` may hold several builds (oldest first): a TU is joined to the last step that wrote its
+    object, the one that wrote its trace.
+    """
+    rel = [_relative(s.path, build_dir) for s in summaries]
     table = pd.DataFrame(
         {
             "trace": rel,
-            "source": [s.source for s in ts.summaries],
-            "total_us": [s.total_us for s in ts.summaries],
-            "frontend_us": [s.frontend_us for s in ts.summaries],
-            "backend_us": [s.backend_us for s in ts.summaries],
-            "clang": [s.clang for s in ts.summaries],
+            "source": [s.source for s in summaries],
+            "total_us": [s.total_us for s in summaries],
+            "frontend_us": [s.frontend_us for s in summaries],
+            "backend_us": [s.backend_us for s in summaries],
+            "clang": [s.clang for s in summaries],
         }
     )
     step_rows = match_steps(rel, steps) if steps is not None and len(steps) else [-1] * len(rel)

@@ -199,19 +199,49 @@ def function_set_rows(rows: pd.DataFrame) -> list[dict]:
     return [{"set": r.set, "count": int(r.count), "ms": ms(r.us)} for r in rows.itertuples()]
 
 
-def _filtered(table: pd.DataFrame, column: str, pattern: str | None) -> pd.DataFrame:
+def _filtered(
+    table: pd.DataFrame, column: str, pattern: str | None, matches=fnmatch.fnmatchcase
+) -> pd.DataFrame:
     if not pattern:
         return table
-    keep = [fnmatch.fnmatchcase(value, pattern) for value in table[column]]
+    keep = [matches(value, pattern) for value in table[column]]
     return table[keep]
 
 
+def path_matcher(source_root: str):
+    """`--match` for paths: the pattern may match the full path, the path as the tables show it
+    (relative to the source root), or any end of the path that starts after a `/`
+    (`meta/*` finds `/src/absl/meta/type_traits.h`)."""
+    prefix = source_root.rstrip("/") + "/" if source_root else ""
+
+    def matches(path: str, pattern: str) -> bool:
+        if fnmatch.fnmatchcase(path, pattern):
+            return True
+        if prefix and path.startswith(prefix) and fnmatch.fnmatchcase(path[len(prefix) :], pattern):
+            return True
+        at = path.find("/")
+        while at >= 0:
+            if fnmatch.fnmatchcase(path[at + 1 :], pattern):
+                return True
+            at = path.find("/", at + 1)
+        return False
+
+    return matches
+
+
 def listing(
-    ts: TraceSet, what: str, demangled: dict[str, str], sort: str, match: str | None, top: int
+    ts: TraceSet,
+    what: str,
+    demangled: dict[str, str],
+    sort: str,
+    match: str | None,
+    top: int,
+    source_root: str = "",
 ) -> dict:
-    """Rows for `buildprof headers|templates|functions`, sorted and filtered."""
+    """Rows for `buildprof headers|templates|functions`, sorted and filtered (`--match`: a shell
+    pattern on the header's path, see path_matcher, or on the template or function name)."""
     if what == "headers":
-        table = _filtered(header_table(ts), "file", match)
+        table = _filtered(header_table(ts), "file", match, path_matcher(source_root))
         rows = header_rows(ts, _sorted(table, SORT_COLUMNS[what][sort], top))
     elif what == "templates":
         table = _filtered(template_table(ts), "name", match)

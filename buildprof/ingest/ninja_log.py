@@ -18,6 +18,7 @@ import pandas as pd
 
 from buildprof.errors import InputError
 from buildprof.ingest.byte_fields import factorize_slices, find_separators, parse_decimal, parse_hex
+from buildprof.ingest.files import NotRegularFile, read_regular, why_unusable
 from buildprof.model import LOG_COLUMNS, LogProblem
 
 SUPPORTED_VERSIONS = (5, 6, 7)
@@ -54,13 +55,11 @@ def read_ninja_log(path: str | Path) -> NinjaLog:
     """Read and parse the `.ninja_log` at `path`; raises InputError if it cannot be used at all."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a ninja log", path) from None
+        data = read_regular(path)
+    except NotRegularFile as exc:
+        raise InputError(f"is {exc.kind}, not a ninja log", path) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
+        raise InputError(why_unusable(path) or f"cannot read: {exc.strerror}", path) from None
     return parse_ninja_log(data, str(path))
 
 

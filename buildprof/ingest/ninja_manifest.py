@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from buildprof.errors import InputError
+from buildprof.ingest.files import read_regular, why_unusable
 
 _INCLUDE = re.compile(r"^(include|subninja)\s+(\S.*?)\s*$")
 _VARIABLE = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s?(.*)$")
@@ -39,18 +40,18 @@ class NinjaManifest:
 
     path: str
     by_output: dict[str, BuildStatement] = field(default_factory=dict)
-    skipped_files: list[str] = field(default_factory=list)  # included files that could not be read
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # included files not read: (path, why)
 
 
 def read_ninja_manifest(build_dir: str | Path, name: str = "build.ninja") -> NinjaManifest | None:
     """Read `build_dir/build.ninja` and the files it includes; None when there is no manifest."""
     build_dir = Path(build_dir)
     top = build_dir / name
-    if not top.is_file():
+    if why_unusable(top) is not None:
         return None
     manifest = NinjaManifest(path=str(top))
     try:
-        text = top.read_text(encoding="utf-8", errors="surrogateescape")
+        text = read_regular(top).decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise InputError(f"cannot read ninja manifest: {exc.strerror}", top) from None
     _Reader(manifest, build_dir).parse(text, {})
@@ -96,9 +97,10 @@ class _Reader:
         if self.files_read >= _MAX_FILES:
             return
         try:
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
-        except OSError:
-            self.manifest.skipped_files.append(str(path))
+            text = read_regular(path).decode("utf-8", "surrogateescape")
+        except OSError as exc:
+            why = why_unusable(path) or f"cannot be read ({exc.strerror})"
+            self.manifest.skipped_files.append((str(path), f"{why}: skipped"))
             return
         self.files_read += 1
         self.parse(text, dict(scope) if subninja else scope)

@@ -1,9 +1,11 @@
 """Whole reports, cached by a fingerprint of everything they are computed from.
 
 When nothing a report depends on has changed (the same traces, log and manifests with the same sizes
-and mtimes, the same options, the same buildprof), the finished document is read back instead of
-being computed again: repeating a report on an unchanged build folder takes well under a second. Any
-change misses the cache and the report is computed as usual (through the per-trace summary cache).
+and mtimes, the same options, the same buildprof code: code_stamp), the finished document is read back
+instead of being computed again: repeating a report on an unchanged build folder takes well under a
+second. Any change misses the cache and the report is computed as usual (through the per-trace summary
+cache). An entry is used only if it is the document of that key and command; anything else in its
+place (a damaged, foreign or planted file) is a miss.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import hashlib
 import os
 from pathlib import Path
 
-import msgspec
-
+from buildprof.ingest.files import read_regular
 from buildprof.ingest.trace_files import write_atomically
+from buildprof.jsonio import decode_json, encode_json
+from buildprof.model import SCHEMA_VERSION
 
 REPORTS = "reports"
 KEEP = 16  # most recent reports kept per build folder
@@ -22,7 +25,7 @@ KEEP = 16  # most recent reports kept per build folder
 
 def fingerprint(parts: dict) -> str:
     """A stable hash of the report's inputs (any JSON-compatible description)."""
-    return hashlib.sha256(msgspec.json.encode(parts, order="sorted")).hexdigest()
+    return hashlib.sha256(encode_json(parts, sort_keys=True)).hexdigest()
 
 
 def file_stamp(path: str | Path | None) -> list[int] | None:
@@ -36,14 +39,23 @@ def file_stamp(path: str | Path | None) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def load_report(cache_dir: str | Path, key: str) -> dict | None:
-    """The cached document for `key`, or None (missing or unreadable entries are simply misses)."""
+def load_report(cache_dir: str | Path, key: str, command: str) -> dict | None:
+    """The cached `command` document for `key`, or None (a missing, unreadable or foreign entry)."""
     try:
-        data = (Path(cache_dir) / REPORTS / f"{key}.json").read_bytes()
-        doc = msgspec.json.decode(data)
-    except (OSError, msgspec.DecodeError):
+        entry = decode_json(read_regular(Path(cache_dir) / REPORTS / f"{key}.json"))
+    except (OSError, ValueError):
         return None
-    return doc if isinstance(doc, dict) else None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    doc = entry.get("document")
+    if (
+        not isinstance(doc, dict)
+        or doc.get("schema") != "buildprof"
+        or doc.get("schema_version") != SCHEMA_VERSION
+        or doc.get("command") != command
+    ):
+        return None
+    return doc
 
 
 def save_report(cache_dir: str | Path, key: str, doc: dict) -> None:
@@ -51,7 +63,7 @@ def save_report(cache_dir: str | Path, key: str, doc: dict) -> None:
     folder = Path(cache_dir) / REPORTS
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(folder / f"{key}.json", msgspec.json.encode(doc))
+        write_atomically(folder / f"{key}.json", encode_json({"key": key, "document": doc}))
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)

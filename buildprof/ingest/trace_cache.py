@@ -21,19 +21,20 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from buildprof.ingest.files import read_regular
 from buildprof.ingest.trace_files import write_atomically
 from buildprof.ingest.trace_wire import NameReceiver, decode_results, encode_results
 from buildprof.model import TraceSummary
 
 PACK_NAME = "summaries.pack"
-_PACK_MAGIC = b"BPPACK1\n"
+_PACK_MAGIC = b"BPPACK2\n"
 _LENGTH = struct.Struct("<q")
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(TraceSummary)
 
 
 class _PackHeader(msgspec.Struct, array_like=True):
-    keys: list[str]  # absolute trace paths, in the order of the summaries in the message
+    keys: list[bytes]  # absolute trace paths (os.fsencode: any bytes), in the order of the summaries
     stamps: bytes  # int64 x 4 per key: trace size, trace mtime_ns, entry size, entry mtime_ns
 
 
@@ -54,8 +55,7 @@ def _stamp(size: int, mtime_ns: int) -> bytes:
 def read_entry(path: str, size: int, mtime_ns: int) -> TraceSummary | None:
     """The cached summary if the entry is for this exact file (size, mtime) and decodes, else None."""
     try:
-        with open(path, "rb") as handle:
-            content = handle.read()
+        content = read_regular(path)
     except OSError:
         return None
     stamp = _stamp(size, mtime_ns)
@@ -68,8 +68,13 @@ def read_entry(path: str, size: int, mtime_ns: int) -> TraceSummary | None:
 
 
 def write_entry(path: str, summary: TraceSummary) -> None:
-    """Write an entry atomically (a reader never sees half of one); failures are ignored."""
-    write_atomically(path, _stamp(summary.size, summary.mtime_ns), _ENCODER.encode(summary))
+    """Write an entry atomically (a reader never sees half of one); failures are ignored.
+
+    The trace's path is left out (the entry's name is its hash; it may not be UTF-8): a summary read
+    back has the path "", for the caller to set.
+    """
+    encoded = _ENCODER.encode(msgspec.structs.replace(summary, path=""))
+    write_atomically(path, _stamp(summary.size, summary.mtime_ns), encoded)
 
 
 def _file_stamp(path: str) -> tuple[int, int]:
@@ -109,8 +114,7 @@ class Pack:
 def load_pack(cache_dir: str | Path, names: NameReceiver) -> Pack | None:
     """The folder's pack, or None when there is none or it cannot be read (then it is ignored)."""
     try:
-        with open(os.path.join(cache_dir, PACK_NAME), "rb") as handle:
-            data = handle.read()
+        data = read_regular(os.path.join(cache_dir, PACK_NAME))
         if not data.startswith(_PACK_MAGIC):
             return None
         view = memoryview(data)
@@ -124,7 +128,8 @@ def load_pack(cache_dir: str | Path, names: NameReceiver) -> Pack | None:
             return None
     except (OSError, ValueError, struct.error, msgspec.DecodeError, msgspec.ValidationError):
         return None
-    return Pack({key: i for i, key in enumerate(header.keys)}, stamps, [s for s, _ in results])
+    keys = [os.fsdecode(key) for key in header.keys]
+    return Pack({key: i for i, key in enumerate(keys)}, stamps, [s for s, _ in results])
 
 
 def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: list[str]) -> None:
@@ -133,7 +138,8 @@ def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: lis
         [(s.size, s.mtime_ns, *_file_stamp(e)) for s, e in zip(summaries, entries, strict=True)],
         dtype="<i8",
     ).reshape(-1, 4)
-    header = _ENCODER.encode(_PackHeader([os.path.abspath(s.path) for s in summaries], stamps.tobytes()))
+    keys = [os.fsencode(os.path.abspath(s.path)) for s in summaries]
+    header = _ENCODER.encode(_PackHeader(keys, stamps.tobytes()))
     message = encode_results([(s, True) for s in summaries])
     write_atomically(
         os.path.join(cache_dir, PACK_NAME), _PACK_MAGIC, _LENGTH.pack(len(header)), header, message

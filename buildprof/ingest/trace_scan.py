@@ -12,17 +12,23 @@ safe.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import multiprocessing
 import os
+import re
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from buildprof.collector import collector_paused
 from buildprof.errors import InputError
 from buildprof.ingest import fork_pool
+from buildprof.ingest.files import NotRegularFile, kind_of
 from buildprof.ingest.time_trace import looks_like_trace, summarize_many
 from buildprof.ingest.trace_cache import entry_path, load_pack, read_entry, save_pack, write_entry
 from buildprof.ingest.trace_files import (  # noqa: F401  (re-exported: the scan's public inputs)
@@ -31,6 +37,7 @@ from buildprof.ingest.trace_files import (  # noqa: F401  (re-exported: the scan
     TraceFile,
     default_cache_dir,
     find_json_files,
+    prune_other_caches,
 )
 from buildprof.ingest.trace_wire import NameReceiver, NameSender, decode_results, encode_results
 from buildprof.model import TraceSummary
@@ -38,9 +45,21 @@ from buildprof.model import TraceSummary
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
 _CHUNK_FILES = 16  # traces summarised together by a worker (see _chunks)
 _CHUNK_BYTES = 16 << 20
+MAX_JOBS = 64  # more worker processes than this only cost memory and file descriptors
 _REPACK_MIN = 32  # traces read outside the pack before it is rewritten (or 2% of them)
 
 Progress = Callable[[int, int], None]
+
+
+# Compilations that are not translation units of the project: CMake's compiler identification and
+# try_compile checks (in CMakeFiles/<version>/CompilerId<LANG>/, CMakeScratch/, CMakeTmp/, or in $TMPDIR
+# for clang 14, named after CMake<LANG>CompilerId/ABI), and Meson's sanity checks (meson-private/).
+_PROBE_PATH = re.compile(
+    r"(^|/)CMakeFiles/(\d[^/]*/CompilerId|CMakeScratch/|CMakeTmp/)|(^|/)meson-private/"
+    r"|(^|/)CMake\w*Compiler(Id|ABI)[^/]*\.json$"
+)
+_PROBE_SOURCE = re.compile(r"(^|/)(CMake\w*Compiler(Id|ABI)|testC\w*Compiler)\.\w+$")
+_OBJECT_SUFFIXES = ("o", "obj")
 
 
 @dataclass
@@ -49,10 +68,24 @@ class TraceScan:
 
     summaries: list[TraceSummary] = field(default_factory=list)  # status "trace", sorted by path
     damaged: list[TraceSummary] = field(default_factory=list)  # reported once each
+    probes: list[TraceSummary] = field(default_factory=list)  # build-system checks, not the project's TUs
     skipped: int = 0  # JSON files that are not traces (compile_commands.json, CMake's files)
     parsed: int = 0  # traces parsed this time
     cached: int = 0  # traces whose summary came from the cache
     cache_dir: str | None = None
+    cache_problem: str | None = None  # why the cache folder could not be used (then it was not)
+
+
+def is_tool_probe(summary: TraceSummary) -> bool:
+    """Whether a trace is a build system's compiler check (CMake, Meson) rather than a project TU."""
+    return bool(_PROBE_PATH.search(summary.path.replace("\\", "/")) or _PROBE_SOURCE.search(summary.source))
+
+
+def expected_trace(path: str, objects: set[str]) -> str | None:
+    """The object file beside `path` (`foo.cc.json` -> `foo.cc.o`), if there is one: then it must be a
+    trace, written by the compile that wrote the object (a killed compile leaves it empty or cut)."""
+    stem = path[:-4]
+    return next((stem + s for s in _OBJECT_SUFFIXES if stem + s in objects), None)
 
 
 def scan_traces(
@@ -61,34 +94,55 @@ def scan_traces(
     jobs: int | None = None,
     progress: Progress | None = None,
     meanwhile: Callable[[], None] | None = None,
+    objects: set[str] | None = None,
 ) -> TraceScan:
     """Summarise `files` (from the cache where valid), in `jobs` worker processes.
 
     With a cache, summaries still valid in the folder's pack are taken from it without starting any
     worker; the other files go through the workers (and their entries); the pack is rewritten when
     anything differs from it. `meanwhile` (e.g. importing what comes next) runs in a thread of the
-    parent while the workers run, if they run: the parent mostly waits for them.
+    parent while the workers run, if they run: the parent mostly waits for them. `objects` (the object
+    files of the folder) tells which JSON files must be traces (see expected_trace).
     """
     scan = TraceScan(cache_dir=str(cache_dir) if cache_dir else None)
     if cache_dir is not None:
         try:
+            if not cache_dir.is_dir():
+                prune_other_caches(cache_dir)  # an older buildprof's summaries: never used again
             cache_dir.mkdir(parents=True, exist_ok=True)
-        except OSError:
+            if not os.access(cache_dir, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        except OSError as exc:
+            scan.cache_problem = (
+                f"cache folder {cache_dir} is unusable ({exc.strerror}): traces read without it"
+            )
             scan.cache_dir = cache_dir = None
-    jobs = jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs or os.cpu_count() or 1, MAX_JOBS))
     with collector_paused():  # summaries are long-lived: collections would only rescan them
         results = _scan(files, cache_dir, jobs, progress, _Background(meanwhile))
     for file, (summary, from_cache) in zip(files, results, strict=True):
         summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
         scan.cached += from_cache
         scan.parsed += not from_cache
+        if summary.status == "not_trace" and (obj := expected_trace(file.path, objects or set())):
+            summary = _unfinished(summary, obj)
         if summary.status == "trace":
-            scan.summaries.append(summary)
+            (scan.probes if is_tool_probe(summary) else scan.summaries).append(summary)
         elif summary.status == "damaged":
             scan.damaged.append(summary)
         else:
             scan.skipped += 1
     return scan
+
+
+def _unfinished(summary: TraceSummary, obj: str) -> TraceSummary:
+    """A JSON file beside an object file that is not a trace: the compile that wrote it was cut short."""
+    name = os.path.basename(obj)
+    if summary.size == 0:
+        message = f"empty file (0 bytes) beside {name}: its compile was probably killed"
+    else:
+        message = f"not a complete time trace, though {name} sits beside it: its compile was probably killed"
+    return msgspec.structs.replace(summary, status="damaged", message=message)
 
 
 class _Background:
@@ -252,7 +306,8 @@ def _summarize_chunk(task: Task) -> list[tuple[TraceSummary, bool]]:
         try:
             readable.append((i, _read_trace(file)))
         except OSError as exc:
-            summary = TraceSummary(file.path, file.size, file.mtime_ns, "damaged", f"cannot read: {exc}")
+            why = f"cannot be read: {exc.strerror}"
+            summary = TraceSummary(file.path, file.size, file.mtime_ns, "damaged", why)
             results[i] = (summary, False)
     summaries = summarize_many(
         [(data, files[i].path, files[i].size, files[i].mtime_ns) for i, data in readable]
@@ -269,10 +324,14 @@ def _read_trace(file: TraceFile) -> bytes:
     """The file's bytes; only the first bytes when they show it is not a trace.
 
     Read with os.read into one buffer of the size the scan saw (one system call for a trace), then
-    to the end in case the file grew since.
+    to the end in case the file grew since. Opened without blocking and checked to be a regular file:
+    it may have been replaced by a FIFO or a device since it was found.
     """
-    fd = os.open(file.path, os.O_RDONLY)
+    fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(kind_of(mode))
         head = os.read(fd, _SNIFF)
         if len(head) < _SNIFF or not looks_like_trace(head):
             return head

@@ -87,7 +87,9 @@ class _Message(msgspec.Struct, array_like=True, gc=False):
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(_Message)
-_EMPTIED = {"files": [], "templates": [], "breakdown": [], "totals": []}
+# Lists travel as arrays of name numbers; the path is the receiver's to set (it may not be UTF-8,
+# which msgpack cannot carry, and the receiver knows it anyway: it asked for that file).
+_EMPTIED = {"path": "", "files": [], "templates": [], "breakdown": [], "totals": []}
 
 
 def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender | None = None) -> bytes:
@@ -108,7 +110,7 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
         first=first,
         names=new,
         summaries=[
-            msgspec.structs.replace(s, **_EMPTIED) if packed is not None else s
+            msgspec.structs.replace(s, **(_EMPTIED if packed is not None else {"path": ""}))
             for s, packed in zip(summaries, lists, strict=True)
         ],
         lists=lists,
@@ -141,7 +143,8 @@ def _numbers(values) -> bytes:
 
 
 def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tuple[TraceSummary, bool]]:
-    """The (summary, from_cache) pairs of a message, names shared between summaries and streams.
+    """The (summary, from_cache) pairs of a message, names shared between summaries and streams;
+    their paths are "" (the caller sets them).
 
     The lists are rebuilt by gathering from the stream's object array of names (no Python step per
     name).

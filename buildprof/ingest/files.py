@@ -1,0 +1,78 @@
+"""Open only regular files, and say plainly what a path is when it is not one.
+
+A build folder may hold anything under an input's name: a FIFO or socket named `foo.json` (reading one
+would wait forever), a device, a symbolic link to nowhere or to itself. Inputs are checked with stat
+before they are read, and opened without blocking and checked again (the file may have been replaced
+in between), so buildprof never waits on something that is not a file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class NotRegularFile(OSError):
+    """An input path that exists but is not a regular file (or a link to one); `kind` says what."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"is {kind}, not a regular file")
+        self.kind = kind
+
+
+def kind_of(mode: int) -> str:
+    """What a stat mode is, in words: `a FIFO (named pipe)`, `a socket`, ..., `a file`."""
+    return next((name for test, name in _KINDS if test(mode)), "a file" if stat.S_ISREG(mode) else "special")
+
+
+def why_unusable(path: str | Path) -> str | None:
+    """None if `path` is a regular file (or a link to one), else what it is instead.
+
+    Missing paths, dangling symbolic links and link loops are told apart, because "no such file" for
+    a link that is right there sends the user looking in the wrong place.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return stat_failure(path, exc)
+    if stat.S_ISREG(st.st_mode):
+        return None
+    return f"is {kind_of(st.st_mode)}, not a regular file"
+
+
+def stat_failure(path: str | Path, exc: OSError) -> str:
+    """Why stat failed, in words (missing, dangling link, link loop, permission...)."""
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link loop (it leads back to itself)"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            return "no such file or folder"
+        return f"is a dangling symbolic link (to {target}, which does not exist)"
+    return f"cannot be read ({exc.strerror})"
+
+
+def read_regular(path: str | Path) -> bytes:
+    """The bytes of a regular file; NotRegularFile (an OSError) for anything else, without blocking."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(kind_of(st.st_mode))
+        chunks = [os.read(fd, max(st.st_size, 0) + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
