@@ -598,7 +598,7 @@ def run_capture(
     facts: dict[str, Any] = {
         "name": spec.name,
         "description": spec.description,
-        "captured_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "captured_at_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "host": {
             "platform": platform.platform(),
             "cpus": os.cpu_count(),

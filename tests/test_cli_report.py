@@ -179,7 +179,7 @@ def test_json_markdown_and_output_files(run_cli, tmp_path, captures):
     assert result.exit_code == 0 and result.stdout == ""
     assert result.stderr == f"Wrote markdown report to {tmp_path / 'out' / 'report.md'}\n"
     markdown = (tmp_path / "out" / "report.md").read_text()
-    assert markdown.startswith("# buildprof report\n") and "## Build summary" in markdown
+    assert markdown.startswith(f"# buildprof report: `{folder}`\n") and "## Build summary" in markdown
     assert "| kind | steps | time | weighted | share | slowest |" in markdown
 
     assert run_cli("report", folder, "-o", tmp_path / "x.json").exit_code == 0

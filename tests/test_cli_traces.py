@@ -9,7 +9,7 @@ import stat
 import threading
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_runner
 from trace_helpers import FIXTURES
 
 from buildprof.cli import cli
@@ -26,7 +26,7 @@ def build(tmp_path, monkeypatch):
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
+    result = cli_runner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -40,12 +40,20 @@ def test_report_joins_ninja_steps_and_traces(build):
     doc = run_json("report", str(build))
     assert doc["builds"][0]["summary"]["steps"] == 28  # the incremental build, last in the log
     traces = doc["traces"]
-    assert doc["trace_input"]["traces"] == 23 and traces["totals"]["tus"] == 23
+    # 23 JSON traces: 22 TUs and CMake's compiler check; build 2 recompiled the 21 TUs that include
+    # common.h, so the report covers those 21 and leaves out opcodes_gen.cc's trace (from build 1).
+    assert doc["trace_input"]["traces"] == 22
+    assert [p.rsplit("/", 1)[-1] for p in doc["trace_input"]["probes"]] == ["a-CMakeCXXCompilerId.json"]
+    assert doc["trace_scope"] == {"covers": "analysed_builds", "builds": [1], "tus": 21, "left_out": 1}
+    assert traces["totals"]["tus"] == 21
     slowest = traces["compile_units"][0]
     assert slowest["trace"] == "text/CMakeFiles/text.dir/src/pattern.cc.json"
     assert slowest["step_output"] == "text/CMakeFiles/text.dir/src/pattern.cc.o"
     assert slowest["target"] == "text"
-    assert traces["clang_build_analyzer"]["time_summary"]["compilations"] == 23
+    assert traces["clang_build_analyzer"]["time_summary"]["compilations"] == 21
+    everything = run_json("report", str(build), "--all-traces")
+    assert everything["trace_scope"] == {"covers": "all_traces", "builds": [], "tus": 22, "left_out": 0}
+    assert everything["traces"]["totals"]["tus"] == 22
     shares = sum(
         row["share"] for row in run_json("report", str(build), "--top", "1000")["traces"]["breakdown"]
     )
@@ -79,7 +87,7 @@ def test_templates_and_functions(build):
 def test_why_explains_the_common_header(build):
     doc = run_json("why", "common.h", str(build))["why"]
     assert doc["file"].endswith("/common/include/sample/common.h")
-    assert doc["tus"] == 21 and doc["tus_total"] == 23
+    assert doc["tus"] == 21 and doc["tus_total"] == 22
     assert doc["direct"] is False
     assert (
         sum(c["count"] for c in run_json("why", "common.h", str(build), "--top", "1000")["why"]["chains"])
@@ -137,12 +145,12 @@ def test_damaged_and_unrelated_json_change_nothing_but_one_line_each(build):
     assert len([line for line in added if "broken-copy.json" in line]) == 1
 
 
-def test_output_to_a_device_writes_to_it_and_never_replaces_it(build, tmp_path):
+def test_output_to_a_device_writes_to_it_and_never_replaces_it(build, tmp_path, hang_guard):
     """`-o /dev/null` must not turn the device into a regular file (a rename over it would, as root)."""
     fifo = tmp_path / "reader.fifo"
     os.mkfifo(fifo)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     code, _, err = run("headers", str(build), "--format", "json", "-o", str(fifo))
     reader.join(timeout=30)

@@ -1,19 +1,28 @@
 """The `buildprof` command line: a click group; each command opens inputs, calls the library, renders.
 
-Exit codes: 0 success, 2 usage or input error (message on stderr, no traceback), 1 internal error.
+Exit codes: 0 success, 2 usage or input error (one `Error: ...` line on stderr, no traceback), 1 internal
+error (a bug), 130 interrupted (Ctrl-C). A reader that closes the pipe early (`| head`) ends the process
+silently, as it does any Unix tool (SIGPIPE).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import signal
 import sys
+import traceback
 from typing import NoReturn
 
 import click
 
 from buildprof import __version__
+from buildprof.cli.output import OutputClosed, write_stderr
 from buildprof.errors import BuildprofError
+
+DEBUG_ENV = "BUILDPROF_DEBUG"  # set to show the traceback of an internal error
+EXIT_INTERRUPTED = 130
 
 
 class BuildprofGroup(click.Group):
@@ -51,31 +60,59 @@ _register()
 
 
 def main() -> None:
-    """Console-script entry point.
+    """Console-script entry point: run the command, then end without the interpreter's teardown.
 
     It ends the process with os._exit once the output is flushed, as mypy does: a report holds
     thousands of trace summaries, and tearing them down object by object at interpreter exit
     costs a tenth of a second for nothing. Everything buildprof writes is complete (and its caches
     renamed into place) before the command returns.
     """
+    _hard_exit(run(sys.argv[1:]))
+
+
+def run(args: list[str]) -> int:
+    """Run the command line `args` and return the exit code; every failure is one line on stderr."""
     try:
-        cli.main(prog_name="buildprof")
-    except SystemExit as stop:
-        code = stop.code
-    except BrokenPipeError:  # e.g. `buildprof report | head`
-        sys.stderr.close()
-        code = 0
-    else:  # pragma: no cover  (click's standalone mode always ends with SystemExit)
-        code = 0
-    _hard_exit(code)
+        result = cli.main(args=args, prog_name="buildprof", standalone_mode=False)
+    except click.ClickException as exc:
+        buffer = io.StringIO()
+        exc.show(file=buffer)
+        write_stderr(buffer.getvalue())
+        return exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        write_stderr("Interrupted.\n")
+        return EXIT_INTERRUPTED
+    except OutputClosed:
+        _die_of_sigpipe()
+    except Exception as exc:  # a bug: say so in one line (the traceback on request)
+        if os.environ.get(DEBUG_ENV):
+            write_stderr(traceback.format_exc())
+        write_stderr(
+            f"Error: internal error, a bug in buildprof ({type(exc).__name__}: {exc}); please report it "
+            f"(set {DEBUG_ENV}=1 for the traceback)\n"
+        )
+        return 1
+    return result if isinstance(result, int) else 0
 
 
-def _hard_exit(code: object) -> NoReturn:
+def _die_of_sigpipe() -> NoReturn:
+    """End as a Unix tool does when its reader has gone: killed by SIGPIPE, nothing printed."""
+    with contextlib.suppress(OSError):  # nothing more may reach the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)
+    os._exit(128 + signal.SIGPIPE)  # pragma: no cover  (the signal ends the process first)
+
+
+def _hard_exit(code: int) -> NoReturn:
     """Flush standard output and error, then leave without the interpreter's teardown."""
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe: nothing more to say
-            stream.flush()
-    os._exit(code or 0)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _die_of_sigpipe()
+    except (OSError, ValueError) as exc:  # what click itself printed (help, version) did not fit
+        write_stderr(f"Error: cannot write to standard output: {getattr(exc, 'strerror', exc)}\n")
+        code = code or 2
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(code)

@@ -7,13 +7,18 @@ from pathlib import Path
 
 import click
 
+from buildprof.cli.output import terminal_width, write_file, write_stderr, write_stdout
 from buildprof.render import FORMATS, get_renderer, guess_format
+from buildprof.render.escape import visible
 
 
 class CliError(click.ClickException):
-    """A usage or input error: printed as `Error: ...`, exit code 2."""
+    """A usage or input error: printed as `Error: ...` (made visible), exit code 2."""
 
     exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(visible(message))
 
 
 def output_options(default_top: int = 10):
@@ -33,14 +38,16 @@ def output_options(default_top: int = 10):
             "--output",
             "output_path",
             type=click.Path(dir_okay=False),
-            help="Write to this file; the format follows its suffix (.txt, .md, .json).",
+            help="Write to this file; the format follows its suffix (.txt, .md, .json). "
+            "Never one of the inputs.",
         )
         @click.option(
             "--format",
             "fmt",
             type=click.Choice(FORMATS),
             default=None,
-            help="Output format [default: terminal, or guessed from -o].",
+            help="Output format [default: terminal, or guessed from -o; a suffix of -o that names "
+            "another format is an error].",
         )
         @functools.wraps(command)
         def wrapper(*args, fmt, output_path, top, **kwargs):
@@ -53,13 +60,19 @@ def output_options(default_top: int = 10):
 
 
 def resolve_format(fmt: str | None, output_path: str | None) -> str:
+    """The output format: --format, else the suffix of -o, else terminal; the two must not disagree."""
+    guessed = guess_format(output_path) if output_path else None
     if fmt:
+        if guessed is not None and guessed != fmt:
+            raise click.UsageError(
+                f"-o {visible(output_path or '')!r} looks like {guessed} (its suffix) but --format says "
+                f"{fmt}: change one of them"
+            )
         return fmt
     if output_path:
-        guessed = guess_format(output_path)
         if guessed is None:
             raise click.UsageError(
-                f"cannot tell the format from {output_path!r}: use a .txt, .md or .json suffix, "
+                f"cannot tell the format from {visible(output_path)!r}: use a .txt, .md or .json suffix, "
                 "or pass --format"
             )
         return guessed
@@ -67,31 +80,26 @@ def resolve_format(fmt: str | None, output_path: str | None) -> str:
 
 
 def emit(doc: dict, output: dict) -> None:
-    """Render `doc` in the chosen format to the chosen destination (stdout by default)."""
-    text = get_renderer(output["format"])(doc)
+    """Render `doc` in the chosen format to the chosen destination (stdout by default).
+
+    The problems with the inputs (problem_lines) go to stderr first, whatever the format.
+    """
+    from buildprof.render.problems import problem_lines
+
+    width = terminal_width() if not output["path"] else None
+    text = get_renderer(output["format"])(doc, width=width)
+    problems = problem_lines(doc)
+    if problems:
+        write_stderr("".join(f"warning: {line}\n" for line in problems))
     if output["path"]:
         path = Path(output["path"])
         try:
-            write_output(path, text)
+            write_file(path, text)
         except OSError as exc:
-            raise CliError(f"{path}: cannot write: {exc.strerror}") from None
-        click.echo(f"Wrote {output['format']} report to {path}", err=True)
-    else:
-        click.echo(text, nl=False)
-
-
-def write_output(path: Path, text: str) -> None:
-    """Write a report file whole or not at all; devices and pipes (`-o /dev/stdout`) are written to.
-
-    A regular file is written beside the target and renamed over it, so a reader never sees half a
-    report. Anything else that exists (a character device such as /dev/null, a FIFO) must not be
-    replaced by a rename: it is opened and written like any stream.
-    """
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8") as stream:
-            stream.write(text)
+            raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        write_stderr(f"Wrote {output['format']} report to {path}\n")
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        write_stdout(text)
+    except OSError as exc:
+        raise CliError(f"cannot write the report to standard output: {exc.strerror or exc}") from None

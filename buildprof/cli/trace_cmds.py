@@ -10,14 +10,20 @@ from buildprof.cli.trace_options import trace_options
 SORTS = ("inclusive", "self", "count", "tus")
 
 
-def _options(top: int, use_cache: bool, jobs: int | None):
+def _options(output: dict, use_cache: bool, jobs: int | None):
     from buildprof.cli.progress import TraceProgress
     from buildprof.pipeline import ReportOptions
 
-    return ReportOptions(top=top, use_cache=use_cache, jobs=jobs, progress=TraceProgress())
+    return ReportOptions(
+        top=output["top"],
+        use_cache=use_cache,
+        jobs=jobs,
+        progress=TraceProgress(),
+        output_path=output["path"],
+    )
 
 
-def _listing_command(what: str, summary: str, example: str):
+def _listing_command(what: str, summary: str, example: str, match_help: str):
     @click.command(name=what, help=f"{summary}\n\n\b\nExamples:\n{example}")
     @click.argument("build_dir", default=".", type=click.Path())
     @click.option(
@@ -32,14 +38,14 @@ def _listing_command(what: str, summary: str, example: str):
         "match",
         metavar="GLOB",
         default=None,
-        help="Only names matching this shell pattern, e.g. '*/boost/*'.",
+        help=match_help,
     )
     @output_options(default_top=20)
     @trace_options
     def command(build_dir, sort, match, output, use_cache, jobs):
         from buildprof.pipeline import build_listing
 
-        doc = build_listing(build_dir, what, sort, match, _options(output["top"], use_cache, jobs))
+        doc = build_listing(build_dir, what, sort, match, _options(output, use_cache, jobs))
         emit(doc, output)
 
     return command
@@ -48,17 +54,21 @@ def _listing_command(what: str, summary: str, example: str):
 headers = _listing_command(
     "headers",
     "Included files by parse time: inclusive and self time, times included, TUs, include chains.",
-    "  buildprof headers build/ --top 30\n  buildprof headers build/ --sort self --match '*/boost/*'",
+    "  buildprof headers build/ --top 30\n  buildprof headers build/ --sort self --match 'absl/strings/*'",
+    "Only files whose path matches this shell pattern: the full path, the path as the table shows it, "
+    "or any end of it after a '/' (e.g. 'absl/strings/*', '*/boost/*', 'config.h').",
 )
 templates = _listing_command(
     "templates",
     "Template instantiations by time: inclusive and self, count, TUs, and which TUs pay most.",
     "  buildprof templates build/\n  buildprof templates build/ --match 'std::*' --format json",
+    "Only instantiations whose name matches this shell pattern, e.g. 'std::vector<*' or '*::Parser<*'.",
 )
 functions = _listing_command(
     "functions",
     "Functions by code generation and optimisation time (demangled), with the module they are in.",
     "  buildprof functions build/ --top 50\n  buildprof functions build/ --sort count -o functions.md",
+    "Only functions whose (demangled) name matches this shell pattern, e.g. 'absl::*' or '*::parse*'.",
 )
 
 
@@ -79,4 +89,4 @@ def why(header: str, build_dir: str, output: dict, use_cache: bool, jobs: int | 
     """
     from buildprof.pipeline import build_why
 
-    emit(build_why(build_dir, header, _options(output["top"], use_cache, jobs)), output)
+    emit(build_why(build_dir, header, _options(output, use_cache, jobs)), output)

@@ -8,13 +8,15 @@ from pathlib import Path
 FORMATS = ("terminal", "markdown", "json")
 _SUFFIXES = {".txt": "terminal", ".md": "markdown", ".markdown": "markdown", ".json": "json"}
 
+Renderer = Callable[..., str]  # render(doc, width=None) -> text
+
 
 def guess_format(path: str | Path) -> str | None:
     """The format an output file's suffix asks for, or None when the suffix says nothing."""
     return _SUFFIXES.get(Path(path).suffix.lower())
 
 
-def get_renderer(name: str) -> Callable[[dict], str]:
+def get_renderer(name: str) -> Renderer:
     """The render function for a format name (imported on demand to keep start-up fast)."""
     if name == "terminal":
         from buildprof.render.terminal import render_terminal

@@ -1,4 +1,8 @@
-"""Turn a report document into the blocks (facts, tables, notes) the text renderers draw."""
+"""Turn a report document into the blocks (facts, tables, notes) the text renderers draw.
+
+Everything a build names (outputs, targets, paths, messages quoting a log line) is wrapped in `Name`, so
+that the renderers show it as data (render.layout).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,17 @@ from buildprof.render.layout import (
     Block,
     Column,
     Facts,
+    Name,
     Notes,
     Table,
+    Text,
     capped,
     format_count,
     format_ms,
     format_share,
-    shorten,
 )
 
 MAX_PROBLEMS_SHOWN = 10
-NOTE_WIDTH = 96  # text lines stay within 100 columns once indented
 
 
 def document_blocks(doc: dict) -> list[Block]:
@@ -26,7 +30,24 @@ def document_blocks(doc: dict) -> list[Block]:
     builder = _BUILDERS.get(doc.get("command", ""))
     if builder is None:
         raise ValueError(f"no text layout for command {doc.get('command')!r}")
-    return builder(doc)
+    return [*skipped_blocks(doc), *builder(doc)]
+
+
+def document_title(doc: dict) -> Text:
+    """The title of a whole document: the command and what it is about."""
+    command = doc.get("command", "")
+    if command == "why":
+        return ("buildprof why ", Name(doc["why"]["file"]))
+    return (f"buildprof {command}: ", Name(doc.get("build_dir", "")))
+
+
+def skipped_blocks(doc: dict) -> list[Block]:
+    """Input files that were not read (special files, dangling links), one line each."""
+    skipped = doc.get("skipped_inputs") or []
+    if not skipped:
+        return []
+    lines: list[Text] = [(Name(s["path"]), f" {s['message']}") for s in skipped[:MAX_PROBLEMS_SHOWN]]
+    return [Notes(f"Skipped {len(skipped)} input file(s)", capped(lines, len(skipped)))]
 
 
 def report_blocks(doc: dict) -> list[Block]:
@@ -56,19 +77,20 @@ def log_blocks(log: dict) -> list[Block]:
                 "Recompacted log",
                 [
                     f"lines {u['first_line']}-{u['last_line']} ({format_count(u['lines'])} lines) were "
-                    "rewritten by ninja's recompaction: one line per",
-                    "output, in hash-table order, not time order, so they are not analysed as a build.",
+                    "rewritten by ninja's recompaction: one line per output, in hash-table order, not "
+                    "time order, so they are not analysed as a build."
                 ],
             )
         )
     if log["problems_total"]:
         shown = log["problems"][:MAX_PROBLEMS_SHOWN]
-        lines = capped(
-            [shorten(f"line {p['line']}: {p['message']}", NOTE_WIDTH, "name") for p in shown],
-            log["problems_total"],
-        )
+        lines = capped([(f"line {p['line']}: ", Name(p["message"])) for p in shown], log["problems_total"])
         name = log["path"].replace("\\", "/").rsplit("/", 1)[-1]
-        title = f"Skipped {log['problems_total']} damaged line(s) of {name} (the rest is analysed)"
+        title = (
+            f"Skipped {log['problems_total']} damaged line(s) of ",
+            Name(name),
+            " (the rest is analysed)",
+        )
         blocks.append(Notes(title, lines))
     return blocks
 
@@ -103,7 +125,7 @@ def build_blocks(build: dict, log: dict, several: bool) -> list[Block]:
     facts = Facts(
         heading,
         [
-            ("ninja log", f"{shorten(log['path'], NOTE_WIDTH - 22, 'path')} (format v{log['version']})"),
+            ("ninja log", (Name(log["path"]), f" (format v{log['version']})")),
             ("build", f"{number} of {log['builds_found']} (log lines {s['first_line']}-{s['last_line']})"),
             ("steps", f"{format_count(s['steps'])} ({format_count(s['outputs'])} outputs)"),
             ("wall time", format_ms(s["wall_ms"])),
@@ -130,7 +152,7 @@ def build_blocks(build: dict, log: dict, several: bool) -> list[Block]:
             weighted_total,
             "",
         ),
-        group_table(f"Time by kind of step{suffix}", "kind", build["by_kind"]),
+        group_table(f"Time by kind of step{suffix}", "kind", build["by_kind"], names=False),
         group_table(
             f"Time by target{suffix}",
             "target",
@@ -155,17 +177,17 @@ def steps_table(title: str, rows: list[dict], weighted_total: float, note: str) 
             format_ms(r["weighted_ms"]),
             format_share(r["weighted_ms"], weighted_total),
             r["kind"],
-            r["target"],
-            r["output"] + (f" (+{r['n_outputs'] - 1})" if r["n_outputs"] > 1 else ""),
+            Name(r["target"]),
+            Name(r["output"] + (f" (+{r['n_outputs'] - 1})" if r["n_outputs"] > 1 else "")),
         ]
         for r in rows
     ]
     return Table(title, columns, cells, note=note)
 
 
-def group_table(title: str, label: str, rows: list[dict], footer: str = "") -> Table:
+def group_table(title: str, label: str, rows: list[dict], footer: str = "", names: bool = True) -> Table:
     columns = [
-        Column(label, "left", "name"),
+        Column(label, "left", "name" if names else ""),
         Column("steps"),
         Column("time"),
         Column("weighted"),
@@ -174,7 +196,7 @@ def group_table(title: str, label: str, rows: list[dict], footer: str = "") -> T
     ]
     cells = [
         [
-            r["name"],
+            Name(r["name"]) if names else r["name"],
             format_count(r["steps"]),
             format_ms(r["duration_ms"]),
             format_ms(r["weighted_ms"]),

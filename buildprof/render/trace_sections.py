@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from buildprof.render.layout import Block, Column, Facts, Notes, Table, capped, format_count, format_ms
+from buildprof.render.layout import (
+    Block,
+    Column,
+    Facts,
+    Name,
+    Notes,
+    Table,
+    Text,
+    capped,
+    format_count,
+    format_ms,
+)
 
 MAX_DAMAGED_SHOWN = 10
 
@@ -25,22 +36,50 @@ Shorten = type(_same)
 
 
 def input_blocks(doc: dict) -> list[Block]:
-    """What was read: traces, cache use, other JSON skipped, damaged traces (one line each)."""
+    """What could not be used: damaged traces, traces with damaged events, an unusable cache."""
     facts = doc["trace_input"]
     blocks: list[Block] = []
-    if facts["damaged"]:
-        shown = facts["damaged"][:MAX_DAMAGED_SHOWN]
-        lines = capped([f"{d['path']}: {d['message']}" for d in shown], len(facts["damaged"]))
-        blocks.append(Notes(f"Skipped {len(facts['damaged'])} damaged trace(s)", lines))
+    damaged = facts["damaged"]
+    if damaged:
+        lines: list[Text] = [(Name(d["path"]), f": {d['message']}") for d in damaged[:MAX_DAMAGED_SHOWN]]
+        blocks.append(Notes(f"Skipped {len(damaged)} damaged trace(s)", capped(lines, len(damaged))))
+    events = facts.get("damaged_events") or []
+    if events:
+        lines = [
+            (Name(d["path"]), f": {d['events']} event(s) left out, {d['message']}")
+            for d in events[:MAX_DAMAGED_SHOWN]
+        ]
+        title = f"Left out damaged events of {len(events)} trace(s) (the rest of each is analysed)"
+        blocks.append(Notes(title, capped(lines, len(events))))
+    if facts.get("cache_problem"):
+        blocks.append(Notes("Cache not used", [facts["cache_problem"]]))
     return blocks
 
 
-def _source_line(facts: dict) -> str:
-    parts = [f"{format_count(facts['traces'])} traces under {facts['root']}"]
-    parts.append(f"{facts['parsed']} read, {facts['cached']} from cache")
+def _source_line(facts: dict) -> Text:
+    parts: list[str] = [f"{format_count(facts['traces'])} traces under ", Name(facts["root"])]
+    parts.append(f"; {facts['parsed']} JSON files read, {facts['cached']} from the cache")
     if facts["other_json"]:
-        parts.append(f"{facts['other_json']} other JSON files ignored")
-    return "; ".join(parts)
+        parts.append(f"; {facts['other_json']} other JSON files ignored")
+    if facts.get("probes"):
+        parts.append(f"; {len(facts['probes'])} build-system probe(s) ignored (not TUs)")
+    return parts
+
+
+def scope_line(doc: dict) -> str:
+    """Which translation units the compile-time numbers cover (trace_scope)."""
+    scope = doc.get("trace_scope") or {}
+    count = scope.get("tus", 0)
+    tus = f"{format_count(count)} TU{'' if count == 1 else 's'}"
+    if scope.get("covers") == "analysed_builds":
+        builds = [b + 1 for b in scope["builds"]]
+        which = f"build {builds[0]}" if len(builds) == 1 else f"builds {builds[0]}-{builds[-1]}"
+        line = f"the {tus} that {which} compiled"
+        left_out = scope.get("left_out", 0)
+        if left_out:
+            line += f"; {left_out} older trace(s) from earlier builds left out (--all-traces includes them)"
+        return line
+    return f"every current trace in the folder: {tus}, each as the last build that compiled it left it"
 
 
 def report_trace_blocks(doc: dict) -> list[Block]:
@@ -48,14 +87,18 @@ def report_trace_blocks(doc: dict) -> list[Block]:
     blocks = input_blocks(doc)
     traces = doc.get("traces")
     if not traces:
+        if doc.get("trace_scope"):
+            blocks.append(Notes("Compile time (clang -ftime-trace)", [scope_line(doc)]))
         return blocks
     totals = traces["totals"]
+    source_root = doc["trace_input"].get("source_root")
     blocks.append(
         Facts(
             "Compile time (clang -ftime-trace)",
             [
+                ("covers", scope_line(doc)),
                 ("traces", _source_line(doc["trace_input"])),
-                ("sources", doc["trace_input"].get("source_root") or "(not named by the traces)"),
+                ("sources", Name(source_root) if source_root else "(not named by the traces)"),
                 ("compile time", f"{format_ms(totals['compile_ms'])} summed over {totals['tus']} TUs"),
                 ("frontend", f"{format_ms(totals['frontend_ms'])} (parsing, templates)"),
                 ("backend", f"{format_ms(totals['backend_ms'])} (optimisation, code generation)"),
@@ -89,8 +132,8 @@ def unit_table(rows: list[dict]) -> Table:
             format_ms(r["frontend_ms"]),
             format_ms(r["backend_ms"]),
             format_ms(r["weighted_ms"]),
-            r["target"],
-            r["trace"],
+            Name(r["target"]),
+            Name(r["trace"]),
         ]
         for r in rows
     ]
@@ -109,7 +152,7 @@ def target_table(rows: list[dict]) -> Table:
     ]
     cells = [
         [
-            r["target"],
+            Name(r["target"]),
             str(r["tus"]),
             format_ms(r["total_ms"]),
             format_ms(r["frontend_ms"]),
@@ -123,16 +166,19 @@ def target_table(rows: list[dict]) -> Table:
 
 def breakdown_table(rows: list[dict]) -> Table:
     columns = [Column("event", "left", "name"), Column("self time"), Column("share")]
-    cells = [[r["event"], format_ms(r["self_ms"]), f"{100 * r['share']:.1f}%"] for r in rows]
+    cells = [[Name(r["event"]), format_ms(r["self_ms"]), f"{100 * r['share']:.1f}%"] for r in rows]
     note = (
         "Self time of each kind of trace event over all TUs (nested events subtracted); shares sum to 100%."
     )
     return Table("Where compile time goes", columns, cells, note=note)
 
 
-def _chain_text(files: list[str], short: Shorten = _same) -> str:
+def _chain_text(files: list[str], short: Shorten = _same) -> Text:
     """`(main file) > a.h > b.h`: outermost first."""
-    return " > ".join(["(main file)", *(short(f) for f in reversed(files))])
+    parts: list[str] = ["(main file)"]
+    for f in reversed(files):
+        parts += [" > ", Name(short(f))]
+    return parts
 
 
 def _cost_table(
@@ -147,7 +193,7 @@ def _cost_table(
             str(r["count"]),
             str(r["tus"]),
             format_ms(r["avg_ms"]),
-            text,
+            Name(text),
         ]
         for r, text in zip(rows, labels, strict=True)
     ]
@@ -165,12 +211,12 @@ def header_table(title: str, rows: list[dict], footer: str = "", short: Shorten 
 
 def chain_notes(rows: list[dict], short: Shorten = _same, limit: int = 10) -> Notes:
     """The most common include chain of each of the first files listed."""
-    lines = [
-        f"{r['chains'][0]['count']}x {_chain_text([r['file'], *r['chains'][0]['files']], short)}"
+    lines: list[Text] = [
+        [f"{r['chains'][0]['count']}x ", *_chain_text([r["file"], *r["chains"][0]["files"]], short)]
         for r in rows[:limit]
         if r["chains"]
     ]
-    return Notes("Most common include chain of each", lines, shrink="middle")
+    return Notes("Most common include chain of each", lines, shrink="path")
 
 
 def template_table(title: str, rows: list[dict], footer: str = "") -> Table:
@@ -182,7 +228,7 @@ def template_table(title: str, rows: list[dict], footer: str = "") -> Table:
 def template_set_table(rows: list[dict]) -> Table:
     columns = [Column("time"), Column("self"), Column("count"), Column("TUs"), Column("set", "left", "name")]
     cells = [
-        [format_ms(r["incl_ms"]), format_ms(r["self_ms"]), str(r["count"]), str(r["tus"]), r["set"]]
+        [format_ms(r["incl_ms"]), format_ms(r["self_ms"]), str(r["count"]), str(r["tus"]), Name(r["set"])]
         for r in rows
     ]
     note = "Arguments collapsed to <$>; an instantiation nested in one of the same set is not counted twice."
@@ -197,14 +243,17 @@ def function_table(rows: list[dict], footer: str = "", short: Shorten = _same) -
         Column("function", "left", "name"),
         Column("module", "left", "path"),
     ]
-    cells = [[format_ms(r["ms"]), str(r["count"]), str(r["tus"]), r["name"], short(r["file"])] for r in rows]
+    cells = [
+        [format_ms(r["ms"]), str(r["count"]), str(r["tus"]), Name(r["name"]), Name(short(r["file"]))]
+        for r in rows
+    ]
     note = "Optimisation and code generation time per function (OptFunction events), demangled."
     return Table("Functions that took longest to compile", columns, cells, note=note, footer=footer)
 
 
 def function_set_table(rows: list[dict]) -> Table:
     columns = [Column("time"), Column("count"), Column("set", "left", "name")]
-    cells = [[format_ms(r["ms"]), str(r["count"]), r["set"]] for r in rows]
+    cells = [[format_ms(r["ms"]), str(r["count"]), Name(r["set"])] for r in rows]
     return Table("Function sets that took longest to compile", columns, cells)
 
 
@@ -223,7 +272,7 @@ def headers_blocks(doc: dict) -> list[Block]:
     title = f"Included files by {_sort_label(listing['sort'])}"
     short = path_shortener(doc)
     table = header_table(title, listing["rows"], _listing_footer(listing), short=short)
-    return [*input_blocks(doc), table, chain_notes(listing["rows"], short)]
+    return [*input_blocks(doc), _codebase_note(doc), table, chain_notes(listing["rows"], short)]
 
 
 def templates_blocks(doc: dict) -> list[Block]:
@@ -233,28 +282,37 @@ def templates_blocks(doc: dict) -> list[Block]:
         listing["rows"],
         _listing_footer(listing),
     )
-    blocks: list[Block] = [*input_blocks(doc), table]
-    paying = [
-        f"{r['name'][:60]}: "
-        + ", ".join(f"{t['trace'].rsplit('/', 1)[-1]} ({format_ms(t['ms'])})" for t in r["top_tus"])
-        for r in listing["rows"][:10]
-    ]
+    blocks: list[Block] = [*input_blocks(doc), _codebase_note(doc), table]
+    paying: list[Text] = []
+    for r in listing["rows"][:10]:
+        line: list[str] = [Name(r["name"]), ":"]
+        for k, t in enumerate(r["top_tus"]):
+            line += [", " if k else " ", Name(t["trace"].rsplit("/", 1)[-1]), f" ({format_ms(t['ms'])})"]
+        paying.append(line)
     if paying:
-        blocks.append(Notes("Which TUs pay most (top 3 each)", paying))
+        blocks.append(Notes("Which TUs pay most (top 3 each)", paying, shrink="name"))
     return blocks
 
 
 def functions_blocks(doc: dict) -> list[Block]:
     listing = doc["functions"]
     table = function_table(listing["rows"], _listing_footer(listing), short=path_shortener(doc))
-    return [*input_blocks(doc), table]
+    return [*input_blocks(doc), _codebase_note(doc), table]
+
+
+def _codebase_note(doc: dict) -> Facts:
+    """What the codebase views (headers, templates, functions, why) cover, and where from."""
+    return Facts(
+        "Traces analysed",
+        [("covers", scope_line(doc)), ("traces", _source_line(doc["trace_input"]))],
+    )
 
 
 def why_blocks(doc: dict) -> list[Block]:
     w = doc["why"]
     short = path_shortener(doc)
     facts = Facts(
-        f"Why {w['file']}",
+        ("Why ", Name(short(w["file"]))),
         [
             ("inclusive", f"{format_ms(w['incl_ms'])} of parsing, summed over {w['count']} inclusions"),
             ("self", f"{format_ms(w['self_ms'])} without what it includes"),
@@ -284,23 +342,30 @@ def why_blocks(doc: dict) -> list[Block]:
         "Included directly by",
         [Column("count"), Column("time"), Column("file", "left", "path")],
         [
-            [str(r["count"]), format_ms(r["incl_ms"]), short(r["file"]) if r["file"] else "(a main file)"]
+            [
+                str(r["count"]),
+                format_ms(r["incl_ms"]),
+                Name(short(r["file"])) if r["file"] else "(a main file)",
+            ]
             for r in w["included_by"]
         ],
     )
     tus = Table(
         "Translation units that pay most",
         [Column("time"), Column("count"), Column("target", "left", "name"), Column("trace", "left", "path")],
-        [[format_ms(r["incl_ms"]), str(r["count"]), r["target"], r["trace"]] for r in w["paying_tus"]],
+        [
+            [format_ms(r["incl_ms"]), str(r["count"]), Name(r["target"]), Name(r["trace"])]
+            for r in w["paying_tus"]
+        ],
     )
     targets = Table(
         "Targets that pay",
         [Column("time"), Column("TUs"), Column("target", "left", "name")],
-        [[format_ms(r["incl_ms"]), str(r["tus"]), r["target"]] for r in w["paying_targets"]],
+        [[format_ms(r["incl_ms"]), str(r["tus"]), Name(r["target"])] for r in w["paying_targets"]],
     )
     includes = Table(
         "What it includes that is expensive",
         [Column("time"), Column("count"), Column("file", "left", "path")],
-        [[format_ms(r["incl_ms"]), str(r["count"]), short(r["file"])] for r in w["includes"]],
+        [[format_ms(r["incl_ms"]), str(r["count"]), Name(short(r["file"]))] for r in w["includes"]],
     )
-    return [*input_blocks(doc), facts, chains, by, tus, targets, includes]
+    return [*input_blocks(doc), _codebase_note(doc), facts, chains, by, tus, targets, includes]
