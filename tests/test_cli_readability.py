@@ -7,9 +7,11 @@ import fcntl
 import json
 import os
 import pty
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 
 import pytest
@@ -56,8 +58,18 @@ def test_a_terminal_report_uses_the_terminal_width(build, columns, env_columns, 
 
 
 def test_piped_output_is_100_columns_wide(build, run_cli):
-    lines = run_cli("report", build, "--all-traces", "--top", "40").stdout.splitlines()
-    assert max(map(len, lines)) == 100
+    text = run_cli("report", build, "--all-traces", "--top", "40").stdout
+    assert max(map(len, text.splitlines())) == 100
+
+
+def test_a_sentence_wraps_and_its_names_stay_whole(build, run_cli):
+    short = tempfile.mkdtemp(prefix="bp", dir="/tmp")  # a path that fits a line, in a long sentence
+    try:
+        os.symlink(build, f"{short}/clang19-ninja1.11")
+        text = run_cli("report", f"{short}/clang19-ninja1.11", "--all-traces").stdout
+    finally:
+        shutil.rmtree(short)
+    assert f"traces under {short}/clang19-ninja1.11;" in text.replace("\n" + " " * 16, " ")
 
 
 def test_header_match_finds_what_the_table_shows(build, run_cli):

@@ -28,6 +28,7 @@ from buildprof.render.sections import document_blocks
 DEFAULT_WIDTH = 100
 _GAP = "  "
 _MIN_CELL = 6  # a shortened name keeps at least this many columns while the table can give others
+_MIN_FACT_NAME = 30  # a name in a summary line is not cut below this to keep the line whole
 
 
 def render_terminal(doc: dict, width: int | None = None) -> str:
@@ -49,8 +50,9 @@ def draw_block(block: Block, width: int) -> str:
     return "\n".join(clip(visible(line), width) for line in lines) + "\n"
 
 
-def fit(text: Text, width: int, how: str = "middle") -> str:
-    """A Text as one visible line: its names shortened (longest first) until it fits, if they can."""
+def fit(text: Text, width: int, how: str = "middle", min_cell: int = _MIN_CELL) -> str:
+    """A Text as one visible line: its names shortened (longest first, to no less than `min_cell`
+    columns) until it fits, if they can."""
     pieces = [(visible(p), isinstance(p, Name)) for p in parts(text)]
     widths = [display_width(p) for p, _ in pieces]
     excess = sum(widths) - width
@@ -58,7 +60,7 @@ def fit(text: Text, width: int, how: str = "middle") -> str:
     for i in names:
         if excess <= 0:
             break
-        target = max(widths[i] - excess, _MIN_CELL)
+        target = max(widths[i] - excess, min_cell)
         if target < widths[i]:
             shortened = shorten(pieces[i][0], target, how)
             excess -= widths[i] - display_width(shortened)
@@ -77,11 +79,13 @@ def _draw_facts(block: Facts, width: int) -> list[str]:
     indent = " " * (label_width + 4)
     for label, value in block.items:
         first = f"  {label.ljust(label_width)}  "
-        line = fit(value, width - len(first), "path")
-        if display_width(line) <= width - len(first):
-            lines.append(first + line)
-        else:
+        room = width - len(first)
+        line = fit(value, room, "path", min_cell=_MIN_FACT_NAME)
+        if display_width(line) > room:  # a sentence: wrapped, its names cut only to the line's width
+            line = fit(value, 0, "path", min_cell=room)
             lines += textwrap.wrap(line, width, initial_indent=first, subsequent_indent=indent) or [first]
+        else:
+            lines.append(first + line)
     if block.note:
         lines += textwrap.wrap(block.note, width, initial_indent="  ", subsequent_indent="  ")
     return lines

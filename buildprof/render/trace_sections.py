@@ -66,11 +66,14 @@ def _source_line(facts: dict) -> Text:
     return parts
 
 
+def _tus(count: int) -> str:
+    return f"{format_count(count)} TU{'' if count == 1 else 's'}"
+
+
 def scope_line(doc: dict) -> str:
     """Which translation units the compile-time numbers cover (trace_scope)."""
     scope = doc.get("trace_scope") or {}
-    count = scope.get("tus", 0)
-    tus = f"{format_count(count)} TU{'' if count == 1 else 's'}"
+    tus = _tus(scope.get("tus", 0))
     if scope.get("covers") == "analysed_builds":
         builds = [b + 1 for b in scope["builds"]]
         which = f"build {builds[0]}" if len(builds) == 1 else f"builds {builds[0]}-{builds[-1]}"
@@ -99,7 +102,7 @@ def report_trace_blocks(doc: dict) -> list[Block]:
                 ("covers", scope_line(doc)),
                 ("traces", _source_line(doc["trace_input"])),
                 ("sources", Name(source_root) if source_root else "(not named by the traces)"),
-                ("compile time", f"{format_ms(totals['compile_ms'])} summed over {totals['tus']} TUs"),
+                ("compile time", f"{format_ms(totals['compile_ms'])} summed over {_tus(totals['tus'])}"),
                 ("frontend", f"{format_ms(totals['frontend_ms'])} (parsing, templates)"),
                 ("backend", f"{format_ms(totals['backend_ms'])} (optimisation, code generation)"),
             ],
