@@ -12,7 +12,6 @@ import io
 import os
 import signal
 import sys
-import traceback
 from typing import NoReturn
 
 import click
@@ -86,6 +85,8 @@ def run(args: list[str]) -> int:
         _die_of_sigpipe()
     except Exception as exc:  # a bug: say so in one line (the traceback on request)
         if os.environ.get(DEBUG_ENV):
+            import traceback
+
             write_stderr(traceback.format_exc())
         write_stderr(
             f"Error: internal error, a bug in buildprof ({type(exc).__name__}: {exc}); please report it "
