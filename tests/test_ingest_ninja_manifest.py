@@ -7,7 +7,7 @@ import os
 import pytest
 
 from buildprof.ingest.ninja_log import read_ninja_log
-from buildprof.ingest.ninja_manifest import expand, read_ninja_manifest, split_build_line
+from buildprof.ingest.ninja_manifest import MAX_VALUE, expand, read_ninja_manifest, split_build_line
 
 
 @pytest.mark.shared
@@ -90,3 +90,19 @@ def test_an_included_fifo_is_skipped_never_opened(tmp_path, hang_guard):
     assert manifest.skipped_files == [
         (str(tmp_path / "pipe.ninja"), "is a FIFO (named pipe), not a regular file: skipped")
     ]
+
+
+def test_include_cycles_and_runaway_variables_are_bounded(tmp_path, hang_guard):
+    """A manifest that includes itself (ninja would recurse forever) or doubles a variable 60 times
+    (2**60 characters) is read in bounded time: the cycle is skipped with a note, the value cut."""
+    (tmp_path / "build.ninja").write_text(
+        "include build.ninja\nsubninja sub.ninja\nx = 1\n" + "x = $x$x\n" * 60 + "build $x.o: cc a\n"
+    )
+    (tmp_path / "sub.ninja").write_text("subninja sub.ninja\nbuild s.o: cc s\n")
+    manifest = read_ninja_manifest(tmp_path)
+    assert [(os.path.basename(p), why) for p, why in manifest.skipped_files] == [
+        ("build.ninja", "includes itself (an include cycle): skipped"),
+        ("sub.ninja", "includes itself (an include cycle): skipped"),
+    ]
+    [long_output] = [o for o in manifest.by_output if o != "s.o"]
+    assert long_output == "1" * MAX_VALUE + ".o"

@@ -24,6 +24,9 @@ _VARIABLE = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s?(.*)$")
 _BINDING = re.compile(r"^\s+(OBJECT_DIR)\s*=\s*(.*?)\s*$")
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_FILES = 10_000
+_MAX_DEPTH = 64  # includes within includes
+MAX_VALUE = 1 << 20  # characters of an expanded variable or path: more is damage (a value doubled
+# again and again), and the rest is cut so that reading stays linear
 
 
 @dataclass
@@ -54,18 +57,20 @@ def read_ninja_manifest(build_dir: str | Path, name: str = "build.ninja") -> Nin
         text = read_regular(top).decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise InputError(f"cannot read ninja manifest: {exc.strerror}", top) from None
-    _Reader(manifest, build_dir).parse(text, {})
+    _Reader(manifest, build_dir, top).parse(text, {})
     return manifest
 
 
 class _Reader:
     """Parses manifest files into one NinjaManifest, following include and subninja."""
 
-    def __init__(self, manifest: NinjaManifest, build_dir: Path):
+    def __init__(self, manifest: NinjaManifest, build_dir: Path, top: Path):
         """Read into `manifest`; include paths are relative to `build_dir`, as for ninja."""
         self.manifest = manifest
         self.build_dir = build_dir
         self.files_read = 1
+        self.reading = [top.resolve()]  # the files being parsed, outermost first: an include cycle
+        # or a runaway depth is skipped (ninja itself would recurse without end)
 
     def parse(self, text: str, scope: dict[str, str]) -> None:
         """Add the build statements of one file; `scope` holds (and receives) its variables."""
@@ -96,6 +101,14 @@ class _Reader:
         path = self.build_dir / name
         if self.files_read >= _MAX_FILES:
             return
+        if path.resolve() in self.reading or len(self.reading) >= _MAX_DEPTH:
+            why = (
+                "includes itself (an include cycle)"
+                if path.resolve() in self.reading
+                else "is nested too deep"
+            )
+            self.manifest.skipped_files.append((str(path), f"{why}: skipped"))
+            return
         try:
             text = read_regular(path).decode("utf-8", "surrogateescape")
         except OSError as exc:
@@ -103,7 +116,11 @@ class _Reader:
             self.manifest.skipped_files.append((str(path), f"{why}: skipped"))
             return
         self.files_read += 1
-        self.parse(text, dict(scope) if subninja else scope)
+        self.reading.append(path.resolve())
+        try:
+            self.parse(text, dict(scope) if subninja else scope)
+        finally:
+            self.reading.pop()
 
 
 def _logical_lines(text: str) -> Iterator[str]:
@@ -155,15 +172,17 @@ def expand(value: str, scope: dict[str, str]) -> str:
     if "$" not in value:
         return value
     out: list[str] = []
+    size = 0
     i = 0
-    while i < len(value):
+    while i < len(value) and size < MAX_VALUE:
         if value[i] == "$" and i + 1 < len(value):
             text, i = _dollar(value, i, scope)
-            out.append(text)
         else:
-            out.append(value[i])
+            text = value[i]
             i += 1
-    return "".join(out)
+        out.append(text)
+        size += len(text)
+    return "".join(out)[:MAX_VALUE]
 
 
 def _dollar(text: str, i: int, scope: dict[str, str]) -> tuple[str, int]:
