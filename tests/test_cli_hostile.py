@@ -29,9 +29,14 @@ CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
 TIMEOUT = 120
 
 
-def buildprof(*args, **kwargs) -> subprocess.CompletedProcess:
-    """`python -m buildprof args...` as bytes, with a timeout (a hang is a failure)."""
+def buildprof(*args, close_stdout: bool = False, **kwargs) -> subprocess.CompletedProcess:
+    """`python -m buildprof args...` as bytes, with a timeout (a hang is a failure); with
+    `close_stdout`, started with standard output closed (`>&-`)."""
     command = [sys.executable, "-m", "buildprof", *map(str, args)]
+    if close_stdout:
+        command = ["sh", "-c", '"$0" "$@" >&-', *command]
+        kwargs.pop("stdout", None)
+        return subprocess.run(command, stderr=subprocess.PIPE, timeout=TIMEOUT, **kwargs)
     return subprocess.run(command, capture_output=True, timeout=TIMEOUT, **kwargs)
 
 
@@ -67,6 +72,19 @@ def test_a_full_stdout_is_one_error_line_and_exit_2(build):
             timeout=TIMEOUT,
         )
     one_error_line(done, "standard output")
+
+
+def test_a_closed_stdout_and_a_full_one_under_help_are_one_error_line(build):
+    closed = buildprof("report", build, close_stdout=True)
+    one_error_line(closed, "standard output is closed")
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "buildprof", "--help"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=TIMEOUT,
+        )
+    one_error_line(done, "No space left on device")
 
 
 def test_a_reader_that_stops_early_ends_it_silently(build):

@@ -19,6 +19,7 @@ import click
 from buildprof import __version__
 from buildprof.cli.output import OutputClosed, write_stderr
 from buildprof.errors import BuildprofError
+from buildprof.render.escape import visible
 
 DEBUG_ENV = "BUILDPROF_DEBUG"  # set to show the traceback of an internal error
 EXIT_INTERRUPTED = 130
@@ -81,8 +82,12 @@ def run(args: list[str]) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):
         write_stderr("Interrupted.\n")
         return EXIT_INTERRUPTED
-    except OutputClosed:
+    except (OutputClosed, BrokenPipeError):
         _die_of_sigpipe()
+    except OSError as exc:  # the surroundings, not a bug: a full disk under click's own output (--help)
+        where = f"{visible(str(exc.filename))}: " if exc.filename else ""
+        write_stderr(f"Error: {where}{exc.strerror or exc}\n")
+        return 2
     except Exception as exc:  # a bug: say so in one line (the traceback on request)
         if os.environ.get(DEBUG_ENV):
             import traceback
@@ -108,12 +113,13 @@ def _die_of_sigpipe() -> NoReturn:
 def _hard_exit(code: int) -> NoReturn:
     """Flush standard output and error, then leave without the interpreter's teardown."""
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: the process was started with stdout closed
+            sys.stdout.flush()
     except BrokenPipeError:
         _die_of_sigpipe()
     except (OSError, ValueError) as exc:  # what click itself printed (help, version) did not fit
         write_stderr(f"Error: cannot write to standard output: {getattr(exc, 'strerror', exc)}\n")
         code = code or 2
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.flush()
     os._exit(code)

@@ -9,6 +9,7 @@ write failure (a full disk, /dev/full) is an OSError for the CLI to report in on
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import select
 import signal
@@ -61,6 +62,8 @@ def interrupts_held() -> Iterator[None]:
 def write_stdout(text: str) -> None:
     """Write the report to standard output as UTF-8, whole (see the module docstring)."""
     data = text.encode("utf-8", "backslashreplace")
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OSError(errno.EBADF, "standard output is closed")
     try:
         with interrupts_held():
             sys.stdout.flush()
@@ -89,7 +92,7 @@ def _write_all(stream, data: bytes) -> None:
 
 def write_stderr(text: str) -> None:
     """Write messages to standard error with every unsafe character made visible; never fails."""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or None when started so
         sys.stderr.write(visible_lines(text))
         sys.stderr.flush()
 
