@@ -109,3 +109,15 @@ def test_each_markdown_document_has_its_command_title(build, run_cli, command):
         "\\`" not in markdown
         and "`buildprof why FILE`" in run_cli("headers", build, "--format", "markdown").stdout
     )
+
+
+def test_any_terminal_width_is_kept_even_a_tiny_one(captures, hang_guard):
+    """Every width from 1 column up: no line wider (and no endless wrapping on a narrow terminal)."""
+    from buildprof.pipeline import ReportOptions, build_report
+    from buildprof.render.layout import display_width
+    from buildprof.render.terminal import render_terminal
+
+    doc = build_report(captures / CAPTURE, ReportOptions(use_cache=False, all_traces=True))
+    for width in [*range(1, 41), 57, 80, 133, 250]:
+        text = render_terminal(doc, width=width)
+        assert max(display_width(line) for line in text.splitlines()) <= width, width

@@ -28,12 +28,13 @@ from buildprof.render.sections import document_blocks
 DEFAULT_WIDTH = 100
 _GAP = "  "
 _MIN_CELL = 6  # a shortened name keeps at least this many columns while the table can give others
+_MIN_WRAP = 8  # columns left beside an indent for wrapping to make sense
 _MIN_FACT_NAME = 30  # a name in a summary line is not cut below this to keep the line whole
 
 
 def render_terminal(doc: dict, width: int | None = None) -> str:
     """The whole document as aligned plain text, no line wider than `width` columns."""
-    width = max(width or DEFAULT_WIDTH, 10)
+    width = max(width or DEFAULT_WIDTH, 1)
     text = "\n".join(draw_block(block, width) for block in document_blocks(doc)).rstrip() + "\n"
     return text
 
@@ -48,6 +49,14 @@ def draw_block(block: Block, width: int) -> str:
     else:
         raise TypeError(f"unknown block {block!r}")
     return "\n".join(clip(visible(line), width) for line in lines) + "\n"
+
+
+def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Lines of at most `width` columns, broken at spaces; on a terminal too narrow for the indents
+    (where textwrap would never finish) one line, cut by draw_block like any other."""
+    if width - max(len(first), len(rest)) < _MIN_WRAP:
+        return [first + text]
+    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest) or [first]
 
 
 def fit(text: Text, width: int, how: str = "middle", min_cell: int = _MIN_CELL) -> str:
@@ -83,11 +92,11 @@ def _draw_facts(block: Facts, width: int) -> list[str]:
         line = fit(value, room, "path", min_cell=_MIN_FACT_NAME)
         if display_width(line) > room:  # a sentence: wrapped, its names cut only to the line's width
             line = fit(value, 0, "path", min_cell=room)
-            lines += textwrap.wrap(line, width, initial_indent=first, subsequent_indent=indent) or [first]
+            lines += wrap(line, width, first, indent)
         else:
             lines.append(first + line)
     if block.note:
-        lines += textwrap.wrap(block.note, width, initial_indent="  ", subsequent_indent="  ")
+        lines += wrap(block.note, width, "  ", "  ")
     return lines
 
 
@@ -98,14 +107,14 @@ def _draw_notes(block: Notes, width: int) -> list[str]:
         if display_width(line) <= width - 2:
             lines.append(f"  {line}")
         else:  # our words are wrapped, not cut
-            lines += textwrap.wrap(line, width, initial_indent="  ", subsequent_indent="    ")
+            lines += wrap(line, width, "  ", "    ")
     return lines
 
 
 def _draw_table(block: Table, width: int) -> list[str]:
     lines = _heading(block.title, width)
     if block.note:
-        lines += textwrap.wrap(block.note, width)
+        lines += wrap(block.note, width)
     if not block.rows:
         lines.append("  (none)")
         return lines
