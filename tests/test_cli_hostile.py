@@ -170,6 +170,19 @@ def test_fifos_named_like_inputs_are_skipped_never_opened(build):
     assert sum(line.startswith("warning: ") and "FIFO" in line for line in warnings) == 2
 
 
+def test_links_named_like_traces_that_lead_nowhere_are_named(build):
+    os.symlink("loop.json", build / "loop.json")
+    os.symlink("nowhere.json", build / "dangling.json")
+    os.symlink("subloop", build / "subloop")
+    done = buildprof("report", build, "--format", "json")
+    assert done.returncode == 0
+    skipped = {Path(s["path"]).name: s["message"] for s in json.loads(done.stdout)["skipped_inputs"]}
+    assert skipped == {
+        "dangling.json": "is a dangling symbolic link (to nowhere.json, which does not exist): skipped",
+        "loop.json": "is a symbolic link loop (it leads back to itself): skipped",
+    }
+
+
 def test_a_fifo_given_as_the_folder_is_refused(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     one_error_line(buildprof("report", tmp_path / "pipe"), "is a FIFO (named pipe)")

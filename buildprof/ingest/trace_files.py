@@ -53,17 +53,18 @@ def find_json_files(
             continue
         for entry in entries:
             try:
-                if entry.is_dir():  # like os.walk: symbolic links to folders are not followed
-                    if entry.name not in _SKIP_DIRS and not entry.is_symlink():
-                        pending.append(entry.path)
-                elif entry.name.endswith(".json"):
-                    st = _stat_json(entry, skipped)
-                    if st is not None:
-                        found.append((entry.path, st.st_size, st.st_mtime_ns))
-                elif objects is not None and entry.name.endswith(_OBJECT_SUFFIXES):
-                    objects.add(entry.path)
-            except OSError:
-                continue
+                is_dir = entry.is_dir()
+            except OSError:  # a link loop: not a folder; named below if it is called *.json
+                is_dir = False
+            if is_dir:  # like os.walk: symbolic links to folders are not followed
+                if entry.name not in _SKIP_DIRS and not entry.is_symlink():
+                    pending.append(entry.path)
+            elif entry.name.endswith(".json"):
+                st = _stat_json(entry, skipped)
+                if st is not None:
+                    found.append((entry.path, st.st_size, st.st_mtime_ns))
+            elif objects is not None and entry.name.endswith(_OBJECT_SUFFIXES):
+                objects.add(entry.path)
     found.sort()
     if skipped is not None:
         skipped.sort()
