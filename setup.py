@@ -1,6 +1,6 @@
 """Build hook for the optional C accelerator; everything else is declared in pyproject.toml.
 
-`buildprof._tracescan` (decodes a clang time trace straight into columns) is compiled when a C
+`buildprof.traces._native` (decodes a clang time trace straight into columns) is compiled when a C
 compiler is available; without one, `optional=True` lets the install go on and buildprof uses its
 pure-Python (msgspec) path, which gives the same results, only slower.
 """
@@ -10,8 +10,8 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            "buildprof._tracescan",
-            ["buildprof/_tracescan.c"],
+            "buildprof.traces._native",
+            ["buildprof/traces/_native.c"],
             optional=True,
             extra_compile_args=["-O2"],
         )

@@ -13,6 +13,8 @@ from pathlib import Path
 from buildprof import __version__
 from buildprof.errors import InputError
 from buildprof.model import SCHEMA_VERSION
+from buildprof.model.traces import TraceFiles, TraceScan
+from buildprof.ninja.inputs import BuildInputs
 
 
 @dataclass
@@ -28,15 +30,6 @@ class ReportOptions:
     output_path: str | None = None  # the file the report will be written to: never one of the inputs
 
 
-@dataclass
-class LoadedTraces:
-    """The traces of a build folder, summarised, plus what could not be used."""
-
-    root: str
-    scan: object  # ingest.trace_scan.TraceScan
-    names: list[str]  # how ClangBuildAnalyzer names each summary's TU (its object file, if there)
-
-
 def document_header(command: str, build_dir: str | Path) -> dict:
     """Fields every JSON document starts with (see docs/formats.md)."""
     return {
@@ -50,24 +43,26 @@ def document_header(command: str, build_dir: str | Path) -> dict:
 
 @dataclass
 class FolderInputs:
-    """What a build folder holds, listed once: ninja files, JSON files, object files."""
+    """What a build folder holds, listed once: its ninja files and its trace (JSON) files."""
 
-    inputs: object  # ingest.discover.BuildInputs
-    files: list  # ingest.trace_files.TraceFile, sorted by path
-    objects: set[str]
+    inputs: BuildInputs
+    traces: TraceFiles
     skipped: list[tuple[str, str]]  # inputs that were not read, and why
+
+    @property
+    def files(self) -> list:
+        """The JSON files found (TraceFile), sorted by path."""
+        return self.traces.files
 
 
 def find_inputs(path: str | Path) -> FolderInputs:
     """The inputs under `path` (a build folder, a folder of traces, or a `.ninja_log` file)."""
-    from buildprof.ingest.discover import discover_inputs
-    from buildprof.ingest.trace_files import find_json_files
+    from buildprof.ninja.inputs import discover_inputs
+    from buildprof.traces import find_trace_files
 
     inputs = discover_inputs(path)
-    objects: set[str] = set()
-    skipped = list(inputs.skipped)
-    files = find_json_files(inputs.build_dir, objects, skipped) if inputs.scan_traces else []
-    return FolderInputs(inputs, files, objects, skipped)
+    traces = find_trace_files(inputs.build_dir) if inputs.scan_traces else TraceFiles(str(inputs.build_dir))
+    return FolderInputs(inputs, traces, [*inputs.skipped, *traces.skipped])
 
 
 def skipped_inputs(found: FolderInputs, manifest=None) -> list[dict]:
@@ -76,27 +71,17 @@ def skipped_inputs(found: FolderInputs, manifest=None) -> list[dict]:
     return [{"path": path, "message": message} for path, message in skipped]
 
 
-def load_traces(found: FolderInputs, options: ReportOptions) -> LoadedTraces | None:
+def load_traces(found: FolderInputs, options: ReportOptions) -> TraceScan | None:
     """Summaries of the folder's traces (None when there is no JSON file), through the cache."""
-    from buildprof.ingest.trace_files import default_cache_dir, object_name
-    from buildprof.ingest.trace_scan import scan_traces
+    from buildprof.traces import TraceOptions, read_traces
 
     if not found.files:
         return None
-    root = found.inputs.build_dir
-    cache = default_cache_dir(root) if options.use_cache else None
-    scan = scan_traces(
-        found.files,
-        cache,
-        jobs=options.jobs,
-        progress=options.progress,
-        meanwhile=_import_trace_analysis,
-        objects=found.objects,
-    )
+    trace_options = TraceOptions(options.use_cache, options.jobs, options.progress, _import_trace_analysis)
+    scan = read_traces(found.traces, trace_options)
     if not scan.summaries and not scan.damaged and not scan.probes:
         return None
-    names = [object_name(s.path, found.objects) for s in scan.summaries]
-    return LoadedTraces(str(root), scan, names)
+    return scan
 
 
 def _import_trace_analysis() -> None:
@@ -106,26 +91,24 @@ def _import_trace_analysis() -> None:
     import buildprof.analysis.trace_report  # noqa: F401
 
 
-def trace_set_of(loaded: LoadedTraces, keep: list[int] | None = None):
-    """The analysis index (TraceSet) of the loaded traces, or of those at `keep`, and their
+def trace_set_of(scan: TraceScan, keep: list[int] | None = None):
+    """The analysis index (TraceSet) of the scan's traces, or of those at `keep`, and their
     demangled function names."""
     from buildprof.analysis.trace_set import build_trace_set
-    from buildprof.ingest.demangle import demangle_names
+    from buildprof.traces import demangle_names
 
-    summaries = loaded.scan.summaries
-    keep = list(range(len(summaries))) if keep is None else keep
-    chosen = [summaries[i] for i in keep]
-    trace_set = build_trace_set(chosen, [loaded.names[i] for i in keep])
+    keep = list(range(len(scan.summaries))) if keep is None else keep
+    chosen = [scan.summaries[i] for i in keep]
+    trace_set = build_trace_set(chosen, [scan.names[i] for i in keep])
     demangled = demangle_names(f.name for s in chosen for f in s.functions)
     return trace_set, demangled
 
 
 def cached_document(path: str | Path, command: str, options: ReportOptions, extra: dict, compute) -> dict:
     """`compute(found)`'s document, or the same document from the report cache if no input changed."""
-    from buildprof.ingest.code_stamp import code_stamp
-    from buildprof.ingest.demangle import demangler_status
-    from buildprof.ingest.report_cache import file_stamp, fingerprint, load_report, save_report
-    from buildprof.ingest.trace_files import default_cache_dir
+    from buildprof.code_stamp import code_stamp
+    from buildprof.report_cache import file_stamp, fingerprint, load_report, save_report
+    from buildprof.traces import default_cache_dir, demangler_status
 
     found = find_inputs(path)
     refuse_to_overwrite_inputs(found, options.output_path)
@@ -146,7 +129,7 @@ def cached_document(path: str | Path, command: str, options: ReportOptions, extr
             "log": [str(inputs.ninja_log), file_stamp(inputs.ninja_log)],
             "manifests": [(str(p), file_stamp(p)) for p in _manifests(inputs.manifest_dir)],
             "files": [(f.path, f.size, f.mtime_ns) for f in found.files],
-            "objects": sorted(found.objects),
+            "objects": sorted(found.traces.objects),
             "skipped": found.skipped,
             "demangler": demangler_status(),
         }
@@ -165,10 +148,10 @@ def cached_document(path: str | Path, command: str, options: ReportOptions, extr
 
 
 def _computed(compute, found: FolderInputs) -> dict:
-    """`compute(found)` with the garbage collector paused: see buildprof.collector."""
-    from buildprof.collector import collector_paused
+    """`compute(found)` with the garbage collector paused: see buildprof.gc_pause."""
+    from buildprof.gc_pause import gc_paused
 
-    with collector_paused():
+    with gc_paused():
         return compute(found)
 
 
@@ -206,14 +189,13 @@ def refuse_to_overwrite_inputs(found: FolderInputs, output_path: str | None) -> 
             raise InputError(f"{message} (choose another -o)", output_path)
 
 
-def trace_facts(loaded: LoadedTraces) -> dict:
+def trace_facts(scan: TraceScan, root: Path) -> dict:
     """What was found under the folder: traces used, skipped JSON, damaged traces, cache use."""
     from buildprof.analysis.compile_units import source_root
-    from buildprof.ingest.demangle import demangler_status
+    from buildprof.traces import demangler_status
 
-    scan = loaded.scan
     return {
-        "root": loaded.root,
+        "root": str(root),
         "source_root": source_root([s.source for s in scan.summaries]),
         "traces": len(scan.summaries),
         "parsed": scan.parsed,
@@ -245,8 +227,8 @@ def _report(found: FolderInputs, options: ReportOptions) -> dict:
     manifest = None
     if inputs.ninja_log is not None:
         from buildprof.analysis.ninja_report import ninja_section  # pandas: not before a trace scan
-        from buildprof.ingest.ninja_log import read_ninja_log
-        from buildprof.ingest.ninja_manifest import read_ninja_manifest
+        from buildprof.ninja.log import read_ninja_log
+        from buildprof.ninja.manifest import read_ninja_manifest
 
         log = read_ninja_log(inputs.ninja_log)
         manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
@@ -259,13 +241,13 @@ def _report(found: FolderInputs, options: ReportOptions) -> dict:
     if inputs.ninja_log is None and loaded is None:
         raise InputError(_nothing_readable_message(found), inputs.build_dir)
     if loaded is not None:
-        doc["trace_input"] = trace_facts(loaded)
-        if loaded.scan.summaries:
+        doc["trace_input"] = trace_facts(loaded, inputs.build_dir)
+        if loaded.summaries:
             doc.update(_report_traces(loaded, str(inputs.build_dir), analysed, options))
     return doc
 
 
-def _report_traces(loaded: LoadedTraces, build_dir: str, analysed: list, options: ReportOptions) -> dict:
+def _report_traces(loaded: TraceScan, build_dir: str, analysed: list, options: ReportOptions) -> dict:
     """`trace_scope`, and `traces` over the TUs in scope: those the analysed build(s) compiled.
 
     A folder's traces are the latest of every TU, written by whichever build last compiled it; the
@@ -278,7 +260,7 @@ def _report_traces(loaded: LoadedTraces, build_dir: str, analysed: list, options
     from buildprof.analysis.trace_report import trace_section
 
     steps = pd.concat([s for _, s in analysed], ignore_index=True) if analysed else None
-    units = compile_unit_table(loaded.scan.summaries, build_dir, steps)
+    units = compile_unit_table(loaded.summaries, build_dir, steps)
     by_build = steps is not None and not options.all_traces
     keep = units.index[units["step_output"].notna()].tolist() if by_build else units.index.tolist()
     scope = {
@@ -294,9 +276,9 @@ def _report_traces(loaded: LoadedTraces, build_dir: str, analysed: list, options
     return {"trace_scope": scope, "traces": trace_section(trace_set, demangled, chosen, options.top)}
 
 
-def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object, LoadedTraces]:
+def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object, TraceScan]:
     """Inputs and traces for the trace-only commands; a clear error when there is no trace."""
-    from buildprof.ingest.trace_scan import require_traces
+    from buildprof.traces import require_traces
 
     inputs = found.inputs
     if not inputs.scan_traces:
@@ -304,13 +286,13 @@ def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object,
     loaded = load_traces(found, options)
     if loaded is None:
         raise InputError(_nothing_readable_message(found, traces_only=True), inputs.build_dir)
-    require_traces(loaded.scan, inputs.build_dir)
+    require_traces(loaded, inputs.build_dir)
     return inputs, loaded
 
 
-def _codebase_scope(loaded: LoadedTraces) -> dict:
+def _codebase_scope(loaded: TraceScan) -> dict:
     """The scope of headers/templates/functions/why: every current trace (the codebase view)."""
-    return {"covers": "all_traces", "builds": [], "tus": len(loaded.scan.summaries), "left_out": 0}
+    return {"covers": "all_traces", "builds": [], "tus": len(loaded.summaries), "left_out": 0}
 
 
 def build_listing(path: str | Path, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
@@ -328,7 +310,7 @@ def _listing(found: FolderInputs, what: str, sort: str, match: str | None, optio
     trace_set, demangled = trace_set_of(loaded)
     doc = document_header(what, inputs.build_dir)
     doc["skipped_inputs"] = skipped_inputs(found)
-    doc["trace_input"] = trace_facts(loaded)
+    doc["trace_input"] = trace_facts(loaded, inputs.build_dir)
     doc["trace_scope"] = _codebase_scope(loaded)
     source_root = doc["trace_input"]["source_root"]
     doc[what] = listing(trace_set, what, demangled, sort, match, options.top, source_root)
@@ -349,10 +331,10 @@ def _why(found: FolderInputs, header: str, options: ReportOptions) -> dict:
     inputs, loaded = require_loaded(found, options)
     trace_set, _ = trace_set_of(loaded)
     steps, manifest = _last_build_steps(inputs)
-    units = compile_unit_table(loaded.scan.summaries, str(inputs.build_dir), steps)
+    units = compile_unit_table(loaded.summaries, str(inputs.build_dir), steps)
     doc = document_header("why", inputs.build_dir)
     doc["skipped_inputs"] = skipped_inputs(found, manifest)
-    doc["trace_input"] = trace_facts(loaded)
+    doc["trace_input"] = trace_facts(loaded, inputs.build_dir)
     doc["trace_scope"] = _codebase_scope(loaded)
     doc["why"] = why(trace_set, units, header, options.top)
     return doc
@@ -363,8 +345,8 @@ def _last_build_steps(inputs):
     adds targets and step times, so a missing, unreadable or empty log must not hide the answer."""
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.ninja_report import analyse_build
-    from buildprof.ingest.ninja_log import read_ninja_log
-    from buildprof.ingest.ninja_manifest import read_ninja_manifest
+    from buildprof.ninja.log import read_ninja_log
+    from buildprof.ninja.manifest import read_ninja_manifest
 
     if inputs.ninja_log is None:
         return None, None

@@ -1,7 +1,7 @@
 """Benchmark buildprof's `.ninja_log` parser against a plain line-by-line Python parser.
 
 Generates a realistic log with scripts/gen_ninja_log.py (or reads one given with --log), then times, in
-the same process and on the same bytes: buildprof.ingest.ninja_log.parse_ninja_log (best of --runs) and
+the same process and on the same bytes: buildprof.ninja.log.parse_ninja_log (best of --runs) and
 the straightforward parser below (split on newlines and tabs, int() per field, the same validation),
 checks that both agree row for row, and finally times the whole `buildprof report` command in a fresh
 interpreter on a folder holding the log. Never asserted in tests: machines differ.
@@ -30,7 +30,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_ninja_log import generate
 
-from buildprof.ingest.ninja_log import parse_ninja_log
+from buildprof.ninja.log import parse_ninja_log
 
 _CONTROL = re.compile(rb"[\x00-\x08]")
 _HEX_DIGITS = b"0123456789abcdefABCDEF"

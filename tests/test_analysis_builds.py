@@ -11,7 +11,7 @@ import json
 import pytest
 
 from buildprof.analysis.builds import split_builds
-from buildprof.ingest.ninja_log import parse_ninja_log, read_ninja_log
+from buildprof.ninja.log import parse_ninja_log, read_ninja_log
 
 
 def spans(found) -> list[tuple[int, int]]:

@@ -7,8 +7,8 @@ import pytest
 from buildprof.analysis.builds import split_builds
 from buildprof.analysis.classify import NO_TARGET, classify_steps, kind_from_path, kind_from_rule
 from buildprof.analysis.steps import group_steps
-from buildprof.ingest.ninja_log import read_ninja_log
-from buildprof.ingest.ninja_manifest import read_ninja_manifest
+from buildprof.ninja.log import read_ninja_log
+from buildprof.ninja.manifest import read_ninja_manifest
 
 
 def classified(log_path, manifest):

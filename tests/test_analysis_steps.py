@@ -13,7 +13,7 @@ import pytest
 
 from buildprof.analysis.builds import split_builds
 from buildprof.analysis.steps import group_steps, summarize_build
-from buildprof.ingest.ninja_log import parse_ninja_log, read_ninja_log
+from buildprof.ninja.log import parse_ninja_log, read_ninja_log
 
 
 def sweep_weighted(intervals: list[tuple[int, int]]) -> list[float]:

@@ -1,4 +1,4 @@
-"""buildprof.ingest.ninja_log on real logs (ninja 1.11 v5, 1.13 v7, abseil), damaged ones and edge cases.
+"""buildprof.ninja.log on real logs (ninja 1.11 v5, 1.13 v7, abseil), damaged ones and edge cases.
 
 Every parse is checked against `reference_parse`, an obvious line-by-line parser written here, so the
 vectorised byte arithmetic is pinned to plain Python semantics.
@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from buildprof.errors import InputError
-from buildprof.ingest import byte_fields, ninja_log
-from buildprof.ingest.ninja_log import MAX_PROBLEMS, parse_ninja_log, read_ninja_log
+from buildprof.ninja import fields as byte_fields
+from buildprof.ninja import log as ninja_log
+from buildprof.ninja.log import MAX_PROBLEMS, parse_ninja_log, read_ninja_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from gen_ninja_log import generate

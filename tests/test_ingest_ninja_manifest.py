@@ -1,4 +1,4 @@
-"""buildprof.ingest.ninja_manifest on real CMake manifests (abseil, the sample project) and ninja syntax."""
+"""buildprof.ninja.manifest on real CMake manifests (abseil, the sample project) and ninja syntax."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from buildprof.ingest.ninja_log import read_ninja_log
-from buildprof.ingest.ninja_manifest import MAX_VALUE, expand, read_ninja_manifest, split_build_line
+from buildprof.ninja.log import read_ninja_log
+from buildprof.ninja.manifest import MAX_VALUE, expand, read_ninja_manifest, split_build_line
 
 
 @pytest.mark.shared

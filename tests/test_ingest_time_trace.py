@@ -9,8 +9,8 @@ from pathlib import Path
 import msgspec
 from trace_helpers import CBA_FIXTURES, FIXTURES, scan_folder
 
-from buildprof.ingest.time_trace import CORRUPT, NOT_TRACE, nice_path, summarize_trace_bytes
-from buildprof.model import column
+from buildprof.model.traces import column
+from buildprof.traces._summary import CORRUPT, NOT_TRACE, nice_path, summarize_trace_bytes
 
 CLANG19 = FIXTURES / "captures" / "clang19-ninja1.11"
 CLANG14 = FIXTURES / "captures" / "clang14-ninja1.13"

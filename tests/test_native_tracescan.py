@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 from trace_helpers import CBA_FIXTURES, FIXTURES, SHARED_CBA
 
-from buildprof.ingest import time_trace, trace_batch, trace_known
-from buildprof.ingest.time_trace import NOT_UTF8, TOO_DEEP, looks_like_trace, summarize_many
-from buildprof.ingest.trace_events import DECODER, KNOWN_KINDS, MAX_EVENT_US, PHASES, nice_path
-from buildprof.ingest.trace_files import find_json_files
-from buildprof.model import TraceSummary, column
-from buildprof.names import collapse_template_args, is_header
+from buildprof.model.traces import TraceSummary, column
+from buildprof.trace_rules import collapse_template_args, is_header
+from buildprof.traces import _known as trace_known
+from buildprof.traces import _reference as trace_batch
+from buildprof.traces import _summary as time_trace
+from buildprof.traces._discover import find_json_files
+from buildprof.traces._events import DECODER, KNOWN_KINDS, MAX_EVENT_US, PHASES, nice_path
+from buildprof.traces._summary import NOT_UTF8, TOO_DEEP, looks_like_trace, summarize_many
 
 Item = tuple[bytes, str, int, int]  # what summarize_many takes: data, path, size, mtime_ns
 

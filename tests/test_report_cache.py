@@ -81,7 +81,8 @@ def test_listing_and_why_documents_are_cached_per_query(build):
 def test_other_code_never_reads_this_codes_reports(build, monkeypatch):
     """An upgraded or edited buildprof (another code stamp) computes the report again, and its
     caches live in a folder of their own (the old one is removed)."""
-    from buildprof.ingest import code_stamp, trace_files
+    from buildprof import code_stamp
+    from buildprof.traces import _cache_dir as trace_files
 
     first = build_report(build)
     old_cache = trace_files.default_cache_dir(build)
@@ -97,7 +98,7 @@ def test_other_code_never_reads_this_codes_reports(build, monkeypatch):
 def test_a_cache_entry_that_is_not_this_report_is_ignored(build, hang_guard):
     """Whatever sits in the report cache under the right name (a foreign document, another command's,
     deep nesting, a FIFO) is a miss, never the answer."""
-    from buildprof.ingest.trace_files import default_cache_dir
+    from buildprof.traces import default_cache_dir
 
     first = build_report(build)
     [entry] = (default_cache_dir(build) / "reports").glob("*.json")

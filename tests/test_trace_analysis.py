@@ -13,7 +13,7 @@ from trace_helpers import FIXTURES, needs_shared, scan_folder, unpack_abseil
 from buildprof.analysis.compile_units import compile_unit_table
 from buildprof.analysis.headers import header_table
 from buildprof.analysis.templates import template_set_table, template_table
-from buildprof.model import column
+from buildprof.model.traces import column
 
 CAPTURES = FIXTURES / "captures"
 
@@ -113,7 +113,7 @@ def test_compile_units_join_their_ninja_steps():
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.classify import classify_steps
     from buildprof.analysis.steps import group_steps
-    from buildprof.ingest.ninja_log import read_ninja_log
+    from buildprof.ninja.log import read_ninja_log
 
     folder = CAPTURES / "clang14-ninja1.13"
     log = read_ninja_log(folder / ".ninja_log")

@@ -15,12 +15,15 @@ import msgspec
 import pytest
 from trace_helpers import CBA_FIXTURES, FIXTURES
 
-from buildprof.ingest import fork_pool, trace_wire
-from buildprof.ingest.time_trace import summarize_many, summarize_trace_bytes
-from buildprof.ingest.trace_cache import PACK_NAME, load_pack
-from buildprof.ingest.trace_events import MAX_EVENT_US
-from buildprof.ingest.trace_scan import default_cache_dir, find_json_files, scan_traces
-from buildprof.ingest.trace_wire import NameReceiver, NameSender, decode_results, encode_results
+from buildprof.traces import _pool as fork_pool
+from buildprof.traces import _wire as trace_wire
+from buildprof.traces._cache import PACK_NAME, load_pack
+from buildprof.traces._cache_dir import default_cache_dir
+from buildprof.traces._discover import find_json_files
+from buildprof.traces._events import MAX_EVENT_US
+from buildprof.traces._scan import scan_traces
+from buildprof.traces._summary import summarize_many, summarize_trace_bytes
+from buildprof.traces._wire import NameReceiver, NameSender, decode_results, encode_results
 
 CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
 

@@ -9,9 +9,11 @@ import threading
 import pytest
 from trace_helpers import FIXTURES
 
-from buildprof.ingest.code_stamp import code_stamp
-from buildprof.ingest.trace_cache import PACK_NAME
-from buildprof.ingest.trace_scan import CACHE_FORMAT, default_cache_dir, find_json_files, scan_traces
+from buildprof.code_stamp import code_stamp
+from buildprof.traces._cache import PACK_NAME
+from buildprof.traces._cache_dir import CACHE_FORMAT, default_cache_dir
+from buildprof.traces._discover import find_json_files
+from buildprof.traces._scan import scan_traces
 
 CAPTURE = FIXTURES / "captures" / "clang14-ninja1.13"
 
@@ -128,7 +130,7 @@ def test_the_collector_is_paused_during_a_scan_and_restored_after(build):
     """Scans (and whole reports) run without cyclic collections; the caller's setting comes back."""
     import gc
 
-    from buildprof.collector import collector_paused
+    from buildprof.gc_pause import gc_paused
 
     seen = []
     files = find_json_files(build)
@@ -136,7 +138,7 @@ def test_the_collector_is_paused_during_a_scan_and_restored_after(build):
     assert seen == [False] and gc.isenabled()
     gc.disable()
     try:
-        with collector_paused():
+        with gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()  # it was off before: it stays off
     finally:

@@ -14,10 +14,11 @@ import json
 import msgspec
 import pytest
 
-from buildprof.ingest import time_trace, trace_batch
-from buildprof.ingest.time_trace import CORRUPT, NOT_TRACE, NOT_UTF8, TOO_DEEP, json_depth, summarize_many
-from buildprof.ingest.trace_events import MAX_EVENT_US, MAX_JSON_DEPTH
-from buildprof.model import TraceSummary, column
+from buildprof.model.traces import TraceSummary, column
+from buildprof.traces import _reference as trace_batch
+from buildprof.traces import _summary as time_trace
+from buildprof.traces._events import MAX_EVENT_US, MAX_JSON_DEPTH
+from buildprof.traces._summary import CORRUPT, NOT_TRACE, NOT_UTF8, TOO_DEEP, json_depth, summarize_many
 
 X = {"ph": "X", "pid": 1, "tid": 0}
 SOURCE = {**X, "name": "Source", "ts": 2, "dur": 20, "args": {"detail": "/p/a.h"}}

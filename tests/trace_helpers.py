@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from buildprof.analysis.trace_set import TraceSet, build_trace_set
-from buildprof.ingest.demangle import demangle_names
-from buildprof.ingest.trace_scan import find_json_files, scan_traces
+from buildprof.traces._demangle import demangle_names
+from buildprof.traces._discover import find_json_files
+from buildprof.traces._scan import scan_traces
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from buildprof.model import BuildSpan, UnorderedSpan
+from buildprof.model.ninja import BuildSpan, UnorderedSpan
 
 # Ninja's clock starts before it loads the manifest: a large project's first edge may start seconds in.
 RESTART_NEAR_ZERO_MS = 10_000

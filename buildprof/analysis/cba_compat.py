@@ -19,7 +19,7 @@ import pandas as pd
 from buildprof.analysis.headers import header_table, include_chains
 from buildprof.analysis.templates import template_set_table, template_table
 from buildprof.analysis.trace_set import TraceSet
-from buildprof.names import collapse_template_args
+from buildprof.trace_rules import collapse_template_args
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from buildprof.analysis.classify import classify_output
-from buildprof.model import TraceSummary
+from buildprof.model.traces import TraceSummary
 
 _OBJECT_SUFFIXES = ("o", "obj")
 

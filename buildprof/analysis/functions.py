@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from buildprof.analysis.trace_set import TraceSet
-from buildprof.names import collapse_template_args
+from buildprof.trace_rules import collapse_template_args
 
 
 def function_table(ts: TraceSet, demangled: dict[str, str]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from buildprof.analysis.trace_set import (
     summed,
     unique_rows,
 )
-from buildprof.names import is_header
+from buildprof.trace_rules import is_header
 
 
 def header_table(ts: TraceSet) -> pd.DataFrame:

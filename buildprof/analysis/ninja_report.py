@@ -10,9 +10,9 @@ import pandas as pd
 from buildprof.analysis.builds import LogBuilds, split_builds
 from buildprof.analysis.classify import classify_steps
 from buildprof.analysis.steps import group_steps, summarize_build
-from buildprof.ingest.ninja_log import NinjaLog
-from buildprof.ingest.ninja_manifest import NinjaManifest
-from buildprof.model import BuildSpan
+from buildprof.model.ninja import BuildSpan
+from buildprof.ninja.log import NinjaLog
+from buildprof.ninja.manifest import NinjaManifest
 
 MAX_PROBLEMS_LISTED = 1000
 STEP_FIELDS = (

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from buildprof.model import BuildSpan
+from buildprof.model.ninja import BuildSpan
 
 
 @dataclass(frozen=True)

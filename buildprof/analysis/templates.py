@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from buildprof.analysis.trace_set import TraceSet, distinct_pairs, memoized, summed
-from buildprof.names import collapse_template_args
+from buildprof.trace_rules import collapse_template_args
 
 
 def template_table(ts: TraceSet) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from buildprof.model import SUMMARY_COLUMNS, TraceSummary
+from buildprof.model.traces import SUMMARY_COLUMNS, TraceSummary
 
 _CONCATENATED = (
     "file_incl_us",

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from buildprof.files import write_atomically
 from buildprof.render.escape import visible_lines
 
 PIPED_WIDTH = 100  # columns of the terminal format when the output is not a terminal
@@ -100,9 +101,9 @@ def write_stderr(text: str) -> None:
 def write_file(path: Path, text: str) -> None:
     """Write a report file whole or not at all; devices and pipes (`-o /dev/stdout`) are written to.
 
-    A regular file is written beside the target and renamed over it, so a reader never sees half a
-    report. Anything else that exists (a character device such as /dev/null, a FIFO) must not be
-    replaced by a rename: it is opened and written like any stream.
+    A regular file is written beside the target and renamed over it (files.write_atomically), so a
+    reader never sees half a report. Anything else that exists (a character device such as
+    /dev/null, a FIFO) must not be replaced by a rename: it is opened and written like any stream.
     """
     data = text.encode("utf-8", "backslashreplace")
     if path.exists() and not path.is_file():
@@ -110,12 +111,5 @@ def write_file(path: Path, text: str) -> None:
             stream.write(data)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with interrupts_held():
-            tmp.write_bytes(data)
-            tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with interrupts_held():
+        write_atomically(path, data)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from buildprof.errors import InputError
-from buildprof.ingest.files import read_regular, why_unusable
+from buildprof.files import read_regular, why_unusable
 
 _INCLUDE = re.compile(r"^(include|subninja)\s+(\S.*?)\s*$")
 _VARIABLE = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s?(.*)$")

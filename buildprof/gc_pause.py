@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Disable automatic collection inside the block; restore it after (if it was enabled)."""
     collecting = gc.isenabled()
     gc.disable()

@@ -1,76 +1,19 @@
-"""The records and DataFrame column schemas that ingest, analysis and render agree on.
+"""What the trace reader gives the analysis: one TraceSummary per trace file, and the scan of a folder.
 
-Times read from ninja are integer milliseconds; times read from clang traces are integer microseconds.
-Everything a renderer or the JSON output shows is in milliseconds (float where it was finer).
+Durations are integer microseconds as clang writes them. The summaries are cached per trace file, so
+they use msgspec for fast (de)serialisation. "CBA" fields follow ClangBuildAnalyzer's rules exactly
+(see docs/formats.md), the others are buildprof's own (self times, full include chains).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import msgspec
 
 if TYPE_CHECKING:
     import numpy as np
-
-SCHEMA_VERSION = 1
-
-# One row per valid `.ninja_log` line, in file order (buildprof.ingest.ninja_log).
-LOG_COLUMNS = ("line", "start_ms", "end_ms", "mtime", "output", "cmdhash")
-
-# One row per build step (an edge: the log lines sharing hash, start and end), in finishing order.
-STEP_COLUMNS = (
-    "step",  # 0-based index within its build, in log order
-    "output",  # the first output the edge logged
-    "n_outputs",  # how many outputs the edge wrote (multi-output edges log one line each)
-    "start_ms",
-    "end_ms",
-    "duration_ms",
-    "weighted_ms",  # integral of 1/concurrency over the step's life (Chromium's weighted time)
-    "kind",  # compile, link, archive, codegen, configure or other (STEP_KINDS)
-    "target",  # the CMake target (or best guess) the output belongs to
-    "cmdhash",
-    "line",  # line of the first output in .ninja_log
-)
-
-STEP_KINDS = ("compile", "link", "archive", "codegen", "configure", "other")
-
-
-@dataclass(frozen=True)
-class LogProblem:
-    """A `.ninja_log` line that was skipped, with the reason and the start of its text."""
-
-    line: int
-    message: str
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class BuildSpan:
-    """Where one ninja invocation's lines are in the log (rows of NinjaLog.entries, end exclusive)."""
-
-    index: int  # 0-based, oldest first
-    first_row: int
-    end_row: int
-    first_line: int  # file line numbers, for messages
-    last_line: int
-
-
-@dataclass(frozen=True)
-class UnorderedSpan:
-    """Log lines whose times do not form a build (ninja recompacted the log); never analysed as one."""
-
-    first_row: int
-    end_row: int
-    first_line: int
-    last_line: int
-
-
-# ---- clang -ftime-trace: what one trace is reduced to (buildprof.ingest.time_trace) ----
-# These records are cached per trace file, so they use msgspec for fast (de)serialisation. Durations
-# are integer microseconds as clang writes them. "CBA" fields follow ClangBuildAnalyzer's rules exactly
-# (see docs/formats.md), the others are buildprof's own (self times, full include chains).
 
 
 class FunctionStat(msgspec.Struct, array_like=True):
@@ -147,3 +90,38 @@ def column(summary: TraceSummary, name: str) -> np.ndarray:
     import numpy as np  # here, not at the top: a report served from the cache never needs numpy
 
     return np.frombuffer(raw, dtype=SUMMARY_COLUMNS[name])
+
+
+@dataclass(frozen=True)
+class TraceFile:
+    """A candidate trace: its path as found (joined to the folder given) and its stat."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class TraceFiles:
+    """What a folder holds for the trace reader: the JSON files, the object files beside them (a
+    trace's object names its translation unit), and what was there but could not be read."""
+
+    root: str
+    files: list[TraceFile] = field(default_factory=list)  # regular *.json files, sorted by path
+    objects: set[str] = field(default_factory=set)  # paths of the .o/.obj files
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs, dangling links
+
+
+@dataclass
+class TraceScan:
+    """Summaries of every trace found, plus what could not be used."""
+
+    summaries: list[TraceSummary] = field(default_factory=list)  # status "trace", sorted by path
+    names: list[str] = field(default_factory=list)  # each summary's TU named as ClangBuildAnalyzer does
+    damaged: list[TraceSummary] = field(default_factory=list)  # reported once each
+    probes: list[TraceSummary] = field(default_factory=list)  # build-system checks, not the project's TUs
+    skipped: int = 0  # JSON files that are not traces (compile_commands.json, CMake's files)
+    parsed: int = 0  # JSON files read this time
+    cached: int = 0  # summaries taken from the cache
+    cache_dir: str | None = None
+    cache_problem: str | None = None  # why the cache folder could not be used (then it was not)

@@ -18,7 +18,7 @@ from itertools import chain
 import msgspec
 import numpy as np
 
-from buildprof.model import TraceSummary
+from buildprof.model.traces import TraceSummary
 
 
 class NameSender:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from buildprof.ingest.event_tree import nearest_marked_ancestor, parents_by_containment, subtree_spans
-from buildprof.ingest.trace_events import (
+from buildprof.model.traces import SUMMARY_COLUMNS, FunctionStat, TraceSummary
+from buildprof.trace_rules import collapse_template_args, is_header
+from buildprof.traces._events import (
     BACKEND,
     COMPILER,
     FRONTEND,
@@ -28,8 +29,7 @@ from buildprof.ingest.trace_events import (
     SOURCE,
     nice_path,
 )
-from buildprof.model import SUMMARY_COLUMNS, FunctionStat, TraceSummary
-from buildprof.names import collapse_template_args, is_header
+from buildprof.traces._nesting import nearest_marked_ancestor, parents_by_containment, subtree_spans
 
 LEVELS = 64  # nesting of instantiations walked level by level (_nested_in_same_set_by_levels)
 _NICE_CACHE: dict[str, str] = {}  # per process: headers recur in every translation unit

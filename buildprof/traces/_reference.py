@@ -39,8 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from buildprof.ingest.event_tree import parents_by_containment
-from buildprof.ingest.trace_events import (
+from buildprof.model.traces import FunctionStat, TraceSummary
+from buildprof.trace_rules import collapse_template_args, is_header
+from buildprof.traces._events import (
     MAX_EVENT_US,
     OPT_MODULE,
     PARSE_CLASS,
@@ -51,18 +52,17 @@ from buildprof.ingest.trace_events import (
     nice_path,
     phase_codes,
 )
-from buildprof.ingest.trace_known import (
+from buildprof.traces._known import (
     KnownEvents,
     TemplateCodes,
     event_details,
     nice_paths,
     summarize_known,
 )
-from buildprof.model import FunctionStat, TraceSummary
-from buildprof.names import collapse_template_args, is_header
+from buildprof.traces._nesting import parents_by_containment
 
 try:
-    from buildprof import _tracescan
+    from buildprof.traces import _native as _tracescan
 except ImportError:  # built without a C compiler: the msgspec path does everything
     _tracescan = None
 else:

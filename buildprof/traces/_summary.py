@@ -31,17 +31,8 @@ import re
 import msgspec
 import numpy as np
 
-from buildprof.ingest.trace_batch import (
-    NAMES,
-    FlatTrace,
-    flatten_columns,
-    flatten_trace,
-    native_flatten,
-    native_summarize,
-    summarize_batch,
-    summary_from_native,
-)
-from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the public names of this module)
+from buildprof.model.traces import TraceSummary
+from buildprof.traces._events import (  # noqa: F401  (re-exported: the public names of this module)
     BACKEND,
     COMPILER,
     DECODER,
@@ -60,7 +51,16 @@ from buildprof.ingest.trace_events import (  # noqa: F401  (re-exported: the pub
     TraceDocument,
     nice_path,
 )
-from buildprof.model import TraceSummary
+from buildprof.traces._reference import (
+    NAMES,
+    FlatTrace,
+    flatten_columns,
+    flatten_trace,
+    native_flatten,
+    native_summarize,
+    summarize_batch,
+    summary_from_native,
+)
 
 _SNIFF_BYTES = 4096
 NOT_UTF8 = "not valid UTF-8"

@@ -1,7 +1,7 @@
 /*
- * buildprof._tracescan: read a clang -ftime-trace JSON document straight into columns, or summarise it.
+ * buildprof.traces._native: read a clang -ftime-trace JSON document straight into columns, or summarise it.
  *
- * An optional accelerator for buildprof/ingest/trace_batch.py. Decoding a trace into one Python
+ * An optional accelerator for buildprof/traces/_reference.py. Decoding a trace into one Python
  * object per event (msgspec) and pulling the fields back out costs more than the rest of buildprof's
  * work per trace; this module scans the bytes once and fills plain arrays instead. Python strings
  * are made per DISTINCT event name or detail, and kept for the process (see "distinct strings"):
@@ -1634,13 +1634,13 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "buildprof._tracescan",
+    .m_name = "buildprof.traces._native",
     .m_doc = "Optional accelerator: a clang -ftime-trace document's events as columns, or its summary.",
     .m_size = -1,
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__tracescan(void)
+PyMODINIT_FUNC PyInit__native(void)
 {
     init_byte_class();
     PyObject *m = PyModule_Create(&module_def);

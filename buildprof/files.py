@@ -8,6 +8,7 @@ in between), so buildprof never waits on something that is not a file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -76,3 +77,20 @@ def read_regular(path: str | Path) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def write_atomically(path: str | Path, *parts: bytes) -> None:
+    """Write `parts` to `path` whole or not at all: into a file beside it, renamed over it, so that a
+    reader never sees half a file. On any failure (or an interrupt) the partial file is removed and
+    the error raised; caches, which can do without an entry, ignore the OSError."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

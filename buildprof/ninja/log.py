@@ -1,7 +1,7 @@
 """Read ninja's `.ninja_log` (versions 5-7) into a DataFrame, vectorised, keeping every damaged line.
 
 The log is `# ninja log vN` then one line per output: start_ms, end_ms, mtime, output, hash, separated
-by TABs. Parsing works on the raw bytes with numpy (buildprof.ingest.byte_fields): the separators are found in
+by TABs. Parsing works on the raw bytes with numpy (buildprof.ninja.fields): the separators are found in
 one pass, then every field of every line is decoded column-wise, so a million-line log takes about a
 second. Each line that does not have that shape is reported by line number and left out, never guessed
 at; ninja itself skips such lines silently.
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from buildprof.errors import InputError
-from buildprof.ingest.byte_fields import factorize_slices, find_separators, parse_decimal, parse_hex
-from buildprof.ingest.files import NotRegularFile, read_regular, why_unusable
-from buildprof.model import LOG_COLUMNS, LogProblem
+from buildprof.files import NotRegularFile, read_regular, why_unusable
+from buildprof.model.ninja import LOG_COLUMNS, LogProblem
+from buildprof.ninja.fields import factorize_slices, find_separators, parse_decimal, parse_hex
 
 SUPPORTED_VERSIONS = (5, 6, 7)
 _HEADER = re.compile(rb"# ninja log v(\d+)\s*$")

@@ -16,31 +16,21 @@ import errno
 import gc
 import multiprocessing
 import os
-import re
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import msgspec
-
-from buildprof.collector import collector_paused
 from buildprof.errors import InputError
-from buildprof.ingest import fork_pool
-from buildprof.ingest.files import NotRegularFile, kind_of
-from buildprof.ingest.time_trace import looks_like_trace, summarize_many
-from buildprof.ingest.trace_cache import entry_path, load_pack, read_entry, save_pack, write_entry
-from buildprof.ingest.trace_files import (  # noqa: F401  (re-exported: the scan's public inputs)
-    CACHE_ENV,
-    CACHE_FORMAT,
-    TraceFile,
-    default_cache_dir,
-    find_json_files,
-    prune_other_caches,
-)
-from buildprof.ingest.trace_wire import NameReceiver, NameSender, decode_results, encode_results
-from buildprof.model import TraceSummary
+from buildprof.files import NotRegularFile, kind_of
+from buildprof.gc_pause import gc_paused
+from buildprof.model.traces import TraceFile, TraceScan, TraceSummary
+from buildprof.traces import _pool as fork_pool
+from buildprof.traces._cache import entry_path, load_pack, read_entry, save_pack, write_entry
+from buildprof.traces._cache_dir import prune_other_caches
+from buildprof.traces._discover import expected_trace, is_tool_probe, unfinished_trace
+from buildprof.traces._summary import looks_like_trace, summarize_many
+from buildprof.traces._wire import NameReceiver, NameSender, decode_results, encode_results
 
 _SNIFF = 4096  # bytes read to tell a trace from other JSON
 _CHUNK_FILES = 16  # traces summarised together by a worker (see _chunks)
@@ -49,43 +39,6 @@ MAX_JOBS = 64  # more worker processes than this only cost memory and file descr
 _REPACK_MIN = 32  # traces read outside the pack before it is rewritten (or 2% of them)
 
 Progress = Callable[[int, int], None]
-
-
-# Compilations that are not translation units of the project: CMake's compiler identification and
-# try_compile checks (in CMakeFiles/<version>/CompilerId<LANG>/, CMakeScratch/, CMakeTmp/, or in $TMPDIR
-# for clang 14, named after CMake<LANG>CompilerId/ABI), and Meson's sanity checks (meson-private/).
-_PROBE_PATH = re.compile(
-    r"(^|/)CMakeFiles/(\d[^/]*/CompilerId|CMakeScratch/|CMakeTmp/)|(^|/)meson-private/"
-    r"|(^|/)CMake\w*Compiler(Id|ABI)[^/]*\.json$"
-)
-_PROBE_SOURCE = re.compile(r"(^|/)(CMake\w*Compiler(Id|ABI)|testC\w*Compiler)\.\w+$")
-_OBJECT_SUFFIXES = ("o", "obj")
-
-
-@dataclass
-class TraceScan:
-    """Summaries of every trace found, plus what could not be used."""
-
-    summaries: list[TraceSummary] = field(default_factory=list)  # status "trace", sorted by path
-    damaged: list[TraceSummary] = field(default_factory=list)  # reported once each
-    probes: list[TraceSummary] = field(default_factory=list)  # build-system checks, not the project's TUs
-    skipped: int = 0  # JSON files that are not traces (compile_commands.json, CMake's files)
-    parsed: int = 0  # traces parsed this time
-    cached: int = 0  # traces whose summary came from the cache
-    cache_dir: str | None = None
-    cache_problem: str | None = None  # why the cache folder could not be used (then it was not)
-
-
-def is_tool_probe(summary: TraceSummary) -> bool:
-    """Whether a trace is a build system's compiler check (CMake, Meson) rather than a project TU."""
-    return bool(_PROBE_PATH.search(summary.path.replace("\\", "/")) or _PROBE_SOURCE.search(summary.source))
-
-
-def expected_trace(path: str, objects: set[str]) -> str | None:
-    """The object file beside `path` (`foo.cc.json` -> `foo.cc.o`), if there is one: then it must be a
-    trace, written by the compile that wrote the object (a killed compile leaves it empty or cut)."""
-    stem = path[:-4]
-    return next((stem + s for s in _OBJECT_SUFFIXES if stem + s in objects), None)
 
 
 def scan_traces(
@@ -118,14 +71,14 @@ def scan_traces(
             )
             scan.cache_dir = cache_dir = None
     jobs = max(1, min(jobs or os.cpu_count() or 1, MAX_JOBS))
-    with collector_paused():  # summaries are long-lived: collections would only rescan them
+    with gc_paused():  # summaries are long-lived: collections would only rescan them
         results = _scan(files, cache_dir, jobs, progress, _Background(meanwhile))
     for file, (summary, from_cache) in zip(files, results, strict=True):
         summary.path = file.path  # the cache is keyed by absolute path; keep the path as given
         scan.cached += from_cache
         scan.parsed += not from_cache
         if summary.status == "not_trace" and (obj := expected_trace(file.path, objects or set())):
-            summary = _unfinished(summary, obj)
+            summary = unfinished_trace(summary, obj)
         if summary.status == "trace":
             (scan.probes if is_tool_probe(summary) else scan.summaries).append(summary)
         elif summary.status == "damaged":
@@ -133,16 +86,6 @@ def scan_traces(
         else:
             scan.skipped += 1
     return scan
-
-
-def _unfinished(summary: TraceSummary, obj: str) -> TraceSummary:
-    """A JSON file beside an object file that is not a trace: the compile that wrote it was cut short."""
-    name = os.path.basename(obj)
-    if summary.size == 0:
-        message = f"empty file (0 bytes) beside {name}: its compile was probably killed"
-    else:
-        message = f"not a complete time trace, though {name} sits beside it: its compile was probably killed"
-    return msgspec.structs.replace(summary, status="damaged", message=message)
 
 
 class _Background:

@@ -1,34 +1,34 @@
-"""Find the JSON files under a build folder, and where their summaries are cached.
+"""Find the JSON files under a build folder, and tell what each found trace is to a report.
 
-Kept free of heavy imports (no numpy): a report that can be served from the cache only needs this.
+Only regular files are listed (a FIFO, socket or device named `*.json` is never opened: it is noted as
+skipped); the object files seen on the way tell which JSON must be a trace (the compile that wrote
+`foo.cc.o` wrote `foo.cc.json`) and how ClangBuildAnalyzer names a translation unit. Kept free of
+heavy imports (no numpy): a report answered from the report cache only needs this.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import shutil
+import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
-from buildprof.ingest.code_stamp import code_stamp
-from buildprof.ingest.files import kind_of, stat_failure
+import msgspec
 
-CACHE_FORMAT = "traces-v3"  # the cache layout; the folder name adds the code's stamp (code_stamp)
-CACHE_ENV = "BUILDPROF_CACHE_DIR"
+from buildprof.files import kind_of, stat_failure
+from buildprof.model.traces import TraceFile, TraceSummary
+
 _SKIP_DIRS = {".git", ".buildprof"}
 _OBJECT_SUFFIXES = (".o", ".obj")
 
-
-@dataclass(frozen=True)
-class TraceFile:
-    """A candidate trace: its path as found (joined to the folder given) and its stat."""
-
-    path: str
-    size: int
-    mtime_ns: int
+# Compilations that are not translation units of the project: CMake's compiler identification and
+# try_compile checks (in CMakeFiles/<version>/CompilerId<LANG>/, CMakeScratch/, CMakeTmp/, or in $TMPDIR
+# for clang 14, named after CMake<LANG>CompilerId/ABI), and Meson's sanity checks (meson-private/).
+_PROBE_PATH = re.compile(
+    r"(^|/)CMakeFiles/(\d[^/]*/CompilerId|CMakeScratch/|CMakeTmp/)|(^|/)meson-private/"
+    r"|(^|/)CMake\w*Compiler(Id|ABI)[^/]*\.json$"
+)
+_PROBE_SOURCE = re.compile(r"(^|/)(CMake\w*Compiler(Id|ABI)|testC\w*Compiler)\.\w+$")
 
 
 def find_json_files(
@@ -95,49 +95,23 @@ def object_name(trace: str, objects: set[str]) -> str:
     return trace
 
 
-def default_cache_dir(build_dir: str | Path) -> Path:
-    """`$BUILDPROF_CACHE_DIR`, else `<build_dir>/.buildprof/` if writable, else ~/.cache/buildprof,
-    then a folder named after the cache format and the code (caches never outlive their code)."""
-    override = os.environ.get(CACHE_ENV)
-    build_dir = Path(build_dir).resolve()
-    name = f"{CACHE_FORMAT}-{code_stamp()}"
-    if override:
-        return Path(override) / dir_key(build_dir) / name
-    if os.access(build_dir, os.W_OK):
-        return build_dir / ".buildprof" / name
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(home) / "buildprof" / dir_key(build_dir) / name
+def is_tool_probe(summary: TraceSummary) -> bool:
+    """Whether a trace is a build system's compiler check (CMake, Meson) rather than a project TU."""
+    return bool(_PROBE_PATH.search(summary.path.replace("\\", "/")) or _PROBE_SOURCE.search(summary.source))
 
 
-def prune_other_caches(cache_dir: Path) -> None:
-    """Remove the cache folders of other buildprof code beside `cache_dir` (best effort)."""
-    try:
-        siblings = list(os.scandir(cache_dir.parent))
-    except OSError:
-        return
-    for entry in siblings:
-        ours = entry.name.startswith("traces-") and entry.is_dir(follow_symlinks=False)
-        if ours and entry.name != cache_dir.name:
-            shutil.rmtree(entry.path, ignore_errors=True)
+def expected_trace(path: str, objects: set[str]) -> str | None:
+    """The object file beside `path` (`foo.cc.json` -> `foo.cc.o`), if there is one: then it must be a
+    trace, written by the compile that wrote the object (a killed compile leaves it empty or cut)."""
+    stem = path[:-5]
+    return next((stem + s for s in _OBJECT_SUFFIXES if stem + s in objects), None)
 
 
-def write_atomically(path: str | Path, *parts: bytes) -> None:
-    """Write `parts` to `path` whole or not at all (a reader never sees half a file); caches can do
-    without an entry, so a failure leaves nothing behind and is ignored (an interrupt is re-raised,
-    after removing the partial file)."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            for part in parts:
-                handle.write(part)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if not isinstance(exc, OSError):
-            raise
-
-
-def dir_key(path: Path) -> str:
-    """A short stable name for a folder, to keep the caches of several build folders apart."""
-    return hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+def unfinished_trace(summary: TraceSummary, obj: str) -> TraceSummary:
+    """A JSON file beside an object file that is not a trace: the compile that wrote it was cut short."""
+    name = os.path.basename(obj)
+    if summary.size == 0:
+        message = f"empty file (0 bytes) beside {name}: its compile was probably killed"
+    else:
+        message = f"not a complete time trace, though {name} sits beside it: its compile was probably killed"
+    return msgspec.structs.replace(summary, status="damaged", message=message)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from buildprof.errors import InputError
-from buildprof.ingest.files import kind_of, stat_failure, why_unusable
+from buildprof.files import kind_of, stat_failure, why_unusable
 
 NINJA_LOG = ".ninja_log"
 MANIFEST = "build.ninja"

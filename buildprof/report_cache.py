@@ -14,8 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from buildprof.ingest.files import read_regular
-from buildprof.ingest.trace_files import write_atomically
+from buildprof.files import read_regular, write_atomically
 from buildprof.jsonio import decode_json, encode_json
 from buildprof.model import SCHEMA_VERSION
 

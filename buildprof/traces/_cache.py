@@ -12,6 +12,7 @@ either sends that trace back to the slow path). Deleting any of it is always saf
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import struct
@@ -21,10 +22,9 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from buildprof.ingest.files import read_regular
-from buildprof.ingest.trace_files import write_atomically
-from buildprof.ingest.trace_wire import NameReceiver, decode_results, encode_results
-from buildprof.model import TraceSummary
+from buildprof.files import read_regular, write_atomically
+from buildprof.model.traces import TraceSummary
+from buildprof.traces._wire import NameReceiver, decode_results, encode_results
 
 PACK_NAME = "summaries.pack"
 _PACK_MAGIC = b"BPPACK2\n"
@@ -74,7 +74,8 @@ def write_entry(path: str, summary: TraceSummary) -> None:
     back has the path "", for the caller to set.
     """
     encoded = _ENCODER.encode(msgspec.structs.replace(summary, path=""))
-    write_atomically(path, _stamp(summary.size, summary.mtime_ns), encoded)
+    with contextlib.suppress(OSError):  # a cache can do without an entry
+        write_atomically(path, _stamp(summary.size, summary.mtime_ns), encoded)
 
 
 def _file_stamp(path: str) -> tuple[int, int]:
@@ -141,6 +142,7 @@ def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: lis
     keys = [os.fsencode(os.path.abspath(s.path)) for s in summaries]
     header = _ENCODER.encode(_PackHeader(keys, stamps.tobytes()))
     message = encode_results([(s, True) for s in summaries])
-    write_atomically(
-        os.path.join(cache_dir, PACK_NAME), _PACK_MAGIC, _LENGTH.pack(len(header)), header, message
-    )
+    with contextlib.suppress(OSError):  # without a pack, the next run reads the entries or the traces
+        write_atomically(
+            os.path.join(cache_dir, PACK_NAME), _PACK_MAGIC, _LENGTH.pack(len(header)), header, message
+        )

@@ -1,1 +1,0 @@
-"""Readers for what a build leaves behind: ninja's log and manifest, clang's traces, git."""
