@@ -6,7 +6,7 @@ there, then times in the same run, each as a fresh `python -m buildprof report D
 process (interpreter start-up and imports included):
 
   cold         --no-cache: every trace read and summarised (what `--no-cache` always costs)
-  cold Python  the same with BUILDPROF_NO_NATIVE=1: without the optional C scanner (msgspec path)
+  cold Python  the same with BUILDPROF_NO_NATIVE=1: without the optional C module (the Python reference path)
   first        with the cache, after deleting it: reads everything and writes the cache
   warm         with the cache, nothing changed: nothing read but the cache
   incremental  with the cache, after touching --touch traces: only those are read again (checked

@@ -10,7 +10,9 @@ import msgspec
 from trace_helpers import CBA_FIXTURES, FIXTURES, scan_folder
 
 from buildprof.model.traces import column
-from buildprof.traces._summary import CORRUPT, NOT_TRACE, nice_path, summarize_trace_bytes
+from buildprof.trace_rules import nice_path
+from buildprof.traces._decode import CORRUPT, NOT_TRACE
+from buildprof.traces._summary import summarize_trace_bytes
 
 CLANG19 = FIXTURES / "captures" / "clang19-ninja1.11"
 CLANG14 = FIXTURES / "captures" / "clang14-ninja1.13"

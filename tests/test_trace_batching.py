@@ -15,12 +15,12 @@ import msgspec
 import pytest
 from trace_helpers import CBA_FIXTURES, FIXTURES
 
+from buildprof.trace_rules import MAX_EVENT_US
 from buildprof.traces import _pool as fork_pool
 from buildprof.traces import _wire as trace_wire
 from buildprof.traces._cache import PACK_NAME, load_pack
 from buildprof.traces._cache_dir import default_cache_dir
 from buildprof.traces._discover import find_json_files
-from buildprof.traces._events import MAX_EVENT_US
 from buildprof.traces._scan import scan_traces
 from buildprof.traces._summary import summarize_many, summarize_trace_bytes
 from buildprof.traces._wire import NameReceiver, NameSender, decode_results, encode_results

@@ -1,5 +1,5 @@
-"""Hostile and damaged trace files, on every path: the C module's `summarize`, its `flatten` columns
-with the numpy batch, and msgspec with the numpy batch (BUILDPROF_NO_NATIVE=1).
+"""Hostile and damaged trace files, on both paths: the C module (the default) and the Python reference
+path (msgspec and the numpy batch, BUILDPROF_NO_NATIVE=1).
 
 A trace that cannot be decoded is "damaged" with buildprof's own message, whichever msgspec version
 and exception; events with impossible times are left out and counted, the rest of the trace is
@@ -15,10 +15,11 @@ import msgspec
 import pytest
 
 from buildprof.model.traces import TraceSummary, column
-from buildprof.traces import _reference as trace_batch
-from buildprof.traces import _summary as time_trace
-from buildprof.traces._events import MAX_EVENT_US, MAX_JSON_DEPTH
-from buildprof.traces._summary import CORRUPT, NOT_TRACE, NOT_UTF8, TOO_DEEP, json_depth, summarize_many
+from buildprof.trace_rules import MAX_EVENT_US
+from buildprof.traces import _decode, _summary
+from buildprof.traces._decode import CORRUPT, NO_TIMED, NOT_TRACE, NOT_UTF8, TOO_DEEP, json_depth
+from buildprof.traces._events import MAX_JSON_DEPTH
+from buildprof.traces._summary import summarize_many
 
 X = {"ph": "X", "pid": 1, "tid": 0}
 SOURCE = {**X, "name": "Source", "ts": 2, "dur": 20, "args": {"detail": "/p/a.h"}}
@@ -39,17 +40,15 @@ def _summaries(*traces: bytes) -> list[TraceSummary]:
     return summarize_many([(data, f"t{i}.json", len(data), 0) for i, data in enumerate(traces)])
 
 
-@pytest.fixture(params=["summarize", "flatten", "msgspec"])
+@pytest.fixture(params=["native", "reference"])
 def path(request, monkeypatch) -> str:
-    """Summarise with the C `summarize` (the default), with C `flatten` + numpy, or msgspec + numpy."""
-    if request.param == "msgspec":
-        monkeypatch.setenv(trace_batch.NATIVE_ENV, "1")
+    """Summarise as by default (the C module first) or with the Python reference path alone."""
+    if request.param == "reference":
+        monkeypatch.setenv(_summary.NATIVE_ENV, "1")
         return request.param
-    if trace_batch._tracescan is None:
-        pytest.skip("buildprof._tracescan is not built here: only the msgspec path exists")
-    monkeypatch.delenv(trace_batch.NATIVE_ENV, raising=False)
-    if request.param == "flatten":
-        monkeypatch.setattr(time_trace, "native_summarize", lambda: lambda data: None)
+    if _summary._native is None:
+        pytest.skip("buildprof.traces._native is not built here: only the reference path exists")
+    monkeypatch.delenv(_summary.NATIVE_ENV, raising=False)
     return request.param
 
 
@@ -157,7 +156,7 @@ def test_times_of_exactly_a_week_are_not_damaged(path):
 
 def test_a_trace_of_damaged_events_only_has_no_timed_events(path):
     (summary,) = _summaries(_trace([{**SOURCE, "dur": -1}, {**COMPILER, "ts": -1}, PROCESS]))
-    assert summary.status == "damaged" and summary.message == trace_batch.NO_TIMED
+    assert summary.status == "damaged" and summary.message == NO_TIMED
     assert (
         summary.damaged_events == 2 and summary.damaged_note == 'event 0 "Source": duration -1 us is negative'
     )
@@ -273,8 +272,8 @@ def test_undecodable_traces_are_classified_by_buildprof_not_by_the_exception(
         def decode(self, data: bytes):
             raise raised
 
-    monkeypatch.setenv(trace_batch.NATIVE_ENV, "1")
-    monkeypatch.setattr(time_trace, "DECODER", Failing())
+    monkeypatch.setenv(_summary.NATIVE_ENV, "1")
+    monkeypatch.setattr(_decode, "DECODER", Failing())
     (summary,) = _summaries(data)
     assert summary.status == "damaged" and summary.message.startswith(message)
 

@@ -65,7 +65,7 @@ class TraceSummary(msgspec.Struct):
     source: str = ""  # the main file (OptModule detail), if the trace says
     events: int = 0
     # Events left out of the analysis (status stays "trace"): a start or duration that is negative or
-    # beyond a week (trace_events.MAX_EVENT_US), a b/e pair that ends before it begins, a "Total"
+    # beyond a week (trace_rules.MAX_EVENT_US), a b/e pair that ends before it begins, a "Total"
     # event with such a duration or a count that is not one. The note describes the first in the file,
     # by its position in traceEvents (from 0): 'event 17 "Source": duration -5000 us is negative'.
     damaged_events: int = 0

@@ -4,7 +4,7 @@ Entries (`<sha1 of the trace's absolute path>.msgpack`) start with the trace's s
 its TraceSummary: a worker checks them, and writes them for traces it reads while the pack is kept (a
 scan that rewrites the pack writes none), so after an incremental build only the traces that changed
 are read again. The pack (`summaries.pack`) holds every summary of the last scan in one file,
-names stored once (trace_wire), each with the stamp of its trace and of its entry file: a warm run
+names stored once (_wire), each with the stamp of its trace and of its entry file: a warm run
 reads one file instead of thousands, and a summary is taken from the pack only while both its trace
 and its entry are exactly as they were when the pack was written (so touching, deleting or damaging
 either sends that trace back to the slow path). Deleting any of it is always safe.

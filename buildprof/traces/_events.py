@@ -1,44 +1,23 @@
-"""What a clang `-ftime-trace` event is to buildprof: the decoded fields, the event kinds, path rules.
+"""What a clang `-ftime-trace` event is to the Python reference path: decoded fields, codes per name.
 
 Only the fields used are decoded (msgspec typed structs skip the rest). Kinds are the event names
-ClangBuildAnalyzer recognises; every other name is kept for the self-time breakdown only.
-
-Limits on what a trace may hold: an event's start and duration lie in 0 .. MAX_EVENT_US (a damaged
-event otherwise, dropped and counted: trace_batch), and a document that cannot be decoded is called
-too deeply nested when its objects and arrays nest deeper than MAX_JSON_DEPTH (time_trace).
+ClangBuildAnalyzer recognises (buildprof.trace_rules); every other name is kept for the self-time
+breakdown only. A document that cannot be decoded is called too deeply nested when its objects and
+arrays nest deeper than MAX_JSON_DEPTH (_decode).
 """
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 import msgspec
 import numpy as np
 
-# Event kinds ClangBuildAnalyzer recognises (others are left out of its nesting).
-COMPILER, FRONTEND, BACKEND, SOURCE, PARSE_TEMPLATE, PARSE_CLASS = 1, 2, 3, 4, 5, 6
-INST_CLASS, INST_FUNCTION, OPT_MODULE, OPT_FUNCTION = 7, 8, 9, 10
-KNOWN_KINDS = {
-    "ExecuteCompiler": COMPILER,
-    "Frontend": FRONTEND,
-    "Backend": BACKEND,
-    "Source": SOURCE,
-    "ParseTemplate": PARSE_TEMPLATE,
-    "ParseClass": PARSE_CLASS,
-    "InstantiateClass": INST_CLASS,
-    "InstantiateFunction": INST_FUNCTION,
-    "OptModule": OPT_MODULE,
-    "OptFunction": OPT_FUNCTION,
-}
-NAMED_KINDS = (COMPILER, FRONTEND, BACKEND, OPT_MODULE)  # ClangBuildAnalyzer's FindPath stops here
+from buildprof.trace_rules import KNOWN_KINDS
+
 TOTAL = -1  # kind code of clang's "Total <name>" summary events
 PHASES = {"X": 1, "b": 2, "e": 3, "M": 4}  # phase codes; anything else (i, s, ...) is 0
 
-# The latest start and the longest duration an event may have, in microseconds: a week. No compile
-# step runs that long, and clang's times count from the start of the compiler, so anything beyond
-# (or negative) is damage; such an event is left out of the analysis and counted (trace_batch).
-MAX_EVENT_US = 7 * 24 * 3600 * 1_000_000
 # Nesting of JSON objects and arrays beyond which an undecodable document is "nested too deeply" (clang
 # writes 4 levels). It stays far below msgspec's own limit (Python's recursion limit, 1000), so that a
 # document msgspec gives up on for its depth is always deeper than this.
@@ -126,13 +105,3 @@ class NameTable:
 
 def _kind_of(name: str) -> int:
     return TOTAL if name.startswith("Total ") else KNOWN_KINDS.get(name, 0)
-
-
-def nice_path(path: str) -> str:
-    """A path as ClangBuildAnalyzer shows it: `.` and `..` resolved, then backslashes made slashes."""
-    if not path:
-        return path
-    normal = posixpath.normpath(path)
-    if normal.startswith("//"):
-        normal = "/" + normal.lstrip("/")
-    return normal.replace("\\", "/")

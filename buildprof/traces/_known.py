@@ -2,8 +2,8 @@
 
 These events are nested by time containment among themselves (ClangBuildAnalyzer ignores the other
 kinds when it nests), which reproduces its numbers exactly. Everything is computed once over the batch
-(see trace_batch) and cut per trace at the end; per-trace orders (first-seen order of files and
-templates) come from the (trace, name) pairs. No step runs once per nesting level (see event_tree):
+(see _reference) and cut per trace at the end; per-trace orders (first-seen order of files and
+templates) come from the (trace, name) pairs. No step runs once per nesting level (see _nesting):
 a hostile trace may nest events a million deep.
 """
 
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from buildprof.model.traces import SUMMARY_COLUMNS, FunctionStat, TraceSummary
-from buildprof.trace_rules import collapse_template_args, is_header
-from buildprof.traces._events import (
+from buildprof.trace_rules import (
     BACKEND,
     COMPILER,
     FRONTEND,
@@ -27,6 +26,8 @@ from buildprof.traces._events import (
     PARSE_CLASS,
     PARSE_TEMPLATE,
     SOURCE,
+    collapse_template_args,
+    is_header,
     nice_path,
 )
 from buildprof.traces._nesting import nearest_marked_ancestor, parents_by_containment, subtree_spans

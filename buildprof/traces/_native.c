@@ -1,16 +1,17 @@
 /*
- * buildprof.traces._native: read a clang -ftime-trace JSON document straight into columns, or summarise it.
+ * buildprof.traces._native: summarise a clang -ftime-trace JSON document straight from its bytes.
  *
- * An optional accelerator for buildprof/traces/_reference.py. Decoding a trace into one Python
- * object per event (msgspec) and pulling the fields back out costs more than the rest of buildprof's
- * work per trace; this module scans the bytes once and fills plain arrays instead. Python strings
- * are made per DISTINCT event name or detail, and kept for the process (see "distinct strings"):
- * the same headers and templates recur in every translation unit, so most strings of a trace are
- * already there and come back as the same str objects, whose hashes Python has already computed.
+ * The fast path of buildprof/traces/_summary.py; buildprof/traces/_reference.py is the readable Python
+ * path that gives the same summaries (the fallback without a C compiler, and for every trace this
+ * module declines). Decoding a trace into one Python object per event costs more than the rest of
+ * buildprof's work per trace; this module scans the bytes once into plain arrays and summarises them.
+ * Python strings are made per DISTINCT event name or detail, and kept for the process (see
+ * "distinct strings"): the same headers and templates recur in every translation unit, so most
+ * strings of a trace are already there and come back as the same str objects.
  *
- *   flatten(data: bytes) -> tuple | None
+ *   configure(nice_path, collapse_template_args, is_header, kinds, max_event_us) -> None
+ *       the rules of buildprof.trace_rules (called on import, before summarize)
  *   summarize(data: bytes) -> tuple | None     (see "the summary" below)
- *   configure(nice_path, collapse_template_args, is_header) -> None   (before summarize)
  *
  * It handles exactly the plain shape clang writes: a top-level object with a "traceEvents" array of
  * objects whose name/ph are strings, ts/dur integers, id an integer or null, args an object or null
@@ -19,22 +20,13 @@
  * else (a float time, a non-string detail, a repeated key, invalid JSON or UTF-8, trailing bytes, an
  * empty event list, nesting deeper than MAX_DEPTH, ...) returns None: the caller then decodes the
  * trace with msgspec, which gives the right result, or fails and buildprof's own checks say why
- * (time_trace.why_undecodable). So the JSON accepted here is strict (RFC 8259 and strict UTF-8, like
- * msgspec's own checks), never looser. Times are not checked here: the numpy path (trace_batch)
- * applies the rule for damaged events to these columns.
+ * (_summary.why_undecodable). So the JSON accepted here is strict (RFC 8259 and strict UTF-8, like
+ * msgspec's own checks), never looser.
  *
- * The tuple, one entry per element of traceEvents in file order where it says "per event":
- *   names        list[str]   the distinct event names ("" for an event without one)
- *   name_index   bytes, int32 per event: into names
- *   phase        bytes, int8 per event: 1 X, 2 b, 3 e, 4 M, 0 anything else (as trace_events.PHASES)
- *   ts, dur      bytes, int64 per event (0 when absent)
- *   id           bytes, int64 per event (NO_ID when absent or null)
- *   strings      list[str]   the distinct args.detail and args.name values ("" stands for absent
- *                            or null: the msgspec path reads those as "" too)
- *   detail       bytes, int32 per event: into strings
- *   arg_name     bytes, int32 per event: into strings, NO_ARGS when args is absent or null
- *   count        bytes, int64 per event: args.count, 0 when absent or null
- *   beginning    int | None  beginningOfTime
+ * The scan fills columns, one entry per element of traceEvents in file order: the event's name and
+ * detail and args.name as numbers into the process's string caches ("" stands for absent or null:
+ * the msgspec path reads those as "" too), its phase (1 X, 2 b, 3 e, 4 M, 0 anything else, as
+ * _events.PHASES), ts and dur (0 when absent), id (NO_ID when absent or null) and args.count (0).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -455,8 +447,7 @@ static int key_code(const Str *k)
 /* Every distinct string this process has read (up to CACHE_LIMIT entries or CACHE_BYTES bytes, then
  * afresh), with its str object, in an open-addressing table. A slot holds the upper 32 bits of the
  * hash and the entry's position + 1 (0: empty), so probing reads 8 bytes per slot and compares the
- * bytes only when those 32 bits match. Each flatten() call numbers the strings it meets in
- * first-seen order: an entry remembers the call that last numbered it and its number there. */
+ * bytes only when those 32 bits match. A string is numbered by its position in the cache. */
 #define CACHE_LIMIT (1 << 20) /* positions in the cache fit in int32_t */
 enum { KIND_UNKNOWN = -128 };
 #define CACHE_BYTES ((size_t)64 << 20)
@@ -466,8 +457,6 @@ typedef struct {
     const unsigned char *bytes; /* the str's own UTF-8 */
     Py_ssize_t len;
     uint64_t hash;
-    uint64_t call;  /* the flatten() call that numbered it last */
-    int32_t number; /* its number in that call */
     /* What summarize() derives from a string, once per process (see "the summary"): */
     int8_t kind;       /* an event name's kind (KIND_UNKNOWN until asked) */
     int8_t header;     /* a normalised path: is_header(), -1 until asked */
@@ -487,13 +476,12 @@ typedef struct {
 } Cache;
 
 static Cache name_cache, string_cache; /* event names; details and args.name values */
-static uint64_t calls;                 /* flatten() calls so far: the current call's number */
+static uint64_t calls;                 /* summarize() calls so far: the current call's number */
 
-/* One call's numbering of the strings of one cache. */
+/* One call's numbering of the strings of one cache: their positions in it. */
 typedef struct {
     Cache *cache;
-    PyObject *list; /* the call's distinct strings, by number; NULL: number by cache position */
-    int32_t empty;  /* the number of "" in this call, -1 until needed */
+    int32_t empty; /* the number of "" in this call, -1 until needed */
 } Numbering;
 
 /* A 64-bit hash of n bytes, 8 at a time (multiply and shift). */
@@ -581,30 +569,19 @@ static Entry *cache_find(Cache *c, const Str *str)
         return NULL;
     }
     Entry *e = &c->entries[c->count];
-    *e = (Entry){text, bytes, str->len, h, 0, -1, KIND_UNKNOWN, -1, -1, -1, 0, {0, 0}, {0, 0}, NULL};
+    *e = (Entry){text, bytes, str->len, h, KIND_UNKNOWN, -1, -1, -1, 0, {0, 0}, {0, 0}, NULL};
     cache_place(c->slots, c->mask, h, c->count++);
     c->bytes += (size_t)str->len;
     return e;
 }
 
-/* The number of a string in this call, adding it to the call's list when first met. */
+/* The number of a string: its position in the cache (added when first met). */
 static int intern(Numbering *nb, const Str *str, int32_t *number)
 {
     Entry *e = cache_find(nb->cache, str);
     if (e == NULL)
         return -1;
-    if (nb->list == NULL) { /* summarize(): strings are numbered by their place in the cache */
-        *number = (int32_t)(e - nb->cache->entries);
-        return 0;
-    }
-    if (e->call != calls) {
-        Py_ssize_t n = PyList_GET_SIZE(nb->list);
-        if (n >= INT32_MAX || PyList_Append(nb->list, e->text) < 0)
-            return -1;
-        e->call = calls;
-        e->number = (int32_t)n;
-    }
-    *number = e->number;
+    *number = (int32_t)(e - nb->cache->entries);
     return 0;
 }
 
@@ -873,8 +850,8 @@ static PyObject *tuple_of(PyObject **items, Py_ssize_t n, int ok)
 /* summarize(data) -> (events, process, beginning, totals, breakdown, total_us, frontend_us,
  * backend_us, cba_rejected, source, cba_frontends, cba_backends, files, templates, functions, columns),
  * the fields of a model.TraceSummary (functions as (name, file, count, us) tuples; an empty breakdown
- * means no timed event), or None when declined. It does in C what trace_batch.summarize_batch and
- * trace_known do with numpy, for one trace it accepts; the numpy path stays the reference (the tests
+ * means no timed event), or None when declined. It does in C what _reference.summarize_batch and
+ * _known do with numpy, for one trace it accepts; the numpy path stays the reference (the tests
  * compare the two on every real trace, on random nestings and on fuzzed traces). The rules, as there:
  *   - a "b" event lasts until the "e" right after it with the same name and id (clang writes them
  *     back to back; any other arrangement is declined: the numpy path pairs those);
@@ -882,9 +859,9 @@ static PyObject *tuple_of(PyObject **items, Py_ssize_t n, int ok)
  *   - nesting by time containment: by start, longer first, later in the file first; an event's
  *     parent is the latest one before it in that order that ends no earlier (a stack finds it);
  *   - the breakdown nests all timed events; ClangBuildAnalyzer's kinds are nested among themselves.
- * A trace with a damaged event is declined: trace_batch counts those and leaves them out. That is an
+ * A trace with a damaged event is declined: _reference counts those and leaves them out. That is an
  * "X" event ("Total ..." ones included) or a paired "b" whose start or duration is negative or
- * beyond MAX_EVENT_US (trace_events.MAX_EVENT_US, a week; exported, a test compares them), a b/e
+ * beyond max_event_us (trace_rules.MAX_EVENT_US, a week, given to configure()), a b/e
  * pair that ends before it begins, or a "Total ..." event with a negative count. The durations' sum
  * must also stay below 2**52, so that every sum is exact in a double as well, which is how numpy's
  * bincount adds them. Strings are derived with the Python functions given to configure()
@@ -894,14 +871,13 @@ enum {
     KIND_TOTAL = -1, KIND_OTHER = 0, COMPILER, FRONTEND, BACKEND, SOURCE, PARSE_TEMPLATE, PARSE_CLASS,
     INST_CLASS, INST_FUNCTION, OPT_MODULE, OPT_FUNCTION, KIND_COUNT
 };
-/* Event names by kind, as trace_events.KNOWN_KINDS (exported as KINDS; a test compares them). */
-static const char *const kind_names[KIND_COUNT] = {
-    NULL, "ExecuteCompiler", "Frontend", "Backend", "Source", "ParseTemplate", "ParseClass",
-    "InstantiateClass", "InstantiateFunction", "OptModule", "OptFunction",
-};
-#define MAX_EVENT_US ((int64_t)7 * 24 * 3600 * 1000000)
-/* 0 <= v <= MAX_EVENT_US, in one comparison (a negative v is a huge unsigned one) */
-#define IN_RANGE(v) ((uint64_t)(v) <= (uint64_t)MAX_EVENT_US)
+/* The settings of configure(), from buildprof.trace_rules: the event name of each kind above (in that
+ * order, from COMPILER), and the longest time an event may have. */
+static char *kind_names[KIND_COUNT];
+static Py_ssize_t kind_lengths[KIND_COUNT];
+static int64_t max_event_us;
+/* 0 <= v <= max_event_us, in one comparison (a negative v is a huge unsigned one) */
+#define IN_RANGE(v) ((uint64_t)(v) <= (uint64_t)max_event_us)
 #define SUM_LIMIT ((int64_t)1 << 52)
 #define IS_INST(k) ((k) == INST_CLASS || (k) == INST_FUNCTION)
 #define IS_NAMED(k) ((k) == COMPILER || (k) == FRONTEND || (k) == BACKEND || (k) == OPT_MODULE)
@@ -914,8 +890,7 @@ static int name_kind(int32_t pos)
     if (e->kind == KIND_UNKNOWN) {
         int kind = e->len >= 6 && memcmp(e->bytes, "Total ", 6) == 0 ? KIND_TOTAL : KIND_OTHER;
         for (int k = 1; k < KIND_COUNT && kind == KIND_OTHER; k++) {
-            size_t len = strlen(kind_names[k]);
-            if ((size_t)e->len == len && memcmp(e->bytes, kind_names[k], len) == 0)
+            if (e->len == kind_lengths[k] && memcmp(e->bytes, kind_names[k], (size_t)e->len) == 0)
                 kind = k;
         }
         e->kind = (int8_t)kind;
@@ -1082,7 +1057,7 @@ static int select_timed(Columns *c, Timed *tm)
             accepted = e < n && c->phase[e] == 3 && c->name[e] == c->name[i] && c->id[e] == c->id[i];
             /* in range, and not reversed (the difference cannot overflow once ts[i] is in range) */
             accepted = accepted && IN_RANGE(c->ts[i]) && c->ts[e] >= c->ts[i] &&
-                       c->ts[e] - c->ts[i] <= MAX_EVENT_US;
+                       c->ts[e] - c->ts[i] <= max_event_us;
             if (accepted) {
                 dur[i] = c->ts[e] - c->ts[i];
                 dur[e] = -1;
@@ -1525,30 +1500,17 @@ static PyObject *summary_tuple(Columns *c, PyObject *beginning)
 
 /* ---------------------------------------------------------------- the module */
 
-/* The result tuple (see the top of the file); NULL with an exception if memory runs out. */
-static PyObject *result_tuple(Parse *ps, PyObject *beginning)
-{
-    Columns *c = &ps->cols;
-    Py_ssize_t n = c->n;
-    PyObject *items[] = {
-        Py_NewRef(ps->names.list),   column_bytes(c->name, n, 4),   column_bytes(c->phase, n, 1),
-        column_bytes(c->ts, n, 8),   column_bytes(c->dur, n, 8),    column_bytes(c->id, n, 8),
-        Py_NewRef(ps->strings.list), column_bytes(c->detail, n, 4), column_bytes(c->arg_name, n, 4),
-        column_bytes(c->count, n, 8), Py_NewRef(beginning ? beginning : Py_None),
-    };
-    return tuple_of(items, (Py_ssize_t)(sizeof items / sizeof items[0]), 1);
-}
+static int busy; /* summarize() is not reentrant (its caches are process-wide) */
 
-static int busy; /* flatten() and summarize() are not reentrant (their caches are process-wide) */
-
-/* Scan `data`, then give its columns (flatten) or its summary (summarize). */
-static PyObject *run(PyObject *data, int summary)
+/* Scan `data` and summarise it (see "the summary"); None when declined. */
+static PyObject *summarize(PyObject *module, PyObject *data)
 {
+    (void)module;
     if (!PyBytes_Check(data)) {
-        PyErr_SetString(PyExc_TypeError, "flatten() and summarize() take bytes");
+        PyErr_SetString(PyExc_TypeError, "summarize() takes bytes");
         return NULL;
     }
-    if (summary && nice_path_fn == NULL) {
+    if (nice_path_fn == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "summarize() needs configure() first");
         return NULL;
     }
@@ -1564,78 +1526,96 @@ static PyObject *run(PyObject *data, int summary)
     memset(&ps, 0, sizeof ps);
     ps.s.p = (const unsigned char *)PyBytes_AS_STRING(data);
     ps.s.end = ps.s.p + PyBytes_GET_SIZE(data);
-    ps.names = (Numbering){&name_cache, summary ? NULL : PyList_New(0), -1};
-    ps.strings = (Numbering){&string_cache, summary ? NULL : PyList_New(0), -1};
+    ps.names = (Numbering){&name_cache, -1};
+    ps.strings = (Numbering){&string_cache, -1};
     PyObject *beginning = NULL, *result = NULL;
-    if (summary || (ps.names.list != NULL && ps.strings.list != NULL)) {
-        if (scan_document(&ps, &beginning) == 0)
-            result = summary ? summary_tuple(&ps.cols, beginning) : result_tuple(&ps, beginning);
-        else if (!PyErr_Occurred())
-            result = Py_NewRef(Py_None);
-    }
+    if (scan_document(&ps, &beginning) == 0)
+        result = summary_tuple(&ps.cols, beginning);
+    else if (!PyErr_Occurred())
+        result = Py_NewRef(Py_None);
     Py_XDECREF(beginning);
-    Py_XDECREF(ps.names.list);
-    Py_XDECREF(ps.strings.list);
     columns_free(&ps.cols);
     PyMem_Free(ps.s.scratch);
     busy = 0;
     return result;
 }
 
-static PyObject *flatten(PyObject *module, PyObject *data)
+/* Copy the kind names of configure() (a tuple of str, one per kind from COMPILER, in enum order). */
+static int set_kind_names(PyObject *kinds)
 {
-    (void)module;
-    return run(data, 0);
-}
-
-static PyObject *summarize(PyObject *module, PyObject *data)
-{
-    (void)module;
-    return run(data, 1);
+    if (!PyTuple_Check(kinds) || PyTuple_GET_SIZE(kinds) != KIND_COUNT - 1) {
+        PyErr_Format(PyExc_ValueError, "configure() needs a tuple of %d event names", KIND_COUNT - 1);
+        return -1;
+    }
+    for (int k = 1; k < KIND_COUNT; k++) {
+        Py_ssize_t len = 0;
+        PyObject *name = PyTuple_GET_ITEM(kinds, k - 1);
+        const char *utf8 = PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &len) : NULL;
+        if (utf8 == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "configure(): event names must be str");
+            return -1;
+        }
+        char *copy = PyMem_Malloc((size_t)len + 1);
+        if (copy == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(copy, utf8, (size_t)len + 1);
+        PyMem_Free(kind_names[k]);
+        kind_names[k] = copy;
+        kind_lengths[k] = len;
+    }
+    return 0;
 }
 
 static PyObject *configure(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *nice, *collapse, *header;
-    if (!PyArg_ParseTuple(args, "OOO:configure", &nice, &collapse, &header))
+    PyObject *nice, *collapse, *header, *kinds;
+    long long longest;
+    if (!PyArg_ParseTuple(args, "OOOOL:configure", &nice, &collapse, &header, &kinds, &longest))
         return NULL;
     if (!PyCallable_Check(nice) || !PyCallable_Check(collapse) || !PyCallable_Check(header)) {
-        PyErr_SetString(PyExc_TypeError, "configure() takes three functions");
+        PyErr_SetString(PyExc_TypeError, "configure() takes three functions first");
+        return NULL;
+    }
+    if (longest < 0 || longest >= ((long long)1 << 62)) {
+        PyErr_SetString(PyExc_ValueError, "configure(): max_event_us out of range");
         return NULL;
     }
     if (busy) {
         PyErr_SetString(PyExc_RuntimeError, "configure() while a trace is being read");
         return NULL;
     }
-    /* What was derived with other functions no longer holds: start afresh. */
+    if (set_kind_names(kinds) < 0)
+        return NULL;
+    /* What was derived with other rules no longer holds: start afresh. */
     cache_clear(&name_cache);
     cache_clear(&string_cache);
     Py_XSETREF(nice_path_fn, Py_NewRef(nice));
     Py_XSETREF(collapse_fn, Py_NewRef(collapse));
     Py_XSETREF(is_header_fn, Py_NewRef(header));
+    max_event_us = (int64_t)longest;
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
-    {"flatten", flatten, METH_O,
-     "flatten(data: bytes) -> tuple | None\n\n"
-     "The columns of a clang -ftime-trace document (see the module source), or None when it is\n"
-     "not the plain shape this scanner handles exactly."},
     {"summarize", summarize, METH_O,
      "summarize(data: bytes) -> tuple | None\n\n"
      "The summary of a clang -ftime-trace document (see \"the summary\" in the module source),\n"
      "or None when it is not the plain shape this module handles exactly."},
     {"configure", configure, METH_VARARGS,
-     "configure(nice_path, collapse_template_args, is_header) -> None\n\n"
-     "The Python functions summarize() derives paths, template sets and header flags with."},
+     "configure(nice_path, collapse_template_args, is_header, kinds, max_event_us) -> None\n\n"
+     "The rules summarize() follows (buildprof.trace_rules): the functions it derives paths,\n"
+     "template sets and header flags with, the event name of each kind, the longest event."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "buildprof.traces._native",
-    .m_doc = "Optional accelerator: a clang -ftime-trace document's events as columns, or its summary.",
+    .m_doc = "Optional accelerator: the summary of a clang -ftime-trace document, from its bytes.",
     .m_size = -1,
     .m_methods = methods,
 };
@@ -1647,21 +1627,9 @@ PyMODINIT_FUNC PyInit__native(void)
     if (m == NULL)
         return NULL;
     PyObject *no_id = PyLong_FromLongLong(NO_ID);
-    PyObject *kinds = PyDict_New();
-    int failed = kinds == NULL;
-    for (int k = 1; k < KIND_COUNT && !failed; k++) {
-        PyObject *code = PyLong_FromLong(k);
-        failed = code == NULL || PyDict_SetItemString(kinds, kind_names[k], code) < 0;
-        Py_XDECREF(code);
-    }
-    PyObject *max_event_us = PyLong_FromLongLong(MAX_EVENT_US);
-    failed = failed || max_event_us == NULL || PyModule_AddObjectRef(m, "NO_ID", no_id) < 0 ||
-             PyModule_AddObjectRef(m, "MAX_EVENT_US", max_event_us) < 0 ||
-             PyModule_AddIntConstant(m, "NO_ARGS", NO_ARGS) < 0 ||
-             PyModule_AddObjectRef(m, "KINDS", kinds) < 0;
-    Py_XDECREF(kinds);
+    int failed = no_id == NULL || PyModule_AddObjectRef(m, "NO_ID", no_id) < 0 ||
+                 PyModule_AddIntConstant(m, "NO_ARGS", NO_ARGS) < 0;
     Py_XDECREF(no_id);
-    Py_XDECREF(max_event_us);
     if (failed)
         Py_CLEAR(m);
     return m;

@@ -2,7 +2,7 @@
 
 Each `.json` file is read once by a worker process that decodes it and keeps only its TraceSummary. A
 worker takes a few files at a time (bounded in count and bytes) and summarises them as one batch, so
-memory holds a small group of traces per worker plus the summaries. Summaries are cached (trace_cache)
+memory holds a small group of traces per worker plus the summaries. Summaries are cached (_cache)
 all together in one pack, and one file each (keyed by the trace's path, checked against its size and
 mtime) for traces read again while the pack stays: a warm run reads only the pack, and after an
 incremental build only the traces that changed are parsed again. Deleting the cache folder is always
@@ -172,7 +172,7 @@ def _repack(pack, missed: int, count: int) -> bool:
 def _chunks(indexes: list[int], files: list[TraceFile]) -> list[list[int]]:
     """Consecutive files (by index) in groups of up to _CHUNK_FILES traces or _CHUNK_BYTES bytes.
 
-    A worker summarises a group as one batch (time_trace.summarize_many), so a group is bounded in
+    A worker summarises a group as one batch (_summary.summarize_many), so a group is bounded in
     bytes as well as in files: memory stays bounded by the largest trace times a small factor,
     whatever the number of traces.
     """
@@ -195,8 +195,8 @@ def _run(
 ) -> Iterator[list[tuple[TraceSummary, bool]]]:
     """Results of `_summarize_chunk` over tasks, in order; worker processes when it pays off.
 
-    Workers send each group's results as one compact message (trace_wire); on Linux they are forked
-    by fork_pool, elsewhere they come from a multiprocessing pool. `started` is called once they run.
+    Workers send each group's results as one compact message (_wire); on Linux they are forked
+    by _pool, elsewhere they come from a multiprocessing pool. `started` is called once they run.
     """
     if jobs <= 1 or len(tasks) < 2:
         yield from map(_summarize_chunk, tasks)
