@@ -38,10 +38,12 @@ def _escape_bytes(match: re.Match[bytes]) -> bytes:
 
 
 def encode_json(obj: Any, indent: int = 0, sort_keys: bool = False) -> bytes:
-    """UTF-8 JSON of a document of dicts, lists, strings and numbers (see the module docstring)."""
+    """UTF-8 JSON of a document (msgspec Structs, dicts, lists, strings, numbers; see the module
+    docstring)."""
     try:
         data = msgspec.json.encode(obj, order="sorted" if sort_keys else None)
     except UnicodeEncodeError:  # a lone surrogate: a name that was not UTF-8
+        obj = msgspec.to_builtins(obj)  # a document of Structs as dicts and lists, in field order
         separators = None if indent else (",", ":")
         text = json.dumps(
             obj, ensure_ascii=False, indent=indent or None, separators=separators, sort_keys=sort_keys

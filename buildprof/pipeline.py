@@ -1,74 +1,199 @@
-"""From a build folder to a report document: ingest the inputs, analyse them, assemble the sections.
+"""From a build folder to a report document: read the inputs, analyse them, assemble the document.
 
-This is the one place that wires ingest (I/O) to analysis (pure); the CLI and library users call it.
+This is the one place that wires the readers (buildprof.ninja, buildprof.traces: I/O) to the analysis
+(pure); the CLI and library users call it. One builder per command, each returning its typed document
+(buildprof.model.report); `build` runs one through the finished-report cache (report_cache).
 """
 
 from __future__ import annotations
 
-import os
-import stat
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from buildprof import __version__
 from buildprof.errors import InputError
-from buildprof.model import SCHEMA_VERSION
-from buildprof.model.traces import TraceFiles, TraceScan
-from buildprof.ninja.inputs import BuildInputs
+from buildprof.inputs import FolderInputs, find_inputs, refuse_to_overwrite_inputs
+from buildprof.model.report import (
+    Document,
+    FunctionsDocument,
+    HeadersDocument,
+    ReportDocument,
+    TemplatesDocument,
+    WhyDocument,
+)
+from buildprof.model.trace_report import CbaSettings, DamagedEvents, DamagedTrace, TraceInput, TraceScope
+from buildprof.model.traces import TraceScan
 
 
 @dataclass
 class ReportOptions:
-    """What to put in a report and how to read the traces."""
+    """What to put in a document and how to read the inputs (each command uses its own)."""
 
     top: int = 10
-    all_builds: bool = False
+    all_builds: bool = False  # report: every build of the log, not only the last
     all_traces: bool = False  # report: every trace of the folder, not only the analysed build's TUs
+    sort: str = "inclusive"  # headers, templates, functions
+    match: str | None = None  # headers, templates, functions: a shell pattern
+    header: str = ""  # why: the header asked about
+    cba: CbaSettings = field(default_factory=CbaSettings)  # ClangBuildAnalyzer's settings (report)
     use_cache: bool = True
     jobs: int | None = None
-    progress: object = None  # callable(done, total) while traces are read
+    progress: Callable[[int, int], None] | None = None  # called with (done, total) while traces are read
     output_path: str | None = None  # the file the report will be written to: never one of the inputs
 
 
-def document_header(command: str, build_dir: str | Path) -> dict:
-    """Fields every JSON document starts with (see docs/formats.md)."""
+Builder = Callable[[FolderInputs, ReportOptions], Document]
+
+
+def build(command: str, path: str, options: ReportOptions | None = None) -> Document:
+    """The `command` document for the build folder (or `.ninja_log`) at `path`, from the report
+    cache when no input changed since it was computed."""
+    from buildprof.gc_pause import gc_paused
+    from buildprof.report_cache import cached
+
+    builder, choices = BUILDERS[command]
+    options = options or ReportOptions()
+    found = find_inputs(path)
+    refuse_to_overwrite_inputs(found, options.output_path)
+
+    def compute() -> Document:
+        with gc_paused():  # see buildprof.gc_pause
+            return builder(found, options)
+
+    if not options.use_cache:
+        return compute()
+    return cached(found, command, {name: getattr(options, name) for name in choices}, compute)
+
+
+def header_fields(found: FolderInputs) -> dict:
+    """The fields every document starts with."""
+    return {"generator": f"buildprof {__version__}", "build_dir": str(found.build_dir)}
+
+
+# ---- report
+
+
+def report_document(found: FolderInputs, options: ReportOptions) -> ReportDocument:
+    """`report`: the build(s) of the ninja log and the compile time of the TUs they compiled."""
+    inputs = found.inputs
+    doc = ReportDocument(**header_fields(found))
+    analysed: list = []
+    manifest = None
+    if inputs.ninja_log is not None:
+        from buildprof.analysis.ninja_report import manifest_facts, ninja_section  # pandas: after the scan
+        from buildprof.ninja.log import read_ninja_log
+        from buildprof.ninja.manifest import read_ninja_manifest
+
+        log = read_ninja_log(inputs.ninja_log)
+        manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
+        doc.ninja_log, doc.builds, analysed = ninja_section(log, manifest, options.top, options.all_builds)
+        doc.manifest = manifest_facts(manifest)
+        if not doc.builds:
+            raise InputError(_no_build_message(doc), log.path)
+    scan = load_traces(found, options)
+    doc.skipped_inputs = found.skipped_inputs(manifest)
+    if inputs.ninja_log is None and scan is None:
+        raise InputError(_nothing_readable_message(found), inputs.build_dir)
+    if scan is not None:
+        doc.trace_input = trace_input(scan, found)
+        if scan.summaries:
+            _add_traces(doc, scan, found, analysed, options)
+    return doc
+
+
+def _add_traces(doc: ReportDocument, scan: TraceScan, found: FolderInputs, analysed, options) -> None:
+    """`trace_scope`, and `traces` over the TUs in scope: those the analysed build(s) compiled.
+
+    A folder's traces are the latest of every TU, written by whichever build last compiled it; the
+    compile-time numbers of a build are those of the TUs it compiled. Without a ninja log, or with
+    --all-traces, every trace is in scope.
+    """
+    import pandas as pd
+
+    from buildprof.analysis.compile_units import compile_unit_table  # imported during the scan
+    from buildprof.analysis.trace_report import trace_section
+
+    steps = pd.concat([s for _, s in analysed], ignore_index=True) if analysed else None
+    units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
+    by_build = steps is not None and not options.all_traces
+    keep = units.index[units["step_output"].notna()].tolist() if by_build else units.index.tolist()
+    doc.trace_scope = TraceScope(
+        covers="analysed_builds" if by_build else "all_traces",
+        builds=[span.index for span, _ in analysed] if by_build else [],
+        tus=len(keep),
+        left_out=len(units) - len(keep),
+    )
+    if keep:
+        trace_set, demangled = trace_set_of(scan, keep)
+        chosen = units.iloc[keep].reset_index(drop=True)
+        doc.traces = trace_section(trace_set, demangled, chosen, options.top, options.cba)
+
+
+# ---- headers, templates, functions, why: every current trace (the codebase)
+
+
+def headers_document(found: FolderInputs, options: ReportOptions) -> HeadersDocument:
+    from buildprof.analysis.listings import header_listing
+
+    scan = require_traces(found, options)
+    trace_set, _ = trace_set_of(scan)
+    facts = trace_input(scan, found)
+    listing = header_listing(trace_set, options.sort, options.match, options.top, facts.source_root)
+    return HeadersDocument(**_codebase(found, scan, facts), headers=listing)
+
+
+def templates_document(found: FolderInputs, options: ReportOptions) -> TemplatesDocument:
+    from buildprof.analysis.listings import template_listing
+
+    scan = require_traces(found, options)
+    trace_set, _ = trace_set_of(scan)
+    listing = template_listing(trace_set, options.sort, options.match, options.top)
+    return TemplatesDocument(**_codebase(found, scan), templates=listing)
+
+
+def functions_document(found: FolderInputs, options: ReportOptions) -> FunctionsDocument:
+    from buildprof.analysis.listings import function_listing
+
+    scan = require_traces(found, options)
+    trace_set, demangled = trace_set_of(scan)
+    listing = function_listing(trace_set, demangled, options.sort, options.match, options.top)
+    return FunctionsDocument(**_codebase(found, scan), functions=listing)
+
+
+def why_document(found: FolderInputs, options: ReportOptions) -> WhyDocument:
+    from buildprof.analysis.compile_units import compile_unit_table
+    from buildprof.analysis.why import why
+
+    scan = require_traces(found, options)
+    trace_set, _ = trace_set_of(scan)
+    steps, manifest = _last_build_steps(found)
+    units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
+    section = why(trace_set, units, options.header, options.top)
+    return WhyDocument(**_codebase(found, scan, manifest=manifest), why=section)
+
+
+def _codebase(found: FolderInputs, scan: TraceScan, facts: TraceInput | None = None, manifest=None) -> dict:
+    """The fields of a codebase view: every current trace is in scope."""
+    scope = TraceScope(covers="all_traces", builds=[], tus=len(scan.summaries), left_out=0)
     return {
-        "schema": "buildprof",
-        "schema_version": SCHEMA_VERSION,
-        "generator": f"buildprof {__version__}",
-        "command": command,
-        "build_dir": str(build_dir),
+        **header_fields(found),
+        "skipped_inputs": found.skipped_inputs(manifest),
+        "trace_input": facts or trace_input(scan, found),
+        "trace_scope": scope,
     }
 
 
-@dataclass
-class FolderInputs:
-    """What a build folder holds, listed once: its ninja files and its trace (JSON) files."""
-
-    inputs: BuildInputs
-    traces: TraceFiles
-    skipped: list[tuple[str, str]]  # inputs that were not read, and why
-
-    @property
-    def files(self) -> list:
-        """The JSON files found (TraceFile), sorted by path."""
-        return self.traces.files
+# Each command's document builder, and the options its document depends on (the report cache's key).
+BUILDERS: dict[str, tuple[Builder, tuple[str, ...]]] = {
+    "report": (report_document, ("top", "all_builds", "all_traces", "cba")),
+    "headers": (headers_document, ("top", "sort", "match")),
+    "templates": (templates_document, ("top", "sort", "match")),
+    "functions": (functions_document, ("top", "sort", "match")),
+    "why": (why_document, ("top", "header")),
+}
 
 
-def find_inputs(path: str | Path) -> FolderInputs:
-    """The inputs under `path` (a build folder, a folder of traces, or a `.ninja_log` file)."""
-    from buildprof.ninja.inputs import discover_inputs
-    from buildprof.traces import find_trace_files
-
-    inputs = discover_inputs(path)
-    traces = find_trace_files(inputs.build_dir) if inputs.scan_traces else TraceFiles(str(inputs.build_dir))
-    return FolderInputs(inputs, traces, [*inputs.skipped, *traces.skipped])
-
-
-def skipped_inputs(found: FolderInputs, manifest=None) -> list[dict]:
-    """The `skipped_inputs` of a document: every input file that was not read, and why."""
-    skipped = [*found.skipped, *(manifest.skipped_files if manifest is not None else [])]
-    return [{"path": path, "message": message} for path, message in skipped]
+# ---- traces
 
 
 def load_traces(found: FolderInputs, options: ReportOptions) -> TraceScan | None:
@@ -81,6 +206,19 @@ def load_traces(found: FolderInputs, options: ReportOptions) -> TraceScan | None
     scan = read_traces(found.traces, trace_options)
     if not scan.summaries and not scan.damaged and not scan.probes:
         return None
+    return scan
+
+
+def require_traces(found: FolderInputs, options: ReportOptions) -> TraceScan:
+    """The traces of a folder for the codebase views; a clear error when there is no usable one."""
+    from buildprof.traces import require_traces as require
+
+    if not found.inputs.scan_traces:
+        raise InputError("give a build folder (or a folder of traces), not a file", found.inputs.ninja_log)
+    scan = load_traces(found, options)
+    if scan is None:
+        raise InputError(_nothing_readable_message(found, traces_only=True), found.build_dir)
+    require(scan, found.build_dir)
     return scan
 
 
@@ -104,243 +242,32 @@ def trace_set_of(scan: TraceScan, keep: list[int] | None = None):
     return trace_set, demangled
 
 
-def cached_document(path: str | Path, command: str, options: ReportOptions, extra: dict, compute) -> dict:
-    """`compute(found)`'s document, or the same document from the report cache if no input changed."""
-    from buildprof.code_stamp import code_stamp
-    from buildprof.report_cache import file_stamp, fingerprint, load_report, save_report
-    from buildprof.traces import default_cache_dir, demangler_status
-
-    found = find_inputs(path)
-    refuse_to_overwrite_inputs(found, options.output_path)
-    if not options.use_cache:
-        return _computed(compute, found)
-    inputs = found.inputs
-    key = fingerprint(
-        {
-            "buildprof": [__version__, SCHEMA_VERSION, code_stamp()],
-            "command": command,
-            "options": {
-                "top": options.top,
-                "all_builds": options.all_builds,
-                "all_traces": options.all_traces,
-                **extra,
-            },
-            "where": [str(path), os.getcwd(), str(Path(inputs.build_dir).resolve())],
-            "log": [str(inputs.ninja_log), file_stamp(inputs.ninja_log)],
-            "manifests": [(str(p), file_stamp(p)) for p in _manifests(inputs.manifest_dir)],
-            "files": [(f.path, f.size, f.mtime_ns) for f in found.files],
-            "objects": sorted(found.traces.objects),
-            "skipped": found.skipped,
-            "demangler": demangler_status(),
-        }
-    )
-    cache_dir = default_cache_dir(inputs.build_dir)
-    doc = load_report(cache_dir, key, command)
-    if doc is not None:
-        facts = doc.get("trace_input")
-        if facts is not None:  # nothing was read this time
-            facts.update(parsed=0, cached=len(found.files))
-        doc["report_cached"] = True
-        return doc
-    doc = _computed(compute, found)
-    save_report(cache_dir, key, doc)
-    return doc
-
-
-def _computed(compute, found: FolderInputs) -> dict:
-    """`compute(found)` with the garbage collector paused: see buildprof.gc_pause."""
-    from buildprof.gc_pause import gc_paused
-
-    with gc_paused():
-        return compute(found)
-
-
-def _manifests(folder) -> list[Path]:
-    """The ninja manifests a report may read (build.ninja and the files CMake includes from it)."""
-    if folder is None:
-        return []
-    return sorted([*Path(folder).glob("*.ninja"), *Path(folder).glob("CMakeFiles/*.ninja")])
-
-
-def refuse_to_overwrite_inputs(found: FolderInputs, output_path: str | None) -> None:
-    """InputError when the report would be written over one of the files it is computed from.
-
-    Only an existing regular file can be one (a FIFO or device given to -o is written to, never
-    replaced); it is compared by device and inode, so links and other spellings of a path are seen.
-    """
-    if not output_path:
-        return
-    try:
-        out = os.stat(output_path)
-    except OSError:
-        return
-    if not stat.S_ISREG(out.st_mode):
-        return
-    inputs = found.inputs
-    candidates = [inputs.ninja_log, *_manifests(inputs.manifest_dir)]
-    candidates += [f.path for f in found.files if f.size == out.st_size and f.mtime_ns == out.st_mtime_ns]
-    for candidate in filter(None, candidates):
-        try:
-            same = os.path.samefile(candidate, output_path)
-        except OSError:
-            continue
-        if same:
-            message = f"refusing to write the report over {candidate}, an input of this analysis"
-            raise InputError(f"{message} (choose another -o)", output_path)
-
-
-def trace_facts(scan: TraceScan, root: Path) -> dict:
+def trace_input(scan: TraceScan, found: FolderInputs) -> TraceInput:
     """What was found under the folder: traces used, skipped JSON, damaged traces, cache use."""
     from buildprof.analysis.compile_units import source_root
     from buildprof.traces import demangler_status
 
-    return {
-        "root": str(root),
-        "source_root": source_root([s.source for s in scan.summaries]),
-        "traces": len(scan.summaries),
-        "parsed": scan.parsed,
-        "cached": scan.cached,
-        "cache_dir": scan.cache_dir,
-        "cache_problem": scan.cache_problem,
-        "other_json": scan.skipped,
-        "probes": [s.path for s in scan.probes],
-        "damaged": [{"path": s.path, "message": s.message} for s in scan.damaged],
-        "damaged_events": [
-            {"path": s.path, "events": s.damaged_events, "message": s.damaged_note}
+    return TraceInput(
+        root=str(found.build_dir),
+        source_root=source_root([s.source for s in scan.summaries]),
+        traces=len(scan.summaries),
+        parsed=scan.parsed,
+        cached=scan.cached,
+        cache_dir=scan.cache_dir,
+        cache_problem=scan.cache_problem,
+        other_json=scan.skipped,
+        probes=[s.path for s in scan.probes],
+        damaged=[DamagedTrace(path=s.path, message=s.message) for s in scan.damaged],
+        damaged_events=[
+            DamagedEvents(path=s.path, events=s.damaged_events, message=s.damaged_note)
             for s in scan.summaries
             if s.damaged_events
         ],
-        "demangler": demangler_status(),
-    }
-
-
-def build_report(path: str | Path, options: ReportOptions | None = None) -> dict:
-    """The `report` document for a build folder (or a `.ninja_log` file)."""
-    options = options or ReportOptions()
-    return cached_document(path, "report", options, {}, lambda found: _report(found, options))
-
-
-def _report(found: FolderInputs, options: ReportOptions) -> dict:
-    inputs = found.inputs
-    doc = document_header("report", inputs.build_dir)
-    analysed = []
-    manifest = None
-    if inputs.ninja_log is not None:
-        from buildprof.analysis.ninja_report import ninja_section  # pandas: not before a trace scan
-        from buildprof.ninja.log import read_ninja_log
-        from buildprof.ninja.manifest import read_ninja_manifest
-
-        log = read_ninja_log(inputs.ninja_log)
-        manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-        section, analysed = ninja_section(log, manifest, options.top, options.all_builds)
-        if not section["builds"]:
-            raise InputError(_no_build_message(section["ninja_log"]), log.path)
-        doc.update(section)
-    loaded = load_traces(found, options)
-    doc["skipped_inputs"] = skipped_inputs(found, manifest)
-    if inputs.ninja_log is None and loaded is None:
-        raise InputError(_nothing_readable_message(found), inputs.build_dir)
-    if loaded is not None:
-        doc["trace_input"] = trace_facts(loaded, inputs.build_dir)
-        if loaded.summaries:
-            doc.update(_report_traces(loaded, str(inputs.build_dir), analysed, options))
-    return doc
-
-
-def _report_traces(loaded: TraceScan, build_dir: str, analysed: list, options: ReportOptions) -> dict:
-    """`trace_scope`, and `traces` over the TUs in scope: those the analysed build(s) compiled.
-
-    A folder's traces are the latest of every TU, written by whichever build last compiled it; the
-    compile-time numbers of a build are those of the TUs it compiled. Without a ninja log, or with
-    --all-traces, every trace is in scope.
-    """
-    import pandas as pd
-
-    from buildprof.analysis.compile_units import compile_unit_table  # imported during the scan
-    from buildprof.analysis.trace_report import trace_section
-
-    steps = pd.concat([s for _, s in analysed], ignore_index=True) if analysed else None
-    units = compile_unit_table(loaded.summaries, build_dir, steps)
-    by_build = steps is not None and not options.all_traces
-    keep = units.index[units["step_output"].notna()].tolist() if by_build else units.index.tolist()
-    scope = {
-        "covers": "analysed_builds" if by_build else "all_traces",
-        "builds": [span.index for span, _ in analysed] if by_build else [],
-        "tus": len(keep),
-        "left_out": len(units) - len(keep),
-    }
-    if not keep:
-        return {"trace_scope": scope}
-    trace_set, demangled = trace_set_of(loaded, keep)
-    chosen = units.iloc[keep].reset_index(drop=True)
-    return {"trace_scope": scope, "traces": trace_section(trace_set, demangled, chosen, options.top)}
-
-
-def require_loaded(found: FolderInputs, options: ReportOptions) -> tuple[object, TraceScan]:
-    """Inputs and traces for the trace-only commands; a clear error when there is no trace."""
-    from buildprof.traces import require_traces
-
-    inputs = found.inputs
-    if not inputs.scan_traces:
-        raise InputError("give a build folder (or a folder of traces), not a file", inputs.ninja_log)
-    loaded = load_traces(found, options)
-    if loaded is None:
-        raise InputError(_nothing_readable_message(found, traces_only=True), inputs.build_dir)
-    require_traces(loaded, inputs.build_dir)
-    return inputs, loaded
-
-
-def _codebase_scope(loaded: TraceScan) -> dict:
-    """The scope of headers/templates/functions/why: every current trace (the codebase view)."""
-    return {"covers": "all_traces", "builds": [], "tus": len(loaded.summaries), "left_out": 0}
-
-
-def build_listing(path: str | Path, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
-    """The document of `buildprof headers|templates|functions`."""
-    extra = {"sort": sort, "match": match}
-    return cached_document(
-        path, what, options, extra, lambda found: _listing(found, what, sort, match, options)
+        demangler=demangler_status(),
     )
 
 
-def _listing(found: FolderInputs, what: str, sort: str, match: str | None, options: ReportOptions) -> dict:
-    from buildprof.analysis.trace_report import listing
-
-    inputs, loaded = require_loaded(found, options)
-    trace_set, demangled = trace_set_of(loaded)
-    doc = document_header(what, inputs.build_dir)
-    doc["skipped_inputs"] = skipped_inputs(found)
-    doc["trace_input"] = trace_facts(loaded, inputs.build_dir)
-    doc["trace_scope"] = _codebase_scope(loaded)
-    source_root = doc["trace_input"]["source_root"]
-    doc[what] = listing(trace_set, what, demangled, sort, match, options.top, source_root)
-    return doc
-
-
-def build_why(path: str | Path, header: str, options: ReportOptions) -> dict:
-    """The document of `buildprof why HEADER`."""
-    return cached_document(
-        path, "why", options, {"header": header}, lambda found: _why(found, header, options)
-    )
-
-
-def _why(found: FolderInputs, header: str, options: ReportOptions) -> dict:
-    from buildprof.analysis.compile_units import compile_unit_table
-    from buildprof.analysis.trace_report import why
-
-    inputs, loaded = require_loaded(found, options)
-    trace_set, _ = trace_set_of(loaded)
-    steps, manifest = _last_build_steps(inputs)
-    units = compile_unit_table(loaded.summaries, str(inputs.build_dir), steps)
-    doc = document_header("why", inputs.build_dir)
-    doc["skipped_inputs"] = skipped_inputs(found, manifest)
-    doc["trace_input"] = trace_facts(loaded, inputs.build_dir)
-    doc["trace_scope"] = _codebase_scope(loaded)
-    doc["why"] = why(trace_set, units, header, options.top)
-    return doc
-
-
-def _last_build_steps(inputs):
+def _last_build_steps(found: FolderInputs):
     """The classified steps of the log's last build (or None) and the manifest: here the log only
     adds targets and step times, so a missing, unreadable or empty log must not hide the answer."""
     from buildprof.analysis.builds import split_builds
@@ -348,6 +275,7 @@ def _last_build_steps(inputs):
     from buildprof.ninja.log import read_ninja_log
     from buildprof.ninja.manifest import read_ninja_manifest
 
+    inputs = found.inputs
     if inputs.ninja_log is None:
         return None, None
     try:
@@ -363,14 +291,10 @@ def _last_build_steps(inputs):
 
 def _nothing_readable_message(found: FolderInputs, traces_only: bool = False) -> str:
     """Why there is nothing to analyse, naming the inputs that were there but could not be read."""
-    wanted = (
-        "no clang -ftime-trace .json files"
-        if traces_only
-        else "no .ninja_log and no clang -ftime-trace .json files"
-    )
-    message = f"nothing buildprof can read here: {wanted}"
     if traces_only:
-        message = f"{wanted} here (build with -ftime-trace)"
+        message = "no clang -ftime-trace .json files here (build with -ftime-trace)"
+    else:
+        message = "nothing buildprof can read here: no .ninja_log and no clang -ftime-trace .json files"
     if found.skipped:
         path, why = found.skipped[0]
         more = f" (and {len(found.skipped) - 1} more skipped)" if len(found.skipped) > 1 else ""
@@ -378,11 +302,10 @@ def _nothing_readable_message(found: FolderInputs, traces_only: bool = False) ->
     return message
 
 
-def _no_build_message(facts: dict) -> str:
-    if facts["unordered"]:
-        return (
-            f"no build can be told apart: {facts['unordered']['message']}; run a build to append a fresh one"
-        )
-    if facts["problems_total"]:
-        return f"no valid line: all {facts['problems_total']} lines are damaged"
+def _no_build_message(doc: ReportDocument) -> str:
+    facts = doc.ninja_log
+    if facts is not None and facts.unordered:
+        return f"no build can be told apart: {facts.unordered.message}; run a build to append a fresh one"
+    if facts is not None and facts.problems_total:
+        return f"no valid line: all {facts.problems_total} lines are damaged"
     return "the ninja log holds no step yet (no build has finished a step)"

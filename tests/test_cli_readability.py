@@ -113,11 +113,11 @@ def test_each_markdown_document_has_its_command_title(build, run_cli, command):
 
 def test_any_terminal_width_is_kept_even_a_tiny_one(captures, hang_guard):
     """Every width from 1 column up: no line wider (and no endless wrapping on a narrow terminal)."""
-    from buildprof.pipeline import ReportOptions, build_report
+    from buildprof.pipeline import ReportOptions, build
     from buildprof.render.layout import display_width
     from buildprof.render.terminal import render_terminal
 
-    doc = build_report(captures / CAPTURE, ReportOptions(use_cache=False, all_traces=True))
+    doc = build("report", str(captures / CAPTURE), ReportOptions(use_cache=False, all_traces=True))
     for width in [*range(1, 41), 57, 80, 133, 250]:
         text = render_terminal(doc, width=width)
         assert max(display_width(line) for line in text.splitlines()) <= width, width

@@ -8,9 +8,11 @@ import json
 import os
 import re
 
+import msgspec
 import pytest
 
 from buildprof.jsonio import decode_json, encode_json
+from buildprof.model.report import WhyDocument
 from buildprof.render.escape import visible
 from buildprof.render.layout import display_width, shorten
 from buildprof.render.markdown import code, render_markdown
@@ -30,13 +32,14 @@ HOSTILE = [
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def hostile_why(name: str) -> dict:
+def hostile_why(name: str) -> WhyDocument:
     """A `why` document whose every name is `name` (the renderers draw all of its parts)."""
     row = {"file": name, "count": 1, "incl_ms": 1.0}
-    return {
+    plain = {
         "schema": "buildprof",
         "schema_version": 1,
         "command": "why",
+        "generator": "buildprof test",
         "build_dir": name,
         "skipped_inputs": [{"path": name, "message": "is a FIFO (named pipe), not a regular file: skipped"}],
         "trace_input": {
@@ -45,10 +48,13 @@ def hostile_why(name: str) -> dict:
             "traces": 1,
             "parsed": 1,
             "cached": 0,
+            "cache_dir": None,
+            "cache_problem": None,
             "other_json": 0,
             "probes": [],
             "damaged": [{"path": name, "message": f"truncated or corrupt JSON: {name}"}],
             "damaged_events": [{"path": name, "events": 1, "message": f"event 1 {name!r}: duration -5 us"}],
+            "demangler": "",
         },
         "trace_scope": {"covers": "all_traces", "builds": [], "tus": 1, "left_out": 0},
         "why": {
@@ -67,6 +73,7 @@ def hostile_why(name: str) -> dict:
             "includes": [row],
         },
     }
+    return msgspec.convert(plain, WhyDocument)
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -5,19 +5,25 @@ from __future__ import annotations
 import json
 import os
 
+import msgspec
 import pytest
 from trace_helpers import FIXTURES
 
-from buildprof.pipeline import ReportOptions, build_listing, build_report, build_why
+from buildprof.model.report import Document
+from buildprof.pipeline import ReportOptions, build
 
 CAPTURE = FIXTURES / "captures" / "clang19-ninja1.11"
 
 
 @pytest.fixture()
-def build(capture_copy, monkeypatch):
-    folder = capture_copy(CAPTURE.name)
-    monkeypatch.chdir(folder.parent)
-    return folder
+def folder(capture_copy, monkeypatch):
+    copy = capture_copy(CAPTURE.name)
+    monkeypatch.chdir(copy.parent)
+    return copy
+
+
+def report(folder, options: ReportOptions | None = None) -> Document:
+    return build("report", str(folder), options)
 
 
 def _bump(path):
@@ -25,96 +31,100 @@ def _bump(path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 
 
-def _strip(doc: dict) -> dict:
+def _strip(doc: Document) -> dict:
     """The document without the fields that say how it was obtained."""
-    doc = dict(doc)
-    doc.pop("report_cached", None)
-    facts = dict(doc.get("trace_input") or {})
-    for key in ("parsed", "cached"):
-        facts.pop(key, None)
-    doc["trace_input"] = facts
-    return doc
+    plain = msgspec.to_builtins(doc)
+    plain.pop("report_cached")
+    if plain.get("trace_input"):
+        for key in ("parsed", "cached"):
+            plain["trace_input"].pop(key)
+    return plain
 
 
-def test_unchanged_folder_is_answered_from_the_cache(build):
-    first = build_report(build)
-    assert "report_cached" not in first and first["trace_input"]["parsed"] > 0
-    again = build_report(build)
-    assert again["report_cached"] is True and again["trace_input"]["parsed"] == 0
+def test_unchanged_folder_is_answered_from_the_cache(folder):
+    first = report(folder)
+    assert not first.report_cached and first.trace_input.parsed > 0
+    again = report(folder)
+    assert again.report_cached and again.trace_input.parsed == 0
     assert _strip(again) == _strip(first)
 
 
-def test_any_changed_input_recomputes(build):
-    build_report(build)
-    trace = next(build.rglob("pattern.cc.json"))
+def test_any_changed_input_recomputes(folder):
+    report(folder)
+    trace = next(folder.rglob("pattern.cc.json"))
     _bump(trace)
-    changed_trace = build_report(build)
-    assert "report_cached" not in changed_trace and changed_trace["trace_input"]["parsed"] == 1
-    with open(build / ".ninja_log", "a") as log:  # a new build appended to the log
+    changed_trace = report(folder)
+    assert not changed_trace.report_cached and changed_trace.trace_input.parsed == 1
+    with open(folder / ".ninja_log", "a") as log:  # a new build appended to the log
         log.write("1\t500\t1795782640000000000\tcore/libcore.a\tabcdef0123456789\n")
-    changed_log = build_report(build)
-    assert "report_cached" not in changed_log
-    assert changed_log["ninja_log"]["builds_found"] == 3
-    assert "report_cached" not in build_report(build, ReportOptions(top=3))  # other options
-    (build / "other.json").write_text("{}")
-    assert "report_cached" not in build_report(build)  # a new JSON file
+    changed_log = report(folder)
+    assert not changed_log.report_cached
+    assert changed_log.ninja_log.builds_found == 3
+    assert not report(folder, ReportOptions(top=3)).report_cached  # other options
+    (folder / "other.json").write_text("{}")
+    assert not report(folder).report_cached  # a new JSON file
 
 
-def test_no_cache_never_uses_or_writes_it(build):
+def test_no_cache_never_uses_or_writes_it(folder):
     options = ReportOptions(use_cache=False)
-    build_report(build, options)
-    assert not (build / ".buildprof").exists()
-    build_report(build)
-    assert "report_cached" not in build_report(build, options)
+    report(folder, options)
+    assert not (folder / ".buildprof").exists()
+    report(folder)
+    assert not report(folder, options).report_cached
 
 
-def test_listing_and_why_documents_are_cached_per_query(build):
-    first = build_listing(build, "headers", "self", "*/core/*", ReportOptions(top=5))
-    assert build_listing(build, "headers", "self", "*/core/*", ReportOptions(top=5))["report_cached"]
-    other = build_listing(build, "headers", "inclusive", "*/core/*", ReportOptions(top=5))
-    assert "report_cached" not in other and other["headers"]["rows"] != first["headers"]["rows"]
-    why = build_why(build, "common.h", ReportOptions())
-    assert build_why(build, "common.h", ReportOptions())["why"] == why["why"]
-    assert "report_cached" not in build_why(build, "containers.h", ReportOptions())
+def test_listing_and_why_documents_are_cached_per_query(folder):
+    def headers(sort: str) -> Document:
+        return build("headers", str(folder), ReportOptions(top=5, sort=sort, match="*/core/*"))
+
+    first = headers("self")
+    assert headers("self").report_cached
+    other = headers("inclusive")
+    assert not other.report_cached and other.headers.rows != first.headers.rows
+    why = build("why", str(folder), ReportOptions(header="common.h"))
+    assert build("why", str(folder), ReportOptions(header="common.h")).why == why.why
+    assert not build("why", str(folder), ReportOptions(header="containers.h")).report_cached
 
 
-def test_other_code_never_reads_this_codes_reports(build, monkeypatch):
+def test_other_code_never_reads_this_codes_reports(folder, monkeypatch):
     """An upgraded or edited buildprof (another code stamp) computes the report again, and its
     caches live in a folder of their own (the old one is removed)."""
-    from buildprof import code_stamp
-    from buildprof.traces import _cache_dir as trace_files
+    from buildprof import report_cache
+    from buildprof.traces import _cache_dir
 
-    first = build_report(build)
-    old_cache = trace_files.default_cache_dir(build)
-    assert build_report(build)["report_cached"]
-    monkeypatch.setattr(trace_files, "code_stamp", lambda: "0123456789abcdef")
-    monkeypatch.setattr(code_stamp, "code_stamp", lambda: "0123456789abcdef")
-    edited = build_report(build)
-    assert "report_cached" not in edited and edited["trace_input"]["parsed"] == first["trace_input"]["parsed"]
-    assert trace_files.default_cache_dir(build).name.endswith("-0123456789abcdef")
+    first = report(folder)
+    old_cache = _cache_dir.default_cache_dir(folder)
+    assert report(folder).report_cached
+    monkeypatch.setattr(_cache_dir, "code_stamp", lambda: "0123456789abcdef")
+    monkeypatch.setattr(report_cache, "code_stamp", lambda: "0123456789abcdef")
+    edited = report(folder)
+    assert not edited.report_cached and edited.trace_input.parsed == first.trace_input.parsed
+    assert _cache_dir.default_cache_dir(folder).name.endswith("-0123456789abcdef")
     assert not old_cache.exists()
 
 
-def test_a_cache_entry_that_is_not_this_report_is_ignored(build, hang_guard):
+def test_a_cache_entry_that_is_not_this_report_is_ignored(folder, hang_guard):
     """Whatever sits in the report cache under the right name (a foreign document, another command's,
-    deep nesting, a FIFO) is a miss, never the answer."""
+    a document of the wrong shape, deep nesting, a FIFO) is a miss, never the answer."""
     from buildprof.traces import default_cache_dir
 
-    first = build_report(build)
-    [entry] = (default_cache_dir(build) / "reports").glob("*.json")
+    first = report(folder)
+    [entry] = (default_cache_dir(folder) / "reports").glob("*.json")
     stored = json.loads(entry.read_text())
+    shapeless = {**stored["document"], "builds": [{"index": "not a number"}]}
     plants = [
         json.dumps({"key": stored["key"], "document": {"schema": "buildprof", "command": "report"}}),
         json.dumps({"key": stored["key"], "document": {**stored["document"], "command": "headers"}}),
+        json.dumps({"key": stored["key"], "document": shapeless}),
         json.dumps({"key": "another", "document": stored["document"]}),
         json.dumps({"not": "a report"}),
         "[" * 100_000 + "]" * 100_000,
     ]
     for plant in plants:
         entry.write_text(plant)
-        again = build_report(build)
-        assert "report_cached" not in again and _strip(again) == _strip(first)
-        entry = next((default_cache_dir(build) / "reports").glob("*.json"))
+        again = report(folder)
+        assert not again.report_cached and _strip(again) == _strip(first)
+        entry = next((default_cache_dir(folder) / "reports").glob("*.json"))
     entry.unlink()
     os.mkfifo(entry)
-    assert "report_cached" not in build_report(build)  # never opened for reading: no hang
+    assert not report(folder).report_cached  # never opened for reading: no hang

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from buildprof.ninja.manifest import NinjaManifest
+from buildprof.model.ninja import NinjaManifest
 
 _CMAKE_TARGET_DIR = re.compile(r"(?:^|/)CMakeFiles/([^/]+)\.dir(?:/|$)")
 _SHARED_LIB = re.compile(r"\.(so(\.\d+)*|dylib|dll)$")

@@ -8,32 +8,11 @@ answer to "what would the build lose if this step were free".
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 import pandas as pd
 
 from buildprof.model.ninja import BuildSpan
-
-
-@dataclass(frozen=True)
-class BuildSummary:
-    """The headline numbers of one build (all times in ms)."""
-
-    steps: int
-    outputs: int
-    wall_ms: int  # last end minus first start
-    busy_ms: int  # time during which at least one step ran
-    cpu_ms: int  # sum of step durations
-    weighted_ms: float  # sum of weighted durations; equals busy_ms up to rounding
-    parallelism: float  # cpu_ms / wall_ms: how many steps ran at once on average
-    startup_ms: int  # first step's start: ninja's own start-up and manifest loading
-    first_line: int
-    last_line: int
-
-    def to_dict(self) -> dict:
-        """The summary as a JSON-compatible dict."""
-        return asdict(self)
+from buildprof.model.report import BuildSummary
 
 
 def group_steps(lines: pd.DataFrame) -> pd.DataFrame:

@@ -49,10 +49,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from buildprof.cli import report_cmd, trace_cmds
+    from buildprof.cli.commands import COMMANDS
 
-    cli.add_command(report_cmd.report)
-    for command in (trace_cmds.headers, trace_cmds.templates, trace_cmds.functions, trace_cmds.why):
+    for command in COMMANDS:
         cli.add_command(command)
 
 

@@ -1,14 +1,16 @@
-"""Options every data-showing command shares (--format, -o, --top), and writing the result."""
+"""The options every command shares (--format, -o, --top; --no-cache, --jobs), and writing its document."""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from buildprof.cli.output import terminal_width, write_file, write_stderr, write_stdout
-from buildprof.render import FORMATS, get_renderer, guess_format
+from buildprof.model.report import Document
+from buildprof.render import FORMAT_NAMES, FORMATS, Format, RenderOptions, format_named, formats_for
 from buildprof.render.escape import visible
 
 
@@ -21,8 +23,17 @@ class CliError(click.ClickException):
         super().__init__(visible(message))
 
 
+@dataclass(frozen=True)
+class Output:
+    """Where and how a command's document goes."""
+
+    format: Format
+    path: str | None  # None: standard output
+    top: int
+
+
 def output_options(default_top: int = 10):
-    """Add --format, --output/-o and --top to a command; it receives an `output` dict."""
+    """Add --format, --output/-o and --top to a command; it receives an `output` (Output)."""
 
     def decorate(command):
         @click.option(
@@ -44,14 +55,14 @@ def output_options(default_top: int = 10):
         @click.option(
             "--format",
             "fmt",
-            type=click.Choice(FORMATS),
+            type=click.Choice(FORMAT_NAMES),
             default=None,
             help="Output format [default: terminal, or guessed from -o; a suffix of -o that names "
             "another format is an error].",
         )
         @functools.wraps(command)
         def wrapper(*args, fmt, output_path, top, **kwargs):
-            output = {"format": resolve_format(fmt, output_path), "path": output_path, "top": top}
+            output = Output(resolve_format(fmt, output_path), output_path, top)
             return command(*args, output=output, **kwargs)
 
         return wrapper
@@ -59,47 +70,88 @@ def output_options(default_top: int = 10):
     return decorate
 
 
-def resolve_format(fmt: str | None, output_path: str | None) -> str:
+def trace_options(command):
+    """Add --no-cache and --jobs; the command receives `use_cache` and `jobs`."""
+
+    @click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Worker processes for reading traces [default: one per core, at most 64].",
+    )
+    @click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Read every trace again, ignoring and not updating the caches.",
+    )
+    @functools.wraps(command)
+    def wrapper(*args, no_cache: bool, jobs: int | None, **kwargs):
+        return command(*args, use_cache=not no_cache, jobs=jobs, **kwargs)
+
+    return wrapper
+
+
+def resolve_format(fmt: str | None, output_path: str | None) -> Format:
     """The output format: --format, else the suffix of -o, else terminal; the two must not disagree."""
-    guessed = guess_format(output_path) if output_path else None
+    guessed = formats_for(output_path) if output_path else ()
     if fmt:
-        if guessed is not None and guessed != fmt:
+        chosen = format_named(fmt)
+        if guessed and chosen not in guessed:
             raise click.UsageError(
-                f"-o {visible(output_path or '')!r} looks like {guessed} (its suffix) but --format says "
-                f"{fmt}: change one of them"
+                f"-o {visible(output_path or '')!r} looks like {guessed[0].name} (its suffix) but --format "
+                f"says {fmt}: change one of them"
             )
-        return fmt
+        return chosen
     if output_path:
-        if guessed is None:
+        if not guessed:
+            suffixes = ", ".join(dict.fromkeys(s for f in FORMATS for s in f.suffixes))
             raise click.UsageError(
-                f"cannot tell the format from {visible(output_path)!r}: use a .txt, .md or .json suffix, "
+                f"cannot tell the format from {visible(output_path)!r}: use a suffix ({suffixes}), "
                 "or pass --format"
             )
-        return guessed
-    return "terminal"
+        return guessed[0]
+    return format_named("terminal")
 
 
-def emit(doc: dict, output: dict) -> None:
+def emit(doc: Document, output: Output) -> None:
     """Render `doc` in the chosen format to the chosen destination (stdout by default).
 
     The problems with the inputs (problem_lines) go to stderr first, whatever the format.
     """
     from buildprof.render.problems import problem_lines
 
-    width = terminal_width() if not output["path"] else None
-    text = get_renderer(output["format"])(doc, width=width)
+    fmt = output.format
+    if not fmt.draws(doc):
+        kinds = ", ".join(d.__name__.removesuffix("Document").lower() for d in fmt.documents)
+        raise CliError(f"--format {fmt.name} draws only the {kinds} command's document")
+    if fmt.binary and not output.path and _stdout_is_a_terminal():
+        raise CliError(f"--format {fmt.name} is binary: give -o FILE, or redirect standard output")
+    width = terminal_width() if not output.path else None
+    rendered = fmt.renderer()(doc, RenderOptions(width=width))
     problems = problem_lines(doc)
     if problems:
         write_stderr("".join(f"warning: {line}\n" for line in problems))
-    if output["path"]:
-        path = Path(output["path"])
+    data = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8", "backslashreplace")
+    if output.path:
+        path = Path(output.path)
         try:
-            write_file(path, text)
+            write_file(path, data)
         except OSError as exc:
             raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        write_stderr(f"Wrote {output['format']} report to {path}\n")
+        write_stderr(f"Wrote {fmt.name} report to {path}\n")
         return
     try:
-        write_stdout(text)
+        write_stdout(data)
     except OSError as exc:
         raise CliError(f"cannot write the report to standard output: {exc.strerror or exc}") from None
+
+
+def _stdout_is_a_terminal() -> bool:
+    import sys
+
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -60,9 +60,8 @@ def interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def write_stdout(text: str) -> None:
-    """Write the report to standard output as UTF-8, whole (see the module docstring)."""
-    data = text.encode("utf-8", "backslashreplace")
+def write_stdout(data: bytes) -> None:
+    """Write the report's bytes to standard output, whole (see the module docstring)."""
     if sys.stdout is None:  # started with stdout closed (`>&-`)
         raise OSError(errno.EBADF, "standard output is closed")
     try:
@@ -70,7 +69,7 @@ def write_stdout(text: str) -> None:
             sys.stdout.flush()
             stream = getattr(sys.stdout, "buffer", None)
             if stream is None:  # a text-only stream (an embedding application's)
-                sys.stdout.write(data.decode("utf-8"))
+                sys.stdout.write(data.decode("utf-8", "replace"))
             else:
                 _write_all(stream, data)
             sys.stdout.flush()
@@ -98,14 +97,13 @@ def write_stderr(text: str) -> None:
         sys.stderr.flush()
 
 
-def write_file(path: Path, text: str) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Write a report file whole or not at all; devices and pipes (`-o /dev/stdout`) are written to.
 
     A regular file is written beside the target and renamed over it (files.write_atomically), so a
     reader never sees half a report. Anything else that exists (a character device such as
     /dev/null, a FIFO) must not be replaced by a rename: it is opened and written like any stream.
     """
-    data = text.encode("utf-8", "backslashreplace")
     if path.exists() and not path.is_file():
         with path.open("wb") as stream:
             stream.write(data)

@@ -5,7 +5,11 @@ Times read from ninja are integer milliseconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # One row per valid `.ninja_log` line, in file order (buildprof.ninja.log).
 LOG_COLUMNS = ("line", "start_ms", "end_ms", "mtime", "output", "cmdhash")
@@ -56,3 +60,32 @@ class UnorderedSpan:
     end_row: int
     first_line: int
     last_line: int
+
+
+@dataclass
+class NinjaLog:
+    """A parsed `.ninja_log`: its version, the valid lines in file order and the damaged ones."""
+
+    path: str
+    version: int
+    entries: pd.DataFrame  # columns LOG_COLUMNS, one row per valid line, in file order
+    problems: list[LogProblem] = field(default_factory=list)  # the first MAX_PROBLEMS, by line
+    total_lines: int = 0  # lines after the header, valid or not
+    problems_total: int = 0  # damaged lines, all of them
+
+
+@dataclass
+class BuildStatement:
+    """One `build` line of a manifest: the rule and the bindings buildprof uses."""
+
+    rule: str
+    object_dir: str = ""
+
+
+@dataclass
+class NinjaManifest:
+    """Build statements by output path, as ninja logs them (paths relative to the build dir)."""
+
+    path: str
+    by_output: dict[str, BuildStatement] = field(default_factory=dict)
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # included files not read: (path, why)

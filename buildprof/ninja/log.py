@@ -10,7 +10,6 @@ at; ninja itself skips such lines silently.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from buildprof.errors import InputError
 from buildprof.files import NotRegularFile, read_regular, why_unusable
-from buildprof.model.ninja import LOG_COLUMNS, LogProblem
+from buildprof.model.ninja import LOG_COLUMNS, LogProblem, NinjaLog
 from buildprof.ninja.fields import factorize_slices, find_separators, parse_decimal, parse_hex
 
 SUPPORTED_VERSIONS = (5, 6, 7)
@@ -37,18 +36,6 @@ _FIELD_PROBLEMS = {
     "output": "output path is empty",
     "order": "ends before it starts",
 }
-
-
-@dataclass
-class NinjaLog:
-    """A parsed `.ninja_log`: its version, the valid lines in file order and the damaged ones."""
-
-    path: str
-    version: int
-    entries: pd.DataFrame  # columns LOG_COLUMNS, one row per valid line, in file order
-    problems: list[LogProblem] = field(default_factory=list)  # the first MAX_PROBLEMS, by line
-    total_lines: int = 0  # lines after the header, valid or not
-    problems_total: int = 0  # damaged lines, all of them
 
 
 def read_ninja_log(path: str | Path) -> NinjaLog:

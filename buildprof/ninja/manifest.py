@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from buildprof.errors import InputError
 from buildprof.files import read_regular, why_unusable
+from buildprof.model.ninja import BuildStatement, NinjaManifest
 
 _INCLUDE = re.compile(r"^(include|subninja)\s+(\S.*?)\s*$")
 _VARIABLE = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s?(.*)$")
@@ -27,23 +27,6 @@ _MAX_FILES = 10_000
 _MAX_DEPTH = 64  # includes within includes
 MAX_VALUE = 1 << 20  # characters of an expanded variable or path: more is damage (a value doubled
 # again and again), and the rest is cut so that reading stays linear
-
-
-@dataclass
-class BuildStatement:
-    """One `build` line: the rule and the bindings buildprof uses."""
-
-    rule: str
-    object_dir: str = ""
-
-
-@dataclass
-class NinjaManifest:
-    """Build statements by output path, as ninja logs them (paths relative to the build dir)."""
-
-    path: str
-    by_output: dict[str, BuildStatement] = field(default_factory=dict)
-    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # included files not read: (path, why)
 
 
 def read_ninja_manifest(build_dir: str | Path, name: str = "build.ninja") -> NinjaManifest | None:

@@ -1,33 +1,68 @@
-"""Renderers: report document in, text out. Chosen by name or guessed from an output file's suffix."""
+"""Output formats as plug-ins: each declares its name, file suffixes, whether it is binary, and which
+documents it can draw; `--format` choices, suffix guessing and refusing binary output to a terminal
+all come from this one registry.
+
+A format's module has a `render(doc, options) -> str | bytes` function; it is imported only when
+used, so that `buildprof --help` stays instant. Adding a format is one module and one line in FORMATS.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-FORMATS = ("terminal", "markdown", "json")
-_SUFFIXES = {".txt": "terminal", ".md": "markdown", ".markdown": "markdown", ".json": "json"}
-
-Renderer = Callable[..., str]  # render(doc, width=None) -> text
+from buildprof.model.report import DOCUMENTS, Document, ReportDocument
 
 
-def guess_format(path: str | Path) -> str | None:
-    """The format an output file's suffix asks for, or None when the suffix says nothing."""
-    return _SUFFIXES.get(Path(path).suffix.lower())
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to draw: the terminal's width in columns (None: the format's own default)."""
+
+    width: int | None = None
 
 
-def get_renderer(name: str) -> Renderer:
-    """The render function for a format name (imported on demand to keep start-up fast)."""
-    if name == "terminal":
-        from buildprof.render.terminal import render_terminal
+Render = Callable[[Document, RenderOptions], "str | bytes"]
 
-        return render_terminal
-    if name == "markdown":
-        from buildprof.render.markdown import render_markdown
 
-        return render_markdown
-    if name == "json":
-        from buildprof.render.json import render_json
+@dataclass(frozen=True)
+class Format:
+    """An output format: how it is named and chosen, and where its renderer lives."""
 
-        return render_json
-    raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
+    name: str
+    suffixes: tuple[str, ...]  # file suffixes that choose it (the first format listing one wins)
+    binary: bool  # bytes, never written to a terminal
+    documents: tuple[type[Document], ...]  # the documents it can draw
+    module: str  # buildprof.render.<module>.render
+    summary: str
+
+    def renderer(self) -> Render:
+        """The format's render function (its module imported now)."""
+        return importlib.import_module(f"buildprof.render.{self.module}").render
+
+    def draws(self, doc: Document) -> bool:
+        return isinstance(doc, self.documents)
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("terminal", (".txt",), False, DOCUMENTS, "terminal", "aligned text for a terminal"),
+    Format("markdown", (".md", ".markdown"), False, DOCUMENTS, "markdown", "Markdown for CI summaries, PRs"),
+    Format("json", (".json",), False, DOCUMENTS, "json", "the document itself (docs/formats.md)"),
+    Format("cba", (".txt",), False, (ReportDocument,), "cba", "ClangBuildAnalyzer's --analyze text"),
+)
+FORMAT_NAMES = tuple(f.name for f in FORMATS)
+
+
+def format_named(name: str) -> Format:
+    """The format called `name`; ValueError for an unknown one."""
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMAT_NAMES)}")
+
+
+def formats_for(path: str | Path) -> tuple[Format, ...]:
+    """The formats a file's suffix can mean, the one it chooses first (none: the suffix says nothing)."""
+    suffix = Path(path).suffix.lower()
+    return tuple(fmt for fmt in FORMATS if suffix in fmt.suffixes)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from buildprof.model.report import Document
+from buildprof.render import RenderOptions
 from buildprof.render.escape import visible
 from buildprof.render.layout import Block, Facts, Name, Notes, Table, Text, parts, shorten
 from buildprof.render.sections import document_blocks, document_title
@@ -17,8 +19,13 @@ NAME_WIDTH = 100  # longer names are shortened in the middle, as in a terminal (
 _SPECIAL = re.compile(r"([\\*_\[\]|#~])")
 
 
-def render_markdown(doc: dict, width: int | None = None) -> str:
-    """The whole document as Markdown, titled after its command (`width` is for the terminal only)."""
+def render(doc: Document, options: RenderOptions) -> str:
+    """The registry's entry point (buildprof.render.FORMATS); Markdown has no width."""
+    return render_markdown(doc)
+
+
+def render_markdown(doc: Document) -> str:
+    """The whole document as Markdown, titled after its command."""
     title = f"# {text(document_title(doc))}\n"
     return title + "\n" + "\n".join(_block(b) for b in document_blocks(doc)).rstrip() + "\n"
 

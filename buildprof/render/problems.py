@@ -6,32 +6,37 @@ always said on stderr, whatever the format and destination of the report (and it
 
 from __future__ import annotations
 
+from buildprof.model.report import Document
+
 MAX_LINES = 10  # per kind of problem; the document lists them all
 
 
-def problem_lines(doc: dict) -> list[str]:
+def problem_lines(doc: Document) -> list[str]:
     """`path[:line]: message` for every problem the document records (capped per kind)."""
     lines: list[str] = []
-    _add(lines, [f"{s['path']}: {s['message']}" for s in doc.get("skipped_inputs") or []], "input(s) skipped")
-    log = doc.get("ninja_log") or {}
-    problems = [f"{log['path']}:{p['line']}: {p['message']}" for p in log.get("problems") or []]
-    _add(lines, problems, "damaged log line(s) skipped", log.get("problems_total", 0))
-    if log.get("unordered"):
-        lines.append(f"{log['path']}: {log['unordered']['message']}")
-    facts = doc.get("trace_input") or {}
+    _add(lines, [f"{s.path}: {s.message}" for s in doc.skipped_inputs], "input(s) skipped")
+    log = getattr(doc, "ninja_log", None)
+    if log is not None:
+        problems = [f"{log.path}:{p.line}: {p.message}" for p in log.problems]
+        _add(lines, problems, "damaged log line(s) skipped", log.problems_total)
+        if log.unordered:
+            lines.append(f"{log.path}: {log.unordered.message}")
+    facts = getattr(doc, "trace_input", None)
+    if facts is None:
+        return lines
     _add(
         lines,
-        [f"{d['path']}: {d['message']}" for d in facts.get("damaged") or []],
+        [f"{d.path}: {d.message}" for d in facts.damaged],
         "damaged trace(s) skipped",
     )
-    events = facts.get("damaged_events") or []
+    events = facts.damaged_events
     _add(
         lines,
-        [f"{d['path']}: {d['events']} damaged event(s) left out: {d['message']}" for d in events],
+        [f"{d.path}: {d.events} damaged event(s) left out: {d.message}" for d in events],
         "trace(s) with damaged events",
     )
-    if facts.get("cache_problem"):
-        lines.append(facts["cache_problem"])
+    if facts.cache_problem:
+        lines.append(facts.cache_problem)
     return lines
 
 

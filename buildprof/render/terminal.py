@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import textwrap
 
+from buildprof.model.report import Document
+from buildprof.render import RenderOptions
 from buildprof.render.escape import visible
 from buildprof.render.layout import (
     Block,
@@ -32,7 +34,12 @@ _MIN_WRAP = 8  # columns left beside an indent for wrapping to make sense
 _MIN_FACT_NAME = 30  # a name in a summary line is not cut below this to keep the line whole
 
 
-def render_terminal(doc: dict, width: int | None = None) -> str:
+def render(doc: Document, options: RenderOptions) -> str:
+    """The registry's entry point (buildprof.render.FORMATS)."""
+    return render_terminal(doc, options.width)
+
+
+def render_terminal(doc: Document, width: int | None = None) -> str:
     """The whole document as aligned plain text, no line wider than `width` columns."""
     width = max(width or DEFAULT_WIDTH, 1)
     text = "\n".join(draw_block(block, width) for block in document_blocks(doc)).rstrip() + "\n"

@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
+from buildprof.model.report import (
+    Document,
+    FunctionsDocument,
+    HeadersDocument,
+    ReportDocument,
+    TemplatesDocument,
+    WhyDocument,
+)
+from buildprof.model.trace_report import (
+    BreakdownRow,
+    CompileUnit,
+    FunctionRow,
+    FunctionSetRow,
+    HeaderRow,
+    Listing,
+    TargetRow,
+    TemplateRow,
+    TemplateSetRow,
+    TraceInput,
+    TraceScope,
+)
 from buildprof.render.layout import (
     Block,
     Column,
@@ -18,9 +39,10 @@ from buildprof.render.layout import (
 MAX_DAMAGED_SHOWN = 10
 
 
-def path_shortener(doc: dict):
+def path_shortener(doc: Document):
     """A function showing paths under the project's source root relative to it (JSON keeps them whole)."""
-    root = (doc.get("trace_input") or {}).get("source_root", "")
+    facts = getattr(doc, "trace_input", None)
+    root = facts.source_root if facts is not None else ""
 
     def short(path: str) -> str:
         return path[len(root) + 1 :] if root and path.startswith(root + "/") else path
@@ -35,34 +57,33 @@ def _same(path: str) -> str:
 Shorten = type(_same)
 
 
-def input_blocks(doc: dict) -> list[Block]:
+def input_blocks(doc: Document) -> list[Block]:
     """What could not be used: damaged traces, traces with damaged events, an unusable cache."""
-    facts = doc["trace_input"]
+    facts = doc.trace_input
     blocks: list[Block] = []
-    damaged = facts["damaged"]
+    damaged = facts.damaged
     if damaged:
-        lines: list[Text] = [(Name(d["path"]), f": {d['message']}") for d in damaged[:MAX_DAMAGED_SHOWN]]
+        lines: list[Text] = [(Name(d.path), f": {d.message}") for d in damaged[:MAX_DAMAGED_SHOWN]]
         blocks.append(Notes(f"Skipped {len(damaged)} damaged trace(s)", capped(lines, len(damaged))))
-    events = facts.get("damaged_events") or []
+    events = facts.damaged_events
     if events:
         lines = [
-            (Name(d["path"]), f": {d['events']} event(s) left out, {d['message']}")
-            for d in events[:MAX_DAMAGED_SHOWN]
+            (Name(d.path), f": {d.events} event(s) left out, {d.message}") for d in events[:MAX_DAMAGED_SHOWN]
         ]
         title = f"Left out damaged events of {len(events)} trace(s) (the rest of each is analysed)"
         blocks.append(Notes(title, capped(lines, len(events))))
-    if facts.get("cache_problem"):
-        blocks.append(Notes("Cache not used", [facts["cache_problem"]]))
+    if facts.cache_problem:
+        blocks.append(Notes("Cache not used", [facts.cache_problem]))
     return blocks
 
 
-def _source_line(facts: dict) -> Text:
-    parts: list[str] = [f"{format_count(facts['traces'])} traces under ", Name(facts["root"])]
-    parts.append(f"; {facts['parsed']} JSON files read, {facts['cached']} from the cache")
-    if facts["other_json"]:
-        parts.append(f"; {facts['other_json']} other JSON files ignored")
-    if facts.get("probes"):
-        parts.append(f"; {len(facts['probes'])} build-system probe(s) ignored (not TUs)")
+def _source_line(facts: TraceInput) -> Text:
+    parts: list[str] = [f"{format_count(facts.traces)} traces under ", Name(facts.root)]
+    parts.append(f"; {facts.parsed} JSON files read, {facts.cached} from the cache")
+    if facts.other_json:
+        parts.append(f"; {facts.other_json} other JSON files ignored")
+    if facts.probes:
+        parts.append(f"; {len(facts.probes)} build-system probe(s) ignored (not TUs)")
     return parts
 
 
@@ -70,57 +91,57 @@ def _tus(count: int) -> str:
     return f"{format_count(count)} TU{'' if count == 1 else 's'}"
 
 
-def scope_line(doc: dict) -> str:
+def scope_line(doc: Document) -> str:
     """Which translation units the compile-time numbers cover (trace_scope)."""
-    scope = doc.get("trace_scope") or {}
-    tus = _tus(scope.get("tus", 0))
-    if scope.get("covers") == "analysed_builds":
-        builds = [b + 1 for b in scope["builds"]]
+    scope = getattr(doc, "trace_scope", None) or TraceScope(covers="all_traces", builds=[], tus=0, left_out=0)
+    tus = _tus(scope.tus)
+    if scope.covers == "analysed_builds":
+        builds = [b + 1 for b in scope.builds]
         which = f"build {builds[0]}" if len(builds) == 1 else f"builds {builds[0]}-{builds[-1]}"
         line = f"the {tus} that {which} compiled"
-        left_out = scope.get("left_out", 0)
+        left_out = scope.left_out
         if left_out:
             line += f"; {left_out} older trace(s) from earlier builds left out (--all-traces includes them)"
         return line
     return f"every current trace in the folder: {tus}, each as the last build that compiled it left it"
 
 
-def report_trace_blocks(doc: dict) -> list[Block]:
+def report_trace_blocks(doc: ReportDocument) -> list[Block]:
     short = path_shortener(doc)
     blocks = input_blocks(doc)
-    traces = doc.get("traces")
+    traces = doc.traces
     if not traces:
-        if doc.get("trace_scope"):
+        if doc.trace_scope:
             blocks.append(Notes("Compile time (clang -ftime-trace)", [scope_line(doc)]))
         return blocks
-    totals = traces["totals"]
-    source_root = doc["trace_input"].get("source_root")
+    totals = traces.totals
+    source_root = doc.trace_input.source_root
     blocks.append(
         Facts(
             "Compile time (clang -ftime-trace)",
             [
                 ("covers", scope_line(doc)),
-                ("traces", _source_line(doc["trace_input"])),
+                ("traces", _source_line(doc.trace_input)),
                 ("sources", Name(source_root) if source_root else "(not named by the traces)"),
-                ("compile time", f"{format_ms(totals['compile_ms'])} summed over {_tus(totals['tus'])}"),
-                ("frontend", f"{format_ms(totals['frontend_ms'])} (parsing, templates)"),
-                ("backend", f"{format_ms(totals['backend_ms'])} (optimisation, code generation)"),
+                ("compile time", f"{format_ms(totals.compile_ms)} summed over {_tus(totals.tus)}"),
+                ("frontend", f"{format_ms(totals.frontend_ms)} (parsing, templates)"),
+                ("backend", f"{format_ms(totals.backend_ms)} (optimisation, code generation)"),
             ],
         )
     )
-    blocks.append(unit_table(traces["compile_units"]))
-    blocks.append(target_table(traces["targets"]))
-    blocks.append(breakdown_table(traces["breakdown"]))
-    blocks.append(header_table("Expensive headers", traces["headers"], short=short))
-    blocks.append(chain_notes(traces["headers"], short))
-    blocks.append(template_table("Templates that took longest to instantiate", traces["templates"]))
-    blocks.append(template_set_table(traces["template_sets"]))
-    blocks.append(function_table(traces["functions"], short=short))
-    blocks.append(function_set_table(traces["function_sets"]))
+    blocks.append(unit_table(traces.compile_units))
+    blocks.append(target_table(traces.targets))
+    blocks.append(breakdown_table(traces.breakdown))
+    blocks.append(header_table("Expensive headers", traces.headers, short=short))
+    blocks.append(chain_notes(traces.headers, short))
+    blocks.append(template_table("Templates that took longest to instantiate", traces.templates))
+    blocks.append(template_set_table(traces.template_sets))
+    blocks.append(function_table(traces.functions, short=short))
+    blocks.append(function_set_table(traces.function_sets))
     return blocks
 
 
-def unit_table(rows: list[dict]) -> Table:
+def unit_table(rows: list[CompileUnit]) -> Table:
     columns = [
         Column("total"),
         Column("frontend"),
@@ -131,12 +152,12 @@ def unit_table(rows: list[dict]) -> Table:
     ]
     cells = [
         [
-            format_ms(r["total_ms"]),
-            format_ms(r["frontend_ms"]),
-            format_ms(r["backend_ms"]),
-            format_ms(r["weighted_ms"]),
-            Name(r["target"]),
-            Name(r["trace"]),
+            format_ms(r.total_ms),
+            format_ms(r.frontend_ms),
+            format_ms(r.backend_ms),
+            format_ms(r.weighted_ms),
+            Name(r.target),
+            Name(r.trace),
         ]
         for r in rows
     ]
@@ -144,7 +165,7 @@ def unit_table(rows: list[dict]) -> Table:
     return Table("Slowest translation units", columns, cells, note=note)
 
 
-def target_table(rows: list[dict]) -> Table:
+def target_table(rows: list[TargetRow]) -> Table:
     columns = [
         Column("target", "left", "name"),
         Column("TUs"),
@@ -155,21 +176,21 @@ def target_table(rows: list[dict]) -> Table:
     ]
     cells = [
         [
-            Name(r["target"]),
-            str(r["tus"]),
-            format_ms(r["total_ms"]),
-            format_ms(r["frontend_ms"]),
-            format_ms(r["backend_ms"]),
-            format_ms(r["weighted_ms"]),
+            Name(r.target),
+            str(r.tus),
+            format_ms(r.total_ms),
+            format_ms(r.frontend_ms),
+            format_ms(r.backend_ms),
+            format_ms(r.weighted_ms),
         ]
         for r in rows
     ]
     return Table("Targets by compile time", columns, cells)
 
 
-def breakdown_table(rows: list[dict]) -> Table:
+def breakdown_table(rows: list[BreakdownRow]) -> Table:
     columns = [Column("event", "left", "name"), Column("self time"), Column("share")]
-    cells = [[Name(r["event"]), format_ms(r["self_ms"]), f"{100 * r['share']:.1f}%"] for r in rows]
+    cells = [[Name(r.event), format_ms(r.self_ms), f"{100 * r.share:.1f}%"] for r in rows]
     note = (
         "Self time of each kind of trace event over all TUs (nested events subtracted); shares sum to 100%."
     )
@@ -184,18 +205,16 @@ def _chain_text(files: list[str], short: Shorten = _same) -> Text:
     return parts
 
 
-def _cost_table(
-    title: str, rows: list[dict], label: Column, labels: list[str], note: str, footer: str
-) -> Table:
+def _cost_table(title: str, rows: list, label: Column, labels: list[str], note: str, footer: str) -> Table:
     """Inclusive, self, count, TUs and average of each row, then its label (a file or a name)."""
     columns = [Column("inclusive"), Column("self"), Column("count"), Column("TUs"), Column("avg"), label]
     cells = [
         [
-            format_ms(r["incl_ms"]),
-            format_ms(r["self_ms"]),
-            str(r["count"]),
-            str(r["tus"]),
-            format_ms(r["avg_ms"]),
+            format_ms(r.incl_ms),
+            format_ms(r.self_ms),
+            str(r.count),
+            str(r.tus),
+            format_ms(r.avg_ms),
             Name(text),
         ]
         for r, text in zip(rows, labels, strict=True)
@@ -203,42 +222,41 @@ def _cost_table(
     return Table(title, columns, cells, note=note, footer=footer)
 
 
-def header_table(title: str, rows: list[dict], footer: str = "", short: Shorten = _same) -> Table:
+def header_table(title: str, rows: list[HeaderRow], footer: str = "", short: Shorten = _same) -> Table:
     note = (
         "inclusive = parse time with everything it includes, summed over every inclusion; "
         "self = without the files it includes. `buildprof why FILE` shows every chain."
     )
-    labels = [short(r["file"]) for r in rows]
+    labels = [short(r.file) for r in rows]
     return _cost_table(title, rows, Column("file", "left", "path"), labels, note, footer)
 
 
-def chain_notes(rows: list[dict], short: Shorten = _same, limit: int = 10) -> Notes:
+def chain_notes(rows: list[HeaderRow], short: Shorten = _same, limit: int = 10) -> Notes:
     """The most common include chain of each of the first files listed."""
     lines: list[Text] = [
-        [f"{r['chains'][0]['count']}x ", *_chain_text([r["file"], *r["chains"][0]["files"]], short)]
+        [f"{r.chains[0].count}x ", *_chain_text([r.file, *r.chains[0].files], short)]
         for r in rows[:limit]
-        if r["chains"]
+        if r.chains
     ]
     return Notes("Most common include chain of each", lines, shrink="path")
 
 
-def template_table(title: str, rows: list[dict], footer: str = "") -> Table:
+def template_table(title: str, rows: list[TemplateRow], footer: str = "") -> Table:
     note = "inclusive counts nested instantiations in their parents too; self does not."
-    labels = [r["name"] for r in rows]
+    labels = [r.name for r in rows]
     return _cost_table(title, rows, Column("name", "left", "name"), labels, note, footer)
 
 
-def template_set_table(rows: list[dict]) -> Table:
+def template_set_table(rows: list[TemplateSetRow]) -> Table:
     columns = [Column("time"), Column("self"), Column("count"), Column("TUs"), Column("set", "left", "name")]
     cells = [
-        [format_ms(r["incl_ms"]), format_ms(r["self_ms"]), str(r["count"]), str(r["tus"]), Name(r["set"])]
-        for r in rows
+        [format_ms(r.incl_ms), format_ms(r.self_ms), str(r.count), str(r.tus), Name(r.set)] for r in rows
     ]
     note = "Arguments collapsed to <$>; an instantiation nested in one of the same set is not counted twice."
     return Table("Template sets that took longest to instantiate", columns, cells, note=note)
 
 
-def function_table(rows: list[dict], footer: str = "", short: Shorten = _same) -> Table:
+def function_table(rows: list[FunctionRow], footer: str = "", short: Shorten = _same) -> Table:
     columns = [
         Column("time"),
         Column("count"),
@@ -246,17 +264,14 @@ def function_table(rows: list[dict], footer: str = "", short: Shorten = _same) -
         Column("function", "left", "name"),
         Column("module", "left", "path"),
     ]
-    cells = [
-        [format_ms(r["ms"]), str(r["count"]), str(r["tus"]), Name(r["name"]), Name(short(r["file"]))]
-        for r in rows
-    ]
+    cells = [[format_ms(r.ms), str(r.count), str(r.tus), Name(r.name), Name(short(r.file))] for r in rows]
     note = "Optimisation and code generation time per function (OptFunction events), demangled."
     return Table("Functions that took longest to compile", columns, cells, note=note, footer=footer)
 
 
-def function_set_table(rows: list[dict]) -> Table:
+def function_set_table(rows: list[FunctionSetRow]) -> Table:
     columns = [Column("time"), Column("count"), Column("set", "left", "name")]
-    cells = [[format_ms(r["ms"]), str(r["count"]), Name(r["set"])] for r in rows]
+    cells = [[format_ms(r.ms), str(r.count), Name(r.set)] for r in rows]
     return Table("Function sets that took longest to compile", columns, cells)
 
 
@@ -264,81 +279,81 @@ def _sort_label(sort: str) -> str:
     return {"inclusive": "inclusive time", "self": "self time", "count": "count", "tus": "TUs"}[sort]
 
 
-def _listing_footer(listing: dict) -> str:
-    shown = len(listing["rows"])
-    what = f" matching {listing['match']!r}" if listing["match"] else ""
-    return f"{shown} of {listing['matched']}{what}, by {listing['sort']} (raise --top for more)"
+def _listing_footer(listing: Listing) -> str:
+    shown = len(listing.rows)
+    what = f" matching {listing.match!r}" if listing.match else ""
+    return f"{shown} of {listing.matched}{what}, by {listing.sort} (raise --top for more)"
 
 
-def headers_blocks(doc: dict) -> list[Block]:
-    listing = doc["headers"]
-    title = f"Included files by {_sort_label(listing['sort'])}"
+def headers_blocks(doc: HeadersDocument) -> list[Block]:
+    listing = doc.headers
+    title = f"Included files by {_sort_label(listing.sort)}"
     short = path_shortener(doc)
-    table = header_table(title, listing["rows"], _listing_footer(listing), short=short)
-    return [*input_blocks(doc), _codebase_note(doc), table, chain_notes(listing["rows"], short)]
+    table = header_table(title, listing.rows, _listing_footer(listing), short=short)
+    return [*input_blocks(doc), _codebase_note(doc), table, chain_notes(listing.rows, short)]
 
 
-def templates_blocks(doc: dict) -> list[Block]:
-    listing = doc["templates"]
+def templates_blocks(doc: TemplatesDocument) -> list[Block]:
+    listing = doc.templates
     table = template_table(
-        f"Template instantiations by {_sort_label(listing['sort'])}",
-        listing["rows"],
+        f"Template instantiations by {_sort_label(listing.sort)}",
+        listing.rows,
         _listing_footer(listing),
     )
     blocks: list[Block] = [*input_blocks(doc), _codebase_note(doc), table]
     paying: list[Text] = []
-    for r in listing["rows"][:10]:
-        line: list[str] = [Name(r["name"]), ":"]
-        for k, t in enumerate(r["top_tus"]):
-            line += [", " if k else " ", Name(t["trace"].rsplit("/", 1)[-1]), f" ({format_ms(t['ms'])})"]
+    for r in listing.rows[:10]:
+        line: list[str] = [Name(r.name), ":"]
+        for k, t in enumerate(r.top_tus):
+            line += [", " if k else " ", Name(t.trace.rsplit("/", 1)[-1]), f" ({format_ms(t.ms)})"]
         paying.append(line)
     if paying:
         blocks.append(Notes("Which TUs pay most (top 3 each)", paying, shrink="name"))
     return blocks
 
 
-def functions_blocks(doc: dict) -> list[Block]:
-    listing = doc["functions"]
-    table = function_table(listing["rows"], _listing_footer(listing), short=path_shortener(doc))
+def functions_blocks(doc: FunctionsDocument) -> list[Block]:
+    listing = doc.functions
+    table = function_table(listing.rows, _listing_footer(listing), short=path_shortener(doc))
     return [*input_blocks(doc), _codebase_note(doc), table]
 
 
-def _codebase_note(doc: dict) -> Facts:
+def _codebase_note(doc: HeadersDocument | TemplatesDocument | FunctionsDocument | WhyDocument) -> Facts:
     """What the codebase views (headers, templates, functions, why) cover, and where from."""
     return Facts(
         "Traces analysed",
-        [("covers", scope_line(doc)), ("traces", _source_line(doc["trace_input"]))],
+        [("covers", scope_line(doc)), ("traces", _source_line(doc.trace_input))],
     )
 
 
-def why_blocks(doc: dict) -> list[Block]:
-    w = doc["why"]
+def why_blocks(doc: WhyDocument) -> list[Block]:
+    w = doc.why
     short = path_shortener(doc)
     facts = Facts(
-        ("Why ", Name(short(w["file"]))),
+        ("Why ", Name(short(w.file))),
         [
-            ("inclusive", f"{format_ms(w['incl_ms'])} of parsing, summed over {w['count']} inclusions"),
-            ("self", f"{format_ms(w['self_ms'])} without what it includes"),
-            ("TUs", f"{w['tus']} of {w['tus_total']} translation units include it"),
+            ("inclusive", f"{format_ms(w.incl_ms)} of parsing, summed over {w.count} inclusions"),
+            ("self", f"{format_ms(w.self_ms)} without what it includes"),
+            ("TUs", f"{w.tus} of {w.tus_total} translation units include it"),
             (
                 "direct",
                 "yes: some main files include it themselves"
-                if w["direct"]
+                if w.direct
                 else "no: only other headers include it",
             ),
         ],
     )
     chains = Table(
-        f"Include chains ({len(w['chains'])} of {w['chains_total']}, most frequent first)",
+        f"Include chains ({len(w.chains)} of {w.chains_total}, most frequent first)",
         [Column("count"), Column("TUs"), Column("time"), Column("chain (outermost first)", "left", "path")],
         [
             [
-                str(c["count"]),
-                str(c["tus"]),
-                format_ms(c["ms"]),
-                _chain_text([w["file"], *c["files"]], short),
+                str(c.count),
+                str(c.tus),
+                format_ms(c.ms),
+                _chain_text([w.file, *c.files], short),
             ]
-            for c in w["chains"]
+            for c in w.chains
         ],
     )
     by = Table(
@@ -346,29 +361,35 @@ def why_blocks(doc: dict) -> list[Block]:
         [Column("count"), Column("time"), Column("file", "left", "path")],
         [
             [
-                str(r["count"]),
-                format_ms(r["incl_ms"]),
-                Name(short(r["file"])) if r["file"] else "(a main file)",
+                str(r.count),
+                format_ms(r.incl_ms),
+                Name(short(r.file)) if r.file else "(a main file)",
             ]
-            for r in w["included_by"]
+            for r in w.included_by
         ],
     )
     tus = Table(
         "Translation units that pay most",
         [Column("time"), Column("count"), Column("target", "left", "name"), Column("trace", "left", "path")],
-        [
-            [format_ms(r["incl_ms"]), str(r["count"]), Name(r["target"]), Name(r["trace"])]
-            for r in w["paying_tus"]
-        ],
+        [[format_ms(r.incl_ms), str(r.count), Name(r.target), Name(r.trace)] for r in w.paying_tus],
     )
     targets = Table(
         "Targets that pay",
         [Column("time"), Column("TUs"), Column("target", "left", "name")],
-        [[format_ms(r["incl_ms"]), str(r["tus"]), Name(r["target"])] for r in w["paying_targets"]],
+        [[format_ms(r.incl_ms), str(r.tus), Name(r.target)] for r in w.paying_targets],
     )
     includes = Table(
         "What it includes that is expensive",
         [Column("time"), Column("count"), Column("file", "left", "path")],
-        [[format_ms(r["incl_ms"]), str(r["count"]), Name(short(r["file"]))] for r in w["includes"]],
+        [[format_ms(r.incl_ms), str(r.count), Name(short(r.file))] for r in w.includes],
     )
     return [*input_blocks(doc), _codebase_note(doc), facts, chains, by, tus, targets, includes]
+
+
+# The sections of each kind of document the text renderers draw (report's are in sections.py).
+SECTIONS = {
+    HeadersDocument: headers_blocks,
+    TemplatesDocument: templates_blocks,
+    FunctionsDocument: functions_blocks,
+    WhyDocument: why_blocks,
+}
