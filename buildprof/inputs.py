@@ -10,12 +10,15 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buildprof.errors import InputError
-from buildprof.model.ninja import NinjaManifest
 from buildprof.model.report import SkippedInput
 from buildprof.model.traces import TraceFile, TraceFiles
-from buildprof.ninja.inputs import BuildInputs
+
+if TYPE_CHECKING:  # the warm (cached) report path never needs the ninja records: not imported there
+    from buildprof.model.ninja import NinjaManifest
+    from buildprof.ninja.inputs import BuildInputs
 
 
 @dataclass

@@ -15,6 +15,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import msgspec
 
@@ -24,15 +25,26 @@ from buildprof.files import read_regular, write_atomically
 from buildprof.inputs import FolderInputs
 from buildprof.jsonio import decode_json, encode_json
 from buildprof.model import SCHEMA_VERSION
-from buildprof.model.report import AnyDocument, Document, command_of
+from buildprof.model.report import DOCUMENTS, Document, command_of, command_of_type
 
 REPORTS = "reports"
 KEEP = 16  # most recent reports kept per build folder
 
 
-class _Entry(msgspec.Struct):
+D = TypeVar("D")
+
+
+class _Entry(msgspec.Struct, Generic[D]):
+    """A cached document and the key it was stored under."""
+
     key: str
-    document: AnyDocument
+    document: D
+
+
+def _entry_type(command: str) -> type[_Entry]:
+    """The entry holding `command`'s document: decoding it builds that document type's decoder only."""
+    (document,) = (d for d in DOCUMENTS if command_of_type(d) == command)
+    return _Entry[document]  # type: ignore[valid-type]
 
 
 def cached(found: FolderInputs, command: str, choices: dict, compute: Callable[[], Document]) -> Document:
@@ -89,10 +101,11 @@ def load_report(cache_dir: str | Path, key: str, command: str) -> Document | Non
     """The cached `command` document for `key`, or None (a missing, unreadable or foreign entry)."""
     try:
         data = read_regular(Path(cache_dir) / REPORTS / f"{key}.json")
+        entry_type = _entry_type(command)
         try:
-            entry = msgspec.json.decode(data, type=_Entry)
+            entry = msgspec.json.decode(data, type=entry_type)
         except msgspec.DecodeError:  # e.g. a name that is not UTF-8 (a \udcNN escape): slower path
-            entry = msgspec.convert(decode_json(data), type=_Entry)
+            entry = msgspec.convert(decode_json(data), type=entry_type)
     except (OSError, ValueError, RecursionError, msgspec.ValidationError):
         return None
     if entry.key != key or command_of(entry.document) != command:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from buildprof.cli.options import Output, emit, output_options, trace_options
+from buildprof.cli.options import Output, emit, output_options, refuse_undrawable, trace_options
 
 SORTS = ("inclusive", "self", "count", "tus")
 BUILD_DIR = click.argument("build_dir", default=".", type=click.Path())
@@ -19,6 +19,7 @@ def run(command: str, build_dir: str, output: Output, use_cache: bool, jobs: int
     from buildprof.cli.progress import TraceProgress
     from buildprof.pipeline import ReportOptions, build
 
+    refuse_undrawable(output.format, command)  # before any work
     options = ReportOptions(
         top=output.top,
         use_cache=use_cache,

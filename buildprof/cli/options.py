@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from buildprof.cli.output import terminal_width, write_file, write_stderr, write_stdout
-from buildprof.model.report import Document
+from buildprof.cli.output import stdout_is_a_terminal, terminal_width, write_file, write_stderr, write_stdout
 from buildprof.render import FORMAT_NAMES, FORMATS, Format, RenderOptions, format_named, formats_for
 from buildprof.render.escape import visible
+
+if TYPE_CHECKING:
+    from buildprof.model.report import Document
 
 
 class CliError(click.ClickException):
@@ -115,18 +118,23 @@ def resolve_format(fmt: str | None, output_path: str | None) -> Format:
     return format_named("terminal")
 
 
+def refuse_undrawable(fmt: Format, command: str) -> None:
+    """CliError when `fmt` cannot draw `command`'s document (e.g. `headers --format cba`)."""
+    if command not in fmt.commands:
+        raise CliError(f"--format {fmt.name} draws only the {' or '.join(fmt.commands)} command's document")
+
+
 def emit(doc: Document, output: Output) -> None:
     """Render `doc` in the chosen format to the chosen destination (stdout by default).
 
     The problems with the inputs (problem_lines) go to stderr first, whatever the format.
     """
+    from buildprof.model.report import command_of
     from buildprof.render.problems import problem_lines
 
     fmt = output.format
-    if not fmt.draws(doc):
-        kinds = ", ".join(d.__name__.removesuffix("Document").lower() for d in fmt.documents)
-        raise CliError(f"--format {fmt.name} draws only the {kinds} command's document")
-    if fmt.binary and not output.path and _stdout_is_a_terminal():
+    refuse_undrawable(fmt, command_of(doc))
+    if fmt.binary and not output.path and stdout_is_a_terminal():
         raise CliError(f"--format {fmt.name} is binary: give -o FILE, or redirect standard output")
     width = terminal_width() if not output.path else None
     rendered = fmt.renderer()(doc, RenderOptions(width=width))
@@ -146,12 +154,3 @@ def emit(doc: Document, output: Output) -> None:
         write_stdout(data)
     except OSError as exc:
         raise CliError(f"cannot write the report to standard output: {exc.strerror or exc}") from None
-
-
-def _stdout_is_a_terminal() -> bool:
-    import sys
-
-    try:
-        return sys.stdout is not None and sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -28,14 +28,21 @@ class OutputClosed(Exception):
     """The reader of standard output has gone (a closed pipe): stop writing, say nothing."""
 
 
-def terminal_width(stream=None) -> int:
-    """Columns of the terminal `stream` (stdout) writes to: $COLUMNS, else its real size; 100 when it
-    is not a terminal (a pipe or a file)."""
-    stream = stream or sys.stdout
+def stdout_is_a_terminal() -> bool:
+    """Whether standard output is a terminal (False when it is closed, a pipe or a file)."""
     try:
-        if not stream.isatty():
-            return PIPED_WIDTH
-        fd = stream.fileno()
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def terminal_width() -> int:
+    """Columns of the terminal stdout writes to: $COLUMNS, else its real size; 100 when it is not a
+    terminal (a pipe or a file)."""
+    if not stdout_is_a_terminal():
+        return PIPED_WIDTH
+    try:
+        fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):
         return PIPED_WIDTH
     columns = os.environ.get("COLUMNS", "")

@@ -1,7 +1,5 @@
 """The base of every record of a report document, and how a field says what it means."""
 
-from __future__ import annotations
-
 import msgspec
 
 

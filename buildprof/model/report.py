@@ -9,8 +9,6 @@ Units: `_ms` fields are milliseconds (integers from `.ninja_log`, floats kept to
 traces), `_us` fields integer microseconds.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from msgspec import field
@@ -207,6 +205,11 @@ AnyDocument = ReportDocument | HeadersDocument | TemplatesDocument | FunctionsDo
 DOCUMENTS = (ReportDocument, HeadersDocument, TemplatesDocument, FunctionsDocument, WhyDocument)
 
 
+def command_of_type(document: type[Document]) -> str:
+    """The command documents of this type answer (their `command` tag)."""
+    return document.__struct_config__.tag  # type: ignore[return-value]
+
+
 def command_of(document: Document) -> str:
     """The command a document answers (its `command` tag)."""
-    return type(document).__struct_config__.tag  # type: ignore[return-value]
+    return command_of_type(type(document))

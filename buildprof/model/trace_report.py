@@ -5,8 +5,6 @@ Times from traces are milliseconds kept to the microsecond (`_ms`), or integer m
 the `clang_build_analyzer` section, as ClangBuildAnalyzer counts them.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Generic, Literal, TypeVar
 
 from buildprof.model.records import Record, doc

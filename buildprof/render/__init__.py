@@ -1,6 +1,6 @@
 """Output formats as plug-ins: each declares its name, file suffixes, whether it is binary, and which
-documents it can draw; `--format` choices, suffix guessing and refusing binary output to a terminal
-all come from this one registry.
+commands' documents it can draw; `--format` choices, suffix guessing and refusing binary output to a
+terminal all come from this one registry.
 
 A format's module has a `render(doc, options) -> str | bytes` function; it is imported only when
 used, so that `buildprof --help` stays instant. Adding a format is one module and one line in FORMATS.
@@ -12,8 +12,12 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from buildprof.model.report import DOCUMENTS, Document, ReportDocument
+if TYPE_CHECKING:
+    from buildprof.model.report import Document
+
+EVERY_COMMAND = ("report", "headers", "templates", "functions", "why")
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class RenderOptions:
     width: int | None = None
 
 
-Render = Callable[[Document, RenderOptions], "str | bytes"]
+Render = Callable[["Document", RenderOptions], "str | bytes"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Format:
     name: str
     suffixes: tuple[str, ...]  # file suffixes that choose it (the first format listing one wins)
     binary: bool  # bytes, never written to a terminal
-    documents: tuple[type[Document], ...]  # the documents it can draw
+    commands: tuple[str, ...]  # the commands whose documents it can draw
     module: str  # buildprof.render.<module>.render
     summary: str
 
@@ -41,15 +45,12 @@ class Format:
         """The format's render function (its module imported now)."""
         return importlib.import_module(f"buildprof.render.{self.module}").render
 
-    def draws(self, doc: Document) -> bool:
-        return isinstance(doc, self.documents)
-
 
 FORMATS: tuple[Format, ...] = (
-    Format("terminal", (".txt",), False, DOCUMENTS, "terminal", "aligned text for a terminal"),
-    Format("markdown", (".md", ".markdown"), False, DOCUMENTS, "markdown", "Markdown for CI summaries, PRs"),
-    Format("json", (".json",), False, DOCUMENTS, "json", "the document itself (docs/formats.md)"),
-    Format("cba", (".txt",), False, (ReportDocument,), "cba", "ClangBuildAnalyzer's --analyze text"),
+    Format("terminal", (".txt",), False, EVERY_COMMAND, "terminal", "aligned text for a terminal"),
+    Format("markdown", (".md", ".markdown"), False, EVERY_COMMAND, "markdown", "Markdown for CI and PRs"),
+    Format("json", (".json",), False, EVERY_COMMAND, "json", "the document itself (docs/formats.md)"),
+    Format("cba", (".txt",), False, ("report",), "cba", "ClangBuildAnalyzer's --analyze text"),
 )
 FORMAT_NAMES = tuple(f.name for f in FORMATS)
 
