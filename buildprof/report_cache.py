@@ -115,9 +115,12 @@ def load_report(cache_dir: str | Path, key: str, command: str) -> Document | Non
 
 def save_report(cache_dir: str | Path, key: str, doc: Document) -> None:
     """Store a document atomically and keep only the KEEP most recent ones; failures are ignored."""
+    from buildprof.traces import make_cache_dir
+
     folder = Path(cache_dir) / REPORTS
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_cache_dir(Path(cache_dir))
+        folder.mkdir(exist_ok=True)
         write_atomically(folder / f"{key}.json", encode_json(_Entry(key=key, document=doc)))
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[KEEP:]:

@@ -128,3 +128,28 @@ def test_a_cache_entry_that_is_not_this_report_is_ignored(folder, hang_guard):
     entry.unlink()
     os.mkfifo(entry)
     assert not report(folder).report_cached  # never opened for reading: no hang
+
+
+def test_a_cache_folder_inside_the_build_folder_is_not_searched_for_traces(folder, monkeypatch):
+    """BUILDPROF_CACHE_DIR inside the build folder: its files are neither traces nor "other JSON",
+    and the second run is answered from the cache (before the CACHEDIR.TAG it never was)."""
+    monkeypatch.setenv("BUILDPROF_CACHE_DIR", str(folder / "cache"))
+    first = report(folder)
+    again = report(folder)
+    assert again.report_cached
+    assert not first.report_cached  # its scan ran before the cache folder existed: the baseline
+    assert again.trace_input.other_json == first.trace_input.other_json == 2  # compile_commands.json...
+    assert again.trace_input.traces == first.trace_input.traces == 22
+    tags = list((folder / "cache").rglob("CACHEDIR.TAG"))
+    assert len(tags) == 1 and tags[0].read_bytes().startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_a_tagged_folder_of_another_tool_is_skipped_but_an_untagged_one_is_not(folder):
+    other = folder / "ccache-dir"
+    other.mkdir()
+    (other / "foo.json").write_text("{}")
+    assert report(folder).trace_input.other_json == 3  # compile_commands.json... and foo.json
+    (other / "CACHEDIR.TAG").write_text("not the signature\n")
+    assert report(folder).trace_input.other_json == 3
+    (other / "CACHEDIR.TAG").write_bytes(b"Signature: 8a477f597d28d172789f06886806bc55\n")
+    assert report(folder).trace_input.other_json == 2

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildprof.model.traces import TraceFile, TraceFiles, TraceScan
-from buildprof.traces._cache_dir import CACHE_ENV, default_cache_dir
+from buildprof.traces._cache_dir import CACHE_ENV, default_cache_dir, make_cache_dir
 from buildprof.traces._demangle import demangle_names, demangler_status
 from buildprof.traces._discover import find_json_files, object_name
 
@@ -31,6 +31,7 @@ __all__ = [
     "demangle_names",
     "demangler_status",
     "find_trace_files",
+    "make_cache_dir",
     "read_traces",
     "require_traces",
 ]

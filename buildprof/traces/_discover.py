@@ -17,6 +17,7 @@ import msgspec
 
 from buildprof.files import kind_of, stat_failure
 from buildprof.model.traces import TraceFile, TraceSummary
+from buildprof.traces._cache_dir import CACHEDIR_TAG, is_tagged_cache
 
 _SKIP_DIRS = {".git", ".buildprof"}
 _OBJECT_SUFFIXES = (".o", ".obj")
@@ -34,7 +35,8 @@ _PROBE_SOURCE = re.compile(r"(^|/)(CMake\w*Compiler(Id|ABI)|testC\w*Compiler)\.\
 def find_json_files(
     root: str | Path, objects: set[str] | None = None, skipped: list[tuple[str, str]] | None = None
 ) -> list[TraceFile]:
-    """Every regular `*.json` file under `root`, sorted by path (buildprof's own cache folder excluded).
+    """Every regular `*.json` file under `root`, sorted by path (cache folders excluded: `.buildprof`
+    and any folder below `root` tagged with a CACHEDIR.TAG, such as a BUILDPROF_CACHE_DIR placed there).
 
     os.scandir's entries tell folders from files without a stat call; only the JSON files are stat'ed.
     When `objects` is given, the paths of `.o`/`.obj` files seen on the way are added to it (a trace's
@@ -50,6 +52,8 @@ def find_json_files(
         except OSError as exc:
             if skipped is not None:
                 skipped.append((folder, f"folder cannot be read ({exc.strerror}): skipped"))
+            continue
+        if folder != str(root) and any(e.name == CACHEDIR_TAG for e in entries) and is_tagged_cache(folder):
             continue
         for entry in entries:
             try:

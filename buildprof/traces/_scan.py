@@ -27,7 +27,7 @@ from buildprof.gc_pause import gc_paused
 from buildprof.model.traces import TraceFile, TraceScan, TraceSummary
 from buildprof.traces import _pool as fork_pool
 from buildprof.traces._cache import entry_path, load_pack, read_entry, save_pack, write_entry
-from buildprof.traces._cache_dir import prune_other_caches
+from buildprof.traces._cache_dir import make_cache_dir, prune_other_caches
 from buildprof.traces._discover import expected_trace, is_tool_probe, unfinished_trace
 from buildprof.traces._summary import looks_like_trace, summarize_many
 from buildprof.traces._wire import NameReceiver, NameSender, decode_results, encode_results
@@ -62,7 +62,7 @@ def scan_traces(
         try:
             if not cache_dir.is_dir():
                 prune_other_caches(cache_dir)  # an older buildprof's summaries: never used again
-            cache_dir.mkdir(parents=True, exist_ok=True)
+            make_cache_dir(cache_dir)
             if not os.access(cache_dir, os.W_OK | os.X_OK):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         except OSError as exc:
