@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from buildprof.errors import InputError
 from buildprof.model.report import SkippedInput
@@ -21,8 +22,7 @@ if TYPE_CHECKING:  # the warm (cached) report path never needs the ninja records
     from buildprof.ninja.inputs import BuildInputs
 
 
-@dataclass
-class FolderInputs:
+class FolderInputs(msgspec.Struct):
     """What a build folder holds: its ninja files, its trace (JSON) files, what was skipped."""
 
     path: str  # as given on the command line

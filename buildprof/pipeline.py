@@ -8,7 +8,8 @@ This is the one place that wires the readers (buildprof.ninja, buildprof.traces:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from buildprof import __version__
 from buildprof.errors import InputError
@@ -25,8 +26,7 @@ from buildprof.model.trace_report import CbaSettings, DamagedEvents, DamagedTrac
 from buildprof.model.traces import TraceScan
 
 
-@dataclass
-class ReportOptions:
+class ReportOptions(msgspec.Struct):
     """What to put in a document and how to read the inputs (each command uses its own)."""
 
     top: int = 10
@@ -35,7 +35,7 @@ class ReportOptions:
     sort: str = "inclusive"  # headers, templates, functions
     match: str | None = None  # headers, templates, functions: a shell pattern
     header: str = ""  # why: the header asked about
-    cba: CbaSettings = field(default_factory=CbaSettings)  # ClangBuildAnalyzer's settings (report)
+    cba: CbaSettings = msgspec.field(default_factory=CbaSettings)  # ClangBuildAnalyzer's settings (report)
     use_cache: bool = True
     jobs: int | None = None
     progress: Callable[[int, int], None] | None = None  # called with (done, total) while traces are read

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import msgspec
 
 from buildprof.cli.output import stdout_is_a_terminal, terminal_width, write_file, write_stderr, write_stdout
 from buildprof.render import FORMAT_NAMES, FORMATS, Format, RenderOptions, format_named, formats_for
@@ -26,8 +26,7 @@ class CliError(click.ClickException):
         super().__init__(visible(message))
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(msgspec.Struct, frozen=True):
     """Where and how a command's document goes."""
 
     format: Format

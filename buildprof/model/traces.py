@@ -7,7 +7,6 @@ they use msgspec for fast (de)serialisation. "CBA" fields follow ClangBuildAnaly
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -92,8 +91,7 @@ def column(summary: TraceSummary, name: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=SUMMARY_COLUMNS[name])
 
 
-@dataclass(frozen=True)
-class TraceFile:
+class TraceFile(msgspec.Struct, frozen=True):
     """A candidate trace: its path as found (joined to the folder given) and its stat."""
 
     path: str
@@ -101,25 +99,23 @@ class TraceFile:
     mtime_ns: int
 
 
-@dataclass
-class TraceFiles:
+class TraceFiles(msgspec.Struct):
     """What a folder holds for the trace reader: the JSON files, the object files beside them (a
     trace's object names its translation unit), and what was there but could not be read."""
 
     root: str
-    files: list[TraceFile] = field(default_factory=list)  # regular *.json files, sorted by path
-    objects: set[str] = field(default_factory=set)  # paths of the .o/.obj files
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs, dangling links
+    files: list[TraceFile] = []  # regular *.json files, sorted by path
+    objects: set[str] = set()  # paths of the .o/.obj files
+    skipped: list[tuple[str, str]] = []  # (path, why): FIFOs, dangling links
 
 
-@dataclass
-class TraceScan:
+class TraceScan(msgspec.Struct):
     """Summaries of every trace found, plus what could not be used."""
 
-    summaries: list[TraceSummary] = field(default_factory=list)  # status "trace", sorted by path
-    names: list[str] = field(default_factory=list)  # each summary's TU named as ClangBuildAnalyzer does
-    damaged: list[TraceSummary] = field(default_factory=list)  # reported once each
-    probes: list[TraceSummary] = field(default_factory=list)  # build-system checks, not the project's TUs
+    summaries: list[TraceSummary] = []  # status "trace", sorted by path
+    names: list[str] = []  # each summary's TU named as ClangBuildAnalyzer does
+    damaged: list[TraceSummary] = []  # reported once each
+    probes: list[TraceSummary] = []  # build-system checks, not the project's TUs
     skipped: int = 0  # JSON files that are not traces (compile_commands.json, CMake's files)
     parsed: int = 0  # JSON files read this time
     cached: int = 0  # summaries taken from the cache

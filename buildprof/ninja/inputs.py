@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from buildprof.errors import InputError
 from buildprof.files import kind_of, stat_failure, why_unusable
@@ -14,15 +15,14 @@ NINJA_LOG = ".ninja_log"
 MANIFEST = "build.ninja"
 
 
-@dataclass
-class BuildInputs:
+class BuildInputs(msgspec.Struct):
     """Paths of the inputs found for one build folder (None where absent)."""
 
     build_dir: Path
     ninja_log: Path | None
     manifest_dir: Path | None  # the folder holding build.ninja
     scan_traces: bool = True  # False when a log file was given: its folder is not a build folder
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) of inputs not read
+    skipped: list[tuple[str, str]] = []  # (path, why) of inputs not read
 
 
 def discover_inputs(path: str | Path) -> BuildInputs:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from buildprof.model.report import Document
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 EVERY_COMMAND = ("report", "headers", "templates", "functions", "why")
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(msgspec.Struct, frozen=True):
     """How to draw: the terminal's width in columns (None: the format's own default)."""
 
     width: int | None = None
@@ -30,8 +30,7 @@ class RenderOptions:
 Render = Callable[["Document", RenderOptions], "str | bytes"]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(msgspec.Struct, frozen=True):
     """An output format: how it is named and chosen, and where its renderer lives."""
 
     name: str

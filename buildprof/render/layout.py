@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 ELLIPSIS = "..."
 
@@ -25,8 +26,7 @@ class Name(str):
 Text = str | Sequence[str]  # a str (ours or a Name), or a sequence of them shown one after another
 
 
-@dataclass
-class Column:
+class Column(msgspec.Struct):
     """A table column: its header, alignment, and how its (name) cells are shortened to fit.
 
     A column with a `shrink` mode holds names from the build; the others hold numbers and our words.
@@ -37,8 +37,7 @@ class Column:
     shrink: str = ""  # "path": keep the file name; "name": keep a C++ name's own part; "middle"; "": never
 
 
-@dataclass
-class Table:
+class Table(msgspec.Struct):
     """A titled table of already formatted cells."""
 
     title: Text
@@ -48,8 +47,7 @@ class Table:
     footer: str = ""  # e.g. "... and 12 more"
 
 
-@dataclass
-class Facts:
+class Facts(msgspec.Struct):
     """A titled list of label/value pairs (a summary)."""
 
     title: Text
@@ -57,12 +55,11 @@ class Facts:
     note: str = ""
 
 
-@dataclass
-class Notes:
+class Notes(msgspec.Struct):
     """A titled list of lines (warnings, skipped input, include chains)."""
 
     title: Text
-    lines: list[Text] = field(default_factory=list)
+    lines: list[Text] = []
     shrink: str = "middle"  # how the names in a line longer than the width are shortened
 
 

@@ -13,8 +13,9 @@ as the readable Python path and fallback, both following buildprof.trace_rules) 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from buildprof.model.traces import TraceFile, TraceFiles, TraceScan
 from buildprof.traces._cache_dir import CACHE_ENV, default_cache_dir, make_cache_dir
@@ -37,8 +38,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class TraceOptions:
+class TraceOptions(msgspec.Struct, frozen=True):
     """How to read traces: through the cache or not, how many worker processes, what to call meanwhile."""
 
     use_cache: bool = True
