@@ -14,6 +14,7 @@ import msgspec
 from buildprof import __version__
 from buildprof.errors import InputError
 from buildprof.inputs import FolderInputs, find_inputs, refuse_to_overwrite_inputs
+from buildprof.model.history import BuildCosts
 from buildprof.model.report import (
     Document,
     FunctionsDocument,
@@ -127,6 +128,50 @@ def _add_traces(doc: ReportDocument, scan: TraceScan, found: FolderInputs, analy
         trace_set, demangled = trace_set_of(scan, keep)
         chosen = units.iloc[keep].reset_index(drop=True)
         doc.traces = trace_section(trace_set, demangled, chosen, options.top, options.cba)
+
+
+# ---- record: the costs of the analysed build, for the history
+
+
+def build_costs_of(path: str, options: ReportOptions | None = None) -> BuildCosts:
+    """The costs of the last build of the folder at `path` (its log's last build, and the traces of
+    the TUs it compiled; every trace without a log), as the history records them."""
+    from buildprof.analysis.compile_units import compile_unit_table
+    from buildprof.analysis.costs import build_costs
+
+    options = options or ReportOptions()
+    found = find_inputs(path)
+    steps, log_build = None, None
+    if found.inputs.ninja_log is not None:
+        steps, log_build = _required_last_build(found)
+    scan = load_traces(found, options)
+    trace_set = units = None
+    if scan is not None and scan.summaries:
+        units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
+        if steps is not None:
+            units = units[units["step_output"].notna()]
+        if len(units):
+            trace_set, _ = trace_set_of(scan, units.index.tolist())
+            units = units.reset_index(drop=True)
+    if steps is None and trace_set is None:
+        raise InputError(_nothing_readable_message(found), found.build_dir)
+    return build_costs(str(found.build_dir), log_build, steps, trace_set, units)
+
+
+def _required_last_build(found: FolderInputs):
+    """The classified steps of the log's last build and its index; an InputError when there is none."""
+    from buildprof.analysis.builds import split_builds
+    from buildprof.analysis.ninja_report import analyse_build
+    from buildprof.ninja.log import read_ninja_log
+    from buildprof.ninja.manifest import read_ninja_manifest
+
+    inputs = found.inputs
+    log = read_ninja_log(inputs.ninja_log)
+    builds = split_builds(log.entries, log.version).builds
+    if not builds:
+        raise InputError("the ninja log holds no build to record", log.path)
+    manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
+    return analyse_build(log, builds[-1], manifest), builds[-1].index
 
 
 # ---- headers, templates, functions, why: every current trace (the codebase)
