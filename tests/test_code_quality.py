@@ -52,7 +52,7 @@ def _imports(path: Path) -> list[str]:
 
 def test_the_layers_keep_their_rules():
     """Nothing outside buildprof/traces imports its private modules; analysis and render import no
-    reader, no CLI and no pipeline (they take and give model types); only cli knows about click."""
+    reader or store (ninja, traces, history, git), no CLI and no pipeline (they take and give model types); only cli knows about click."""
     package = REPO / "buildprof"
     for path in [*package.rglob("*.py"), *(REPO / "scripts").glob("*.py")]:
         inside = path.relative_to(REPO).parts
@@ -61,7 +61,14 @@ def test_the_layers_keep_their_rules():
             private = [m for m in imports if m.startswith("buildprof.traces._")]
             assert not private, f"{path} imports {private}"
         if inside[:2] in (("buildprof", "analysis"), ("buildprof", "render")):
-            upper = ("buildprof.ninja", "buildprof.traces", "buildprof.cli", "buildprof.pipeline")
+            upper = (
+                "buildprof.ninja",
+                "buildprof.traces",
+                "buildprof.history",
+                "buildprof.git",
+                "buildprof.cli",
+                "buildprof.pipeline",
+            )
             readers = [m for m in imports if m.startswith(upper)]
             assert not readers, f"{path} imports {readers}"
         if inside[:2] != ("buildprof", "cli"):
