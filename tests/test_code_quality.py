@@ -52,7 +52,8 @@ def _imports(path: Path) -> list[str]:
 
 def test_the_layers_keep_their_rules():
     """Nothing outside buildprof/traces imports its private modules; analysis and render import no
-    reader or store (ninja, traces, history, git), no CLI and no pipeline (they take and give model types); only cli knows about click."""
+    reader or store (ninja, traces, history, git), no CLI and no pipeline (they take and give model
+    types); only cli knows about click."""
     package = REPO / "buildprof"
     for path in [*package.rglob("*.py"), *(REPO / "scripts").glob("*.py")]:
         inside = path.relative_to(REPO).parts
