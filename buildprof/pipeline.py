@@ -19,7 +19,9 @@ from buildprof.model.report import (
     Document,
     FunctionsDocument,
     HeadersDocument,
+    NinjaLogFacts,
     ReportDocument,
+    SkippedInput,
     TemplatesDocument,
     WhyDocument,
 )
@@ -133,17 +135,31 @@ def _add_traces(doc: ReportDocument, scan: TraceScan, found: FolderInputs, analy
 # ---- record: the costs of the analysed build, for the history
 
 
+class CostsRead(msgspec.Struct):
+    """A build's costs and the problems met reading them (for stderr and the record document)."""
+
+    costs: BuildCosts
+    ninja_log: NinjaLogFacts | None = None
+    trace_input: TraceInput | None = None
+    skipped_inputs: list[SkippedInput] = []
+
+
 def build_costs_of(path: str, options: ReportOptions | None = None) -> BuildCosts:
+    """The costs of the last build of the folder at `path`, as the history records them."""
+    return read_costs(path, options).costs
+
+
+def read_costs(path: str, options: ReportOptions | None = None) -> CostsRead:
     """The costs of the last build of the folder at `path` (its log's last build, and the traces of
-    the TUs it compiled; every trace without a log), as the history records them."""
+    the TUs it compiled; every trace without a log), with what was damaged or skipped on the way."""
     from buildprof.analysis.compile_units import compile_unit_table
     from buildprof.analysis.costs import build_costs
 
     options = options or ReportOptions()
     found = find_inputs(path)
-    steps, log_build = None, None
+    steps, log_build, facts, manifest = None, None, None, None
     if found.inputs.ninja_log is not None:
-        steps, log_build = _required_last_build(found)
+        steps, log_build, facts, manifest = _required_last_build(found)
     scan = load_traces(found, options)
     trace_set = units = None
     if scan is not None and scan.summaries:
@@ -155,23 +171,30 @@ def build_costs_of(path: str, options: ReportOptions | None = None) -> BuildCost
             units = units.reset_index(drop=True)
     if steps is None and trace_set is None:
         raise InputError(_nothing_readable_message(found), found.build_dir)
-    return build_costs(str(found.build_dir), log_build, steps, trace_set, units)
+    return CostsRead(
+        costs=build_costs(str(found.build_dir), log_build, steps, trace_set, units),
+        ninja_log=facts,
+        trace_input=trace_input(scan, found) if scan is not None else None,
+        skipped_inputs=found.skipped_inputs(manifest),
+    )
 
 
 def _required_last_build(found: FolderInputs):
-    """The classified steps of the log's last build and its index; an InputError when there is none."""
+    """The classified steps of the log's last build, its index, the log's facts and the manifest;
+    an InputError when the log holds no build."""
     from buildprof.analysis.builds import split_builds
-    from buildprof.analysis.ninja_report import analyse_build
+    from buildprof.analysis.ninja_report import analyse_build, log_facts
     from buildprof.ninja.log import read_ninja_log
     from buildprof.ninja.manifest import read_ninja_manifest
 
     inputs = found.inputs
     log = read_ninja_log(inputs.ninja_log)
-    builds = split_builds(log.entries, log.version).builds
-    if not builds:
+    split = split_builds(log.entries, log.version)
+    if not split.builds:
         raise InputError("the ninja log holds no build to record", log.path)
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-    return analyse_build(log, builds[-1], manifest), builds[-1].index
+    last = split.builds[-1]
+    return analyse_build(log, last, manifest), last.index, log_facts(log, split), manifest
 
 
 # ---- headers, templates, functions, why: every current trace (the codebase)

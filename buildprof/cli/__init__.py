@@ -50,8 +50,9 @@ def cli() -> None:
 
 def _register() -> None:
     from buildprof.cli.commands import COMMANDS
+    from buildprof.cli.history_commands import HISTORY_COMMANDS
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, *HISTORY_COMMANDS):
         cli.add_command(command)
 
 

@@ -18,7 +18,18 @@ import msgspec
 if TYPE_CHECKING:
     from buildprof.model.report import Document
 
-EVERY_COMMAND = ("report", "headers", "templates", "functions", "why")
+EVERY_COMMAND = (
+    "report",
+    "headers",
+    "templates",
+    "functions",
+    "why",
+    "record",
+    "history",
+    "trend",
+    "compare",
+    "ci",
+)
 
 
 class RenderOptions(msgspec.Struct, frozen=True):
@@ -50,6 +61,8 @@ FORMATS: tuple[Format, ...] = (
     Format("markdown", (".md", ".markdown"), False, EVERY_COMMAND, "markdown", "Markdown for CI and PRs"),
     Format("json", (".json",), False, EVERY_COMMAND, "json", "the document itself (docs/formats.md)"),
     Format("cba", (".txt",), False, ("report",), "cba", "ClangBuildAnalyzer's --analyze text"),
+    Format("png", (".png",), True, ("trend",), "png", "a trend chart as a PNG image"),
+    Format("svg", (".svg",), False, ("trend",), "svg", "a trend chart as SVG"),
 )
 FORMAT_NAMES = tuple(f.name for f in FORMATS)
 

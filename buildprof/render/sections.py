@@ -35,9 +35,10 @@ MAX_PROBLEMS_SHOWN = 10
 
 def document_blocks(doc: Document) -> list[Block]:
     """All blocks of a document: what was skipped, then the sections of its kind of document."""
+    from buildprof.render.history_sections import HISTORY_SECTIONS
     from buildprof.render.trace_sections import SECTIONS
 
-    sections = {ReportDocument: report_blocks, **SECTIONS}
+    sections = {ReportDocument: report_blocks, **SECTIONS, **HISTORY_SECTIONS}
     builder = sections.get(type(doc))
     if builder is None:
         raise TypeError(f"no text layout for {type(doc).__name__}")
@@ -48,6 +49,8 @@ def document_title(doc: Document) -> Text:
     """The title of a whole document: the command and what it is about."""
     if isinstance(doc, WhyDocument):
         return ("buildprof why ", Name(doc.why.file))
+    if not doc.build_dir:  # a document about the history only
+        return (f"buildprof {command_of(doc)}: ", Name(getattr(doc, "history", "")))
     return (f"buildprof {command_of(doc)}: ", Name(doc.build_dir))
 
 
