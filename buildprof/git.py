@@ -181,3 +181,19 @@ def machine_info() -> MachineInfo:
         cores=os.cpu_count() or 1,
         system=f"{platform.system()}-{platform.release()}-{platform.machine()}",
     )
+
+
+def ancestors(repo: str | Path, sha: str, limit: int = 200) -> list[str]:
+    """`sha`'s first-parent ancestors, nearest first (not `sha` itself); empty when git cannot say
+    (no git, unknown commit, a shallow clone cut before them)."""
+    out = _git(Path(repo), ["rev-list", "--first-parent", f"--max-count={limit}", f"{sha}^", "--"], None)
+    return out.split() if out else []
+
+
+def merge_base(repo: str | Path, sha: str, branch: str) -> str | None:
+    """Where `sha` left `branch` (tried as origin/BRANCH, then BRANCH); None when git cannot say."""
+    for ref in (f"origin/{branch}", branch):
+        found = _git(Path(repo), ["merge-base", sha, ref], None)
+        if found:
+            return found
+    return None

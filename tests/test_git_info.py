@@ -111,3 +111,19 @@ def test_the_source_tree_comes_from_cmake_or_the_compile_commands(tmp_path):
     assert source_dir_of(build) == Path("/src/x")
     (build / "CMakeCache.txt").write_text("# c\nCMAKE_HOME_DIRECTORY:INTERNAL=/src/proj\n")
     assert source_dir_of(build) == Path("/src/proj")
+
+
+def test_ancestors_and_merge_base(repo):
+    from buildprof.git import ancestors, merge_base
+
+    first, second = _git(repo, "rev-parse", "HEAD~1"), _git(repo, "rev-parse", "HEAD")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "b.h").write_text("int c;\n")
+    _git(repo, "add", "b.h")
+    _git(repo, "commit", "-q", "-m", "third")
+    head = _git(repo, "rev-parse", "HEAD")
+    assert ancestors(repo, head) == [second, first]
+    assert ancestors(repo, head, limit=1) == [second]
+    assert merge_base(repo, head, "main") == second
+    assert merge_base(repo, head, "no-such-branch") is None
+    assert ancestors(repo, "0" * 40) == []
