@@ -210,7 +210,7 @@ def test_labels_are_thinned_to_a_round_step_that_fits(count):
     assert labelled[0] == 0
     step = labelled[1] - labelled[0]
     assert all(b - a == step for a, b in pairwise(labelled))
-    assert step == tick_step(count, 6.2)
+    assert step == tick_step(count, 6.4)
 
 
 def test_change_points_are_marked_with_their_shift():

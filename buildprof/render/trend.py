@@ -249,7 +249,7 @@ def _set_y_range(ax: Axes, label_rows: int) -> None:
 def _draw_builds_axis(ax: Axes, builds: Sequence[Build], width_in: float) -> None:
     """Builds evenly spaced in commit order; a round-numbered subset labelled so the labels never touch."""
     count = len(builds)
-    step = tick_step(count, width_in - LEGEND_WIDTH_IN - 1.0)
+    step = tick_step(count, width_in - LEGEND_WIDTH_IN - 0.8)  # less the legend and the y axis
     ticks = list(range(0, count, step))
     ax.set_xticks(ticks)
     ax.set_xticklabels([builds[i].label for i in ticks], fontsize=8, parse_math=False)

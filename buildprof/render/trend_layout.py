@@ -21,7 +21,7 @@ from buildprof.render.layout import shorten
 TOTALS = ("wall", "cpu", "busy", "trace")  # whole-build measures: drawn together in one panel
 SHORT_SHA = 7
 _NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
-_LABEL_WIDTH_IN = 0.9  # horizontal room one two-line tick label (sha over date) needs at 8 pt
+_LABEL_WIDTH_IN = 0.8  # horizontal room one two-line tick label (sha over date) needs at 8 pt, with a gap
 
 
 class Unit(msgspec.Struct, frozen=True):
