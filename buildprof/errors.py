@@ -25,3 +25,20 @@ class InputError(BuildprofError):
             return self.detail
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.detail}"
+
+
+class StoreError(BuildprofError):
+    """The history store cannot be opened, read or written as asked; names the database (path or URL)."""
+
+    def __init__(self, message: str, where: str | None = None):
+        self.where = where
+        self.detail = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class DuplicateBuildError(StoreError):
+    """The history already holds a build of this commit, label and machine (`replace` overwrites it)."""
+
+    def __init__(self, message: str, where: str | None, existing_id: int):
+        self.existing_id = existing_id
+        super().__init__(message, where)
