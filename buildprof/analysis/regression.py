@@ -39,14 +39,15 @@ DEFAULT_BUDGETS = "cpu:10%,cpu:+1s"  # docs/regressions.md: why these
 MIN_HISTORY = 6  # builds (5 successive changes) before the noise is measured rather than assumed
 HISTORY_WINDOW = 30  # the most recent builds of the history that are used
 NOISE_K = 3.0  # a spread change must be beyond k robust standard deviations of the noise
-# Measured on the real series (docs/regressions.md): the robust sd of the relative change of each total
-# between two clean builds of the same code on the shared 2-core machines.
-DEFAULT_NOISE = {"wall": 0.11, "busy": 0.11, "cpu": 0.11, "compile": 0.11, "trace": 0.11}
-DEFAULT_NOISE_OTHER = 0.11
-# The largest single-item share of noise pairs measured was 0.063; beyond this a move is not noise.
+# The noise of a total once the speed factor is taken out, without a history to measure it on: the
+# robust sd measured on 12 same-code pairs of the real series was 0.043 (cpu), 0.039 (wall), 0.046
+# (trace), extremes +8.8 % (cpu) and +12.6 % (wall); 0.065 makes the band 19.5 %, above them and above
+# the +-13 % that two clean builds differ by on the shared machines (docs/regressions.md).
+DEFAULT_NOISE = 0.065
+# The top item's share on same-code pairs was 1.2 % to 3.9 %, on the regressions 16.8 % to 24.9 %.
 DEFAULT_CONCENTRATION_BAND = 0.08
 MIN_CONCENTRATION_BAND = 0.02  # a history of identical builds does not make 1 % of noise a regression
-MIN_SIGMA = 0.005
+MIN_SIGMA = 0.01  # a history of near-identical builds still has 1 % of noise
 MIN_HEADER_MS = 20.0  # headers cheaper than this (over all their TUs) are too coarse to time the machine
 MIN_SPEED_HEADERS = 10  # fewer usable headers: no speed factor (1 is assumed, and said)
 REACH_WEIGHT = 0.5  # a header's move from more (fewer) TUs including it counts half in blame
@@ -242,8 +243,7 @@ def noise_of(changes: Sequence[float], metric: str) -> Noise:
         return Noise(
             metric=metric, sigma=sigma, band=NOISE_K * sigma, source="history", builds=len(changes) + 1
         )
-    sigma = DEFAULT_NOISE.get(metric, DEFAULT_NOISE_OTHER)
-    return Noise(metric=metric, sigma=sigma, band=NOISE_K * sigma, source="default", builds=0)
+    return Noise(metric=metric, sigma=DEFAULT_NOISE, band=NOISE_K * DEFAULT_NOISE, source="default", builds=0)
 
 
 def concentration_band(shares: Sequence[float]) -> tuple[float, Literal["history", "default"]]:
