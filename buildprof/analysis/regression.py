@@ -119,6 +119,11 @@ def judge(
         templates=_blamed(movers, "template"),
     )
     reasons = [v.reason for v in verdicts if v.regressed]
+    if reasons:
+        blamed = [f"{kind} {items[0].name} ({items[0].excess:+.0f} ms)" for kind, items in
+                  (("header", attribution.headers), ("template", attribution.templates),
+                   ("target", attribution.targets)) if items]  # fmt: skip
+        reasons.append("most to blame: " + ", ".join(blamed))
     return Verdict(
         status="regressed" if reasons else "passed",
         reasons=reasons,
