@@ -61,9 +61,10 @@ def test_the_schema_the_queries_use_is_the_one_the_migrations_make(url: str):  #
             columns = found.get_columns(table.name)
             assert [c["name"] for c in columns] == [c.name for c in table.columns], table.name
             assert [c["nullable"] for c in columns] == [c.nullable for c in table.columns], table.name
-            assert found.get_pk_constraint(table.name)["constrained_columns"] == [
-                c.name for c in table.primary_key
-            ]
+            primary_key = found.get_pk_constraint(table.name)["constrained_columns"]
+            assert primary_key == [c.name for c in table.primary_key], table.name
+            indexes = {i["name"]: i["column_names"] for i in found.get_indexes(table.name) if not i["unique"]}
+            assert indexes == {i.name: [c.name for c in i.columns] for i in table.indexes}, table.name
         applied = conn.execute(select(MIGRATIONS_TABLE)).all()
     assert [(i, name) for i, name, _ in applied] == [(i + 1, m[0]) for i, m in enumerate(MIGRATIONS)]
     assert all(at.endswith("+00:00") for _, _, at in applied)

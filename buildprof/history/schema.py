@@ -2,7 +2,8 @@
 
 Every text column goes through `SafeText`, so any Python string round-trips (buildprof.history.text).
 Names are kept once in a name table per kind and referred to by id; a cost row is keyed by
-(name_id, build_id), so one name's rows across all builds are one index range.
+(name_id, build_id), so one name's rows across all builds are one index range, and indexed by build
+(migration 2), so one build's rows are another.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -106,6 +108,7 @@ costs = {
         Column("position", Integer, nullable=False),
         *(Column(name, type_, nullable=False) for name, type_ in MEASURES[kind]),
         PrimaryKeyConstraint("name_id", "build_id", name=f"{kind}_costs_pk"),
+        Index(f"{kind}_costs_build", "build_id"),
         sqlite_with_rowid=False,
     )
     for kind in KINDS
