@@ -125,8 +125,10 @@ def commit_info(source: str | Path | None, overrides: CommitOverrides | None = N
 def _from_git(source: Path, commit: str | None, notes: list[str]) -> dict:
     """What git says about the checkout holding `source` (and about `commit` in it, if given)."""
     folder = source if source.is_dir() else source.parent
-    top = _git(folder, ["rev-parse", "--show-toplevel"], notes)
+    top = _git(folder, ["rev-parse", "--show-toplevel"], None)
     if top is None:
+        if not notes:
+            _note(notes, f"no git checkout holds {folder}" if _git_found() else "git is not installed")
         return {}
     repo = Path(top)
     found: dict = {"repository": top}
@@ -166,6 +168,12 @@ def _git(folder: Path, args: list[str], notes: list[str] | None) -> str | None:
         _note(notes, f"git {args[0]} in {folder} failed: {first[0] if first else done.returncode}")
         return None
     return done.stdout.decode("utf-8", "surrogateescape").strip()
+
+
+def _git_found() -> bool:
+    import shutil
+
+    return shutil.which("git") is not None
 
 
 def _note(notes: list[str] | None, text: str) -> None:

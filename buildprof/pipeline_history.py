@@ -17,7 +17,7 @@ from buildprof.model.history_documents import HistoryDocument, HistoryRow, Recor
 from buildprof.pipeline import CostsRead, ReportOptions, read_costs
 
 DEFAULT_LABEL = "default"
-TOTAL_METRICS = {"wall": "wall time", "cpu": "CPU time (sum of steps)", "trace": "traced compile time"}
+TOTAL_METRICS = {"wall": "Wall time", "cpu": "CPU time (sum of steps)", "trace": "Traced compile time"}
 
 
 def generator() -> str:
@@ -86,7 +86,7 @@ def history_document(
     with open_history(db) as history:
         rows = history.builds(label=label, branch=branch)
         location = history.location
-    listed = [_history_row(r) for r in rows]
+    listed = [history_row(r) for r in rows]
     return HistoryDocument(
         generator=generator(),
         build_dir="",
@@ -98,7 +98,8 @@ def history_document(
     )
 
 
-def _history_row(build: RecordedBuild) -> HistoryRow:
+def history_row(build: RecordedBuild) -> HistoryRow:
+    """A recorded build as one row of a listing."""
     totals = build.costs.totals
     return HistoryRow(
         id=build.id or 0,
@@ -135,8 +136,8 @@ def trend_document(
 
 
 def metric_title(metric: str) -> str:
-    """A metric's name in words: "wall time", "target absl_strings", "header absl/base/config.h"."""
+    """A metric's name in words: "Wall time", "Target absl_strings", "Header absl/base/config.h"."""
     if metric in TOTAL_METRICS:
         return TOTAL_METRICS[metric]
     kind, _, name = metric.partition(":")
-    return f"{kind} {name}"
+    return f"{kind.capitalize()} {name}"

@@ -26,7 +26,8 @@ SCHEMA = REPO / "docs" / "report.schema.json"
 START, END = "<!-- records -->", "<!-- end records -->"
 
 sys.path.insert(0, str(REPO))
-from buildprof.model.report import DOCUMENTS, AnyDocument  # noqa: E402
+from buildprof.model.documents import ALL_DOCUMENTS as DOCUMENTS  # noqa: E402
+from buildprof.model.documents import AnyDocument  # noqa: E402
 
 
 def _plain(t: mi.Type) -> tuple[mi.Type, str]:

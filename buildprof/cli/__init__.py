@@ -1,8 +1,8 @@
 """The `buildprof` command line: a click group; each command opens inputs, calls the library, renders.
 
-Exit codes: 0 success, 2 usage or input error (one `Error: ...` line on stderr, no traceback), 1 internal
-error (a bug), 130 interrupted (Ctrl-C). A reader that closes the pipe early (`| head`) ends the process
-silently, as it does any Unix tool (SIGPIPE).
+Exit codes: 0 success, 1 a regression (`ci` only), 2 an error: usage, input, store, or internal (a bug;
+one `Error: ...` line on stderr, no traceback), 130 interrupted (Ctrl-C). A reader that closes the pipe
+early (`| head`) ends the process silently, as it does any Unix tool (SIGPIPE).
 """
 
 from __future__ import annotations
@@ -49,10 +49,11 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from buildprof.cli.change_commands import CHANGE_COMMANDS
     from buildprof.cli.commands import COMMANDS
     from buildprof.cli.history_commands import HISTORY_COMMANDS
 
-    for command in (*COMMANDS, *HISTORY_COMMANDS):
+    for command in (*COMMANDS, *HISTORY_COMMANDS, *CHANGE_COMMANDS):
         cli.add_command(command)
 
 
@@ -97,7 +98,7 @@ def run(args: list[str]) -> int:
             f"Error: internal error, a bug in buildprof ({type(exc).__name__}: {exc}); please report it "
             f"(set {DEBUG_ENV}=1 for the traceback)\n"
         )
-        return 1
+        return 2  # an error, never 1: `ci` exits 1 for a regression only
     return result if isinstance(result, int) else 0
 
 

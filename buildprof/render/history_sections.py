@@ -164,9 +164,8 @@ def _series_table(series: TrendSeries) -> Table:
         if series.noise is not None
         else ("too few builds to measure the noise")
     )
-    title: Text = (f"{series.metric.partition(':')[0].capitalize()} ", Name(series.metric.partition(":")[2]))
-    if series.metric in ("wall", "cpu", "trace"):
-        title = series.title.capitalize()
+    kind, _, name = series.metric.partition(":")
+    title: Text = (f"{kind.capitalize()} ", Name(name)) if name else series.title
     return Table(title, columns, rows, note=f"{noise}; {len(series.change_points)} change point(s).")
 
 

@@ -35,10 +35,11 @@ MAX_PROBLEMS_SHOWN = 10
 
 def document_blocks(doc: Document) -> list[Block]:
     """All blocks of a document: what was skipped, then the sections of its kind of document."""
+    from buildprof.render.change_sections import CHANGE_SECTIONS
     from buildprof.render.history_sections import HISTORY_SECTIONS
     from buildprof.render.trace_sections import SECTIONS
 
-    sections = {ReportDocument: report_blocks, **SECTIONS, **HISTORY_SECTIONS}
+    sections = {ReportDocument: report_blocks, **SECTIONS, **HISTORY_SECTIONS, **CHANGE_SECTIONS}
     builder = sections.get(type(doc))
     if builder is None:
         raise TypeError(f"no text layout for {type(doc).__name__}")
