@@ -108,6 +108,7 @@ def bench(url: str, repeat: int, records: int) -> list[tuple[str, int, float, fl
 
 
 def main() -> int:
+    """Parse the arguments and print the machine and a Markdown table of the timings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="a history filled by scripts/gen_history.py")
     parser.add_argument("--repeat", type=int, default=5)

@@ -41,6 +41,7 @@ def lower_bounds(pyproject: Path = PYPROJECT) -> list[str]:
 
 
 def main() -> int:
+    """Print the pins on one line; exit 1 with the reason when a bound is missing."""
     try:
         print(" ".join(lower_bounds()))
     except ValueError as exc:

@@ -141,6 +141,7 @@ def make_fixture(data: Path, out: Path) -> tuple[Path, Path]:
 
 
 def main() -> int:
+    """Parse the arguments, make the fixture, print the sizes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "abseil-history")
     parser.add_argument("--out", type=Path, default=REPO / "fixtures" / "history")

@@ -40,6 +40,7 @@ def _build(n: int) -> RecordedBuild:
 
 
 def _recorder(location: str, build: RecordedBuild, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A process that records `build` into the history at `location` (its JSON on stdin)."""
     process = subprocess.Popen(
         [sys.executable, "-c", RECORD, location],
         stdin=subprocess.PIPE,
@@ -183,6 +184,7 @@ def test_postgresql_serialization_failures_and_deadlocks_are_retried_by_sqlstate
 
 
 def _is_transient(exc) -> bool:
+    """Whether an SQLite error is SQLITE_BUSY or SQLITE_LOCKED, by its code."""
     from buildprof.history.engine import _SQLITE_RETRY
 
     return exc.orig.sqlite_errorcode & 0xFF in _SQLITE_RETRY

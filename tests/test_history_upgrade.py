@@ -51,6 +51,7 @@ def v1_history(backend: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 def _applied(url: str) -> list[tuple[int, str]]:
+    """The migrations recorded in the history at `url` (opened, so upgraded, first)."""
     with open_history(url) as history, history.engine.connect() as conn:
         return [(i, n) for i, n, _ in conn.execute(select(MIGRATIONS_TABLE).order_by(MIGRATIONS_TABLE.c.id))]
 

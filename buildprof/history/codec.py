@@ -107,6 +107,7 @@ def build_of_row(row: Mapping[str, Any], costs: Mapping[str, Sequence[Any]] | No
 
 
 def _bool(value: Any) -> bool | None:
+    """A stored boolean (SQLite gives 0 or 1) as a bool, None kept."""
     return None if value is None else bool(value)
 
 

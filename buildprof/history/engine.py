@@ -76,6 +76,7 @@ def use_wal(engine: Engine, where: str) -> None:
         return
 
     def switch() -> None:
+        """Switch the journal mode on a connection outside any transaction."""
         raw = engine.raw_connection()
         try:
             raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # autocommit: outside a transaction
@@ -97,6 +98,7 @@ def run_transaction(engine: Engine, where: str, work: Callable[[Connection], T],
     become a StoreError naming `where`; buildprof's own errors pass through."""
 
     def attempt() -> T:
+        """One try: a connection, a transaction, the work."""
         with engine.connect() as conn:
             if write:
                 conn.execution_options(**{_WRITE: True})

@@ -78,6 +78,7 @@ def _sqlite_url(url: str, rest: str) -> Location:
 
 
 def _sqlite(path: str) -> Location:
+    """An SQLite location: a file path (with `~` expanded) or the in-memory database."""
     if path == MEMORY:
         return Location(backend="sqlite", shown=MEMORY, sqlite_path=MEMORY)
     expanded = os.path.expanduser(path)

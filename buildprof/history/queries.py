@@ -26,12 +26,14 @@ _ID_MAX = 2**31 - 1  # build ids are 32-bit on PostgreSQL: a longer number is no
 
 
 def _oldest_first(query: Select) -> Select:
+    """The trend order: commit time, then recording time, then id; unknown times last."""
     return query.order_by(
         builds.c.commit_epoch.asc().nulls_last(), builds.c.recorded_epoch.asc().nulls_last(), builds.c.id
     )
 
 
 def _newest_first(query: Select) -> Select:
+    """The listing order: exactly the reverse of `_oldest_first`."""
     return query.order_by(
         builds.c.commit_epoch.desc().nulls_first(),
         builds.c.recorded_epoch.desc().nulls_first(),
@@ -40,6 +42,7 @@ def _newest_first(query: Select) -> Select:
 
 
 def _where(query: Select, label: str | None, branch: str | None = None, host: str | None = None) -> Select:
+    """`query` restricted to a label, branch and host (each only when given)."""
     if label is not None:
         query = query.where(builds.c.label == label)
     if branch is not None:
@@ -50,6 +53,7 @@ def _where(query: Select, label: str | None, branch: str | None = None, host: st
 
 
 def _rows(conn: Connection, query: Select) -> list[RecordedBuild]:
+    """The builds (totals only) a query over `builds` selects."""
     return [build_of_row(row) for row in conn.execute(query).mappings()]
 
 
@@ -143,6 +147,7 @@ def series(conn: Connection, metric: str, label: str, host: str | None) -> list[
 
 
 def _point_columns() -> tuple:
+    """The columns of a trend point but its value."""
     return builds.c.id, builds.c.commit_sha, builds.c.commit_time, builds.c.recorded_at
 
 
@@ -172,4 +177,5 @@ def by_commits(conn: Connection, shas: list[str], label: str, host: str | None) 
 
 
 def _recorded(build: RecordedBuild) -> float:
+    """When a build was recorded, in seconds since 1970 (0 if unknown)."""
     return epoch_of(build.recorded_at) or 0.0

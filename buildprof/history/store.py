@@ -45,6 +45,7 @@ class History:
     """
 
     def __init__(self, location: Location) -> None:
+        """Open `location`: its engine, then its schema checked and upgraded (`upgraded` lists what ran)."""
         self.location = location.shown
         self.backend = location.backend
         self.engine = make_engine(location)
@@ -71,15 +72,19 @@ class History:
         self.engine.dispose()
 
     def __enter__(self) -> History:
+        """The history itself, closed on leaving the block."""
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        """Close the history."""
         self.close()
 
     def _read(self, work):
+        """`work(conn)` in a read transaction (retried while the database is busy)."""
         return run_transaction(self.engine, self.location, work, write=False)
 
     def _write(self, work):
+        """`work(conn)` in a write transaction (retried while the database is busy)."""
         return run_transaction(self.engine, self.location, work, write=True)
 
     # ---- writing
@@ -103,6 +108,7 @@ class History:
         raise StoreError("another process keeps storing the same build at the same time", self.location)
 
     def _record(self, conn: Connection, build: RecordedBuild, listed: dict, replace: bool) -> int:
+        """The transaction of `record`: the duplicate check, the build row, its names and cost rows."""
         existing = _same_build(conn, build)
         if existing is not None and not replace:
             raise DuplicateBuildError(
@@ -228,6 +234,7 @@ def _name_ids(conn: Connection, table: Table, keyed: Iterable[tuple[bytes, str]]
 
 
 def _ids_of(conn: Connection, table: Table, keys: list[bytes]) -> dict[bytes, int]:
+    """The ids of the names of `keys` that are stored (IN lists of at most `_CHUNK` keys)."""
     ids: dict[bytes, int] = {}
     for start in range(0, len(keys), _CHUNK):
         query = select(table.c.key, table.c.id).where(table.c.key.in_(keys[start : start + _CHUNK]))
@@ -252,6 +259,7 @@ def delete_build(conn: Connection, build_id: int) -> None:
 
 
 def _load(conn: Connection, build_id: int, where: str) -> RecordedBuild:
+    """Build `build_id` with its cost rows in their recorded order; a StoreError if there is none."""
     row = conn.execute(select(builds).where(builds.c.id == build_id)).mappings().first()
     if row is None:
         raise StoreError(f"no build #{build_id} in the history", where)
