@@ -12,6 +12,7 @@ with its meaning; this writes every record's table between the `<!-- records -->
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
@@ -107,11 +108,14 @@ def schema_text() -> str:
 
 
 def _ordered(node):
-    """The schema with every `anyOf` list sorted (their order means nothing)."""
+    """The schema with every `anyOf` list sorted (their order means nothing) and every description
+    dedented as inspect.cleandoc does (msgspec 0.18.6 keeps a docstring's indentation, later ones not)."""
     if isinstance(node, dict):
         return {
             key: sorted((_ordered(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
             if key == "anyOf"
+            else inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
             else _ordered(value)
             for key, value in node.items()
         }
