@@ -101,6 +101,17 @@ def test_six_real_builds_recorded_listed_and_drawn(abseil_builds, url, run_cli, 
     assert [p["commit"] for p in series["wall"]["points"]] == [c["commit"] for _, c, _ in recorded]
     assert series["cpu"]["noise"] is not None and all(p["value"] for p in series["target:strings"]["points"])
 
+    first, last = recorded[0], recorded[-1]
+    compared = run_cli("compare", first[1]["commit"][:8], f"#{last[0]}", "--db", url, "--format", "json")
+    assert compared.exit_code == 0, compared.output
+    totals = {t["metric"]: t for t in json.loads(compared.stdout)["comparison"]["totals"]}
+    for metric in ("wall", "cpu"):
+        assert (totals[metric]["base"], totals[metric]["head"]) == (
+            first[2][f"{metric}_ms"],
+            last[2][f"{metric}_ms"],
+        )
+        assert totals[metric]["delta"] == last[2][f"{metric}_ms"] - first[2][f"{metric}_ms"]
+
     chart = tmp_path / "trend.png"
     drawn = run_cli("trend", "--db", url, "--label", LABEL, "-o", str(chart))
     assert drawn.exit_code == 0, drawn.output
