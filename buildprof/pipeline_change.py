@@ -100,12 +100,13 @@ def find_baseline(history, head: RecordedBuild, base_branch: str | None) -> tupl
 
 
 def noise_history(history, baseline: RecordedBuild, head_id: int | None) -> list[BuildCosts]:
-    """The label's builds up to the baseline (its branch when it has one), oldest first: the noise."""
+    """The label's builds up to the baseline (on its branch when it has one), oldest first: the noise.
+    The store lists them newest commit first (by time, whatever their UTC offsets)."""
     rows = history.builds(label=baseline.label, branch=baseline.commit.branch)
-    cut = baseline.commit.commit_time
-    earlier = [r for r in rows if r.id != head_id and (cut is None or (r.commit.commit_time or "") <= cut)]
-    chosen = sorted(earlier[:NOISE_HISTORY], key=lambda r: (r.commit.commit_time or "", r.recorded_at))
-    return [history.load(r.id).costs for r in chosen]
+    ids = [r.id for r in rows]
+    start = ids.index(baseline.id) if baseline.id in ids else 0
+    earlier = [r for r in rows[start:] if r.id != head_id][:NOISE_HISTORY]
+    return [history.load(r.id).costs for r in reversed(earlier)]
 
 
 def base_branch_of(given: str | None) -> str | None:
