@@ -67,8 +67,17 @@ def main() -> None:
     thousands of trace summaries, and tearing them down object by object at interpreter exit
     costs a tenth of a second for nothing. Everything buildprof writes is complete (and its caches
     renamed into place) before the command returns.
+
+    Ctrl-C after the command returned has nothing left to stop (its output is written whole): it is
+    ignored while the process flushes and ends, instead of raising KeyboardInterrupt outside run().
     """
-    _hard_exit(run(sys.argv[1:]))
+    try:
+        code = run(sys.argv[1:])
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:  # in the instant between the command's end and the line above
+        write_stderr("Interrupted.\n")
+        code = EXIT_INTERRUPTED
+    _hard_exit(code)
 
 
 def run(args: list[str]) -> int:

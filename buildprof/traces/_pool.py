@@ -41,6 +41,11 @@ def ordered_map(
 
     `started` is called in the parent once every worker is forked: from then on the parent may start
     threads (forking a process that has other threads running is unsafe).
+
+    Ctrl-C (SIGINT to the whole process group) is the parent's: workers ignore it and are stopped by
+    the parent (SIGTERM, below). SIGINT is blocked around each fork, so that it can never arrive in a
+    child while Python is still running its after-fork hooks (it printed "Exception ignored in
+    _after_fork" there); a Ctrl-C in that instant reaches the parent as soon as the fork returns.
     """
     task_read, task_write = os.pipe()
     _grow(task_write, 4 * len(tasks))
@@ -54,11 +59,15 @@ def ordered_map(
         for _ in range(max(1, min(jobs, len(tasks)))):
             result_read, result_write = os.pipe()
             _grow(result_write, _PIPE_BYTES)
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # see the docstring
             pid = os.fork()
             if pid == 0:  # the worker: never returns
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 for fd in (result_read, *pipes, *([task_write] if not feeder.closed else [])):
                     os.close(fd)
                 _work(func, tasks, task_read, result_write)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C meanwhile arrives now
             os.close(result_write)
             pids.append(pid)
             pipes.append(result_read)
