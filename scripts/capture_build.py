@@ -22,12 +22,14 @@ from typing import Any
 
 from capture_logs import (
     TOUCH_LINE,
+    entry_key,
     log_version,
     ninja_reported_steps,
     read_log,
     recompact_experiment,
     summarize_build,
 )
+from capture_probes import probe_headers
 from capture_tools import CMAKE, CaptureError, Runner, Tools
 from capture_traces import (
     collect_tmpdir_traces,
@@ -56,7 +58,9 @@ class CaptureSpec:
     the source folder) after the clean build and a second build is run; when
     ``expect_build2_compiles`` is set too, build 2 must compile exactly those
     outputs.  ``copy_manifest_and_deps`` also copies
-    :data:`MANIFEST_AND_DEPS_FILES`.
+    :data:`MANIFEST_AND_DEPS_FILES`.  ``probe_headers`` touches every header
+    between the clean build and the touch, recording what ninja rebuilds for
+    each (``header_probes.json``, see capture_probes.py).
     """
 
     name: str
@@ -67,6 +71,7 @@ class CaptureSpec:
     expect_build2_compiles: tuple[str, ...] | None = None
     copy_manifest_and_deps: bool = False
     recompact_experiment: bool = False
+    probe_headers: bool = False
 
     def tool_names(self) -> set[str]:
         """The tools this capture runs."""
@@ -133,7 +138,12 @@ def run_capture(
     ]
     log_path = build / ".ninja_log"
     shutil.copyfile(log_path, out / "ninja_log.clean")
-    lines_after = [len(log_path.read_text().splitlines())]
+    if spec.probe_headers:
+        probes = probe_headers(ninja, runner, src, build, jobs)
+        (out / "header_probes.json").write_text(json.dumps(probes, indent=1) + "\n")
+    # The lines each build added: build 1's from the clean log; a later build's are the entries that
+    # were not in the log before it (ninja may recompact the log between builds, renumbering lines).
+    before_build2 = set(map(entry_key, read_log(log_path)[1]))
 
     traces_rewritten: list[dict[str, Any]] | None = None
     if spec.touch:
@@ -160,7 +170,6 @@ def run_capture(
                 stdout_file=out / "ninja_output.build2.txt",
             )
         )
-        lines_after.append(len(log_path.read_text().splitlines()))
         traces_rewritten = rewritten_traces(snap_before, bytes_before, trace_snapshot(build), build)
     else:
         (out / "ninja_log.clean").unlink()  # identical to .ninja_log
@@ -188,9 +197,9 @@ def run_capture(
 
     header, entries = read_log(log_path)
     builds = []
-    first = 2
-    for i, (kind, end_line) in enumerate(zip(build_kinds, lines_after, strict=True), start=1):
-        chunk = [e for e in entries if first <= e.line_no <= end_line]
+    chunks = [read_log(out / "ninja_log.clean")[1] if spec.touch else entries]
+    chunks.append([e for e in entries if entry_key(e) not in before_build2])
+    for i, (kind, chunk) in enumerate(zip(build_kinds, chunks[: len(build_kinds)], strict=True), start=1):
         summary = summarize_build(i, kind, chunk)
         summary["ninja_reported_steps"] = ninja_reported_steps(outputs[i - 1])
         if i > 1:
@@ -199,7 +208,6 @@ def run_capture(
             summary["compile_outputs_rebuilt"] = [o for o in rebuilt if o.endswith(".o")]
             summary["traces_rewritten"] = traces_rewritten
         builds.append(summary)
-        first = end_line + 1
     if spec.expect_build2_compiles is not None:
         got = builds[1]["compile_outputs_rebuilt"]
         if got != list(spec.expect_build2_compiles):

@@ -37,6 +37,14 @@ Captures produced (see ``fixtures/README.md``):
   lists the outputs build 2 rebuilt and the traces it rewrote.  For this
   capture only, ninja's binary ``.ninja_deps``, ``build.ninja`` and
   ``CMakeFiles/rules.ninja`` are copied as well.
+* ``clang19-headers``    clang++-19 + Debian ``/usr/bin/ninja`` 1.11 (log v5):
+  a clean build; then every header of the project touched in turn (its
+  mtime set to now), each followed by ``ninja -n`` (what a build would run)
+  and the real rebuild (what ninja did run, from the lines it logged):
+  ``header_probes.json``; then a rebuild after appending a comment line to
+  ``text/include/text/format.h``, the log's last build.  ``.ninja_deps``,
+  ``build.ninja`` and ``CMakeFiles/rules.ninja`` are copied too: the
+  reference for header rebuild impact and the build graph.
 * ``damaged/``           logs derived (by this script, not by ninja) from the
   clang19-ninja1.11 log: truncated, glued and invalid-line variants.
 
@@ -76,6 +84,10 @@ TOUCHED_HEADER = "common/include/sample/common.h"
 TOUCHED_TU = "text/src/csv.cc"
 #: The only compile step build 2 of clang19-one-tu may run.
 TOUCHED_TU_OBJECT = "text/CMakeFiles/text.dir/src/csv.cc.o"
+
+#: Header touched (a comment line appended) for the last build of the clang19-headers capture:
+#: included by the text library's TUs and, through them, by the apps that link it.
+PROBE_TOUCHED_HEADER = "text/include/text/format.h"
 
 
 # --------------------------------------------------------------------------
@@ -117,6 +129,16 @@ def capture_specs() -> list[CaptureSpec]:
             expect_build2_compiles=(TOUCHED_TU_OBJECT,),
             copy_manifest_and_deps=True,
         ),
+        CaptureSpec(
+            "clang19-headers",
+            "clang++-19 + Debian ninja 1.11 (log v5): clean build; every header touched in turn "
+            f"(ninja -n, then the rebuild); then a rebuild after touching {PROBE_TOUCHED_HEADER}",
+            CLANG19,
+            DEBIAN_NINJA_TOOL,
+            touch=PROBE_TOUCHED_HEADER,
+            copy_manifest_and_deps=True,
+            probe_headers=True,
+        ),
     ]
 
 
@@ -138,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         metavar="NAME",
         help="capture only these and require only their tools (names: clang19-ninja1.11, "
-        "clang14-ninja1.13, clang19-ninja1.13, clang19-one-tu, damaged)",
+        "clang14-ninja1.13, clang19-ninja1.13, clang19-one-tu, clang19-headers, damaged)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="ninja -j (default 2)")
     args = parser.parse_args(argv)

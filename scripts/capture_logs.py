@@ -60,6 +60,11 @@ class LogEntry:
     cmdhash: str
 
 
+def entry_key(entry: LogEntry) -> tuple[str, int, int, int, str]:
+    """What tells one logged output of one build from another (line numbers change on recompaction)."""
+    return (entry.output, entry.start_ms, entry.end_ms, entry.mtime, entry.cmdhash)
+
+
 def read_log(path: Path) -> tuple[str, list[LogEntry]]:
     """Parse a well-formed ``.ninja_log``: return (header line, entries)."""
     lines = path.read_text().splitlines()
