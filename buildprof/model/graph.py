@@ -47,6 +47,13 @@ class BuildGraph:
     defaults: list[int] = field(default_factory=list)  # node ids of `default` statements
     # included files not read: (path, why)
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    # bool per edge: its `deps` variable is set (gcc or msvc), so ninja keeps the headers its outputs
+    # read in .ninja_deps (`ninja -t deps` lists only such outputs); None when not known
+    edge_deps: np.ndarray | None = None
+    # edge -> node ids of its validations (`|@`): built whenever the edge is, never its inputs
+    validations: dict[int, list[int]] = field(default_factory=dict)
+    # statements ninja would refuse, as "file:line: message" (they were skipped, the rest was read)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def edges(self) -> int:
@@ -60,6 +67,23 @@ class BuildGraph:
     def inputs_of(self, edge: int) -> list[str]:
         """The paths an edge reads: explicit, implicit, then order-only."""
         return [self.paths[n] for n in self.in_nodes[self.in_offsets[edge] : self.in_offsets[edge + 1]]]
+
+    def explicit_outputs_of(self, edge: int) -> list[str]:
+        """The explicit outputs of an edge (the ones before `|`)."""
+        start = self.out_offsets[edge]
+        return [self.paths[n] for n in self.out_nodes[start : start + self.out_explicit[edge]]]
+
+    def consumers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, edges): node `n` is an input of edges[offsets[n]:offsets[n + 1]], in edge order,
+        once per time it is listed (ninja's out_edges; validations not included)."""
+        import numpy as np
+
+        counts = np.diff(self.in_offsets)
+        edge_of_input = np.repeat(np.arange(self.edges, dtype=np.int32), counts)
+        order = np.argsort(self.in_nodes, kind="stable")
+        offsets = np.zeros(len(self.paths) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.in_nodes, minlength=len(self.paths)), out=offsets[1:])
+        return offsets, edge_of_input[order]
 
     def is_phony(self, edge: int) -> bool:
         """A phony edge runs nothing: it only names (or groups) other nodes."""

@@ -1,0 +1,257 @@
+"""Ninja's manifest syntax below the statement level: logical lines, `$`-escapes, paths, canonical names.
+
+Written after ninja's own lexer (src/lexer.in.cc) and src/util.cc's CanonicalizePath:
+
+- `$` before a newline joins the next line, dropping its leading spaces (`$$` before a newline is a
+  literal `$`, not a continuation); comment lines (`#` after optional spaces) never continue.
+- In a path, `$ `, `$:` and `$$` are a space, a colon and a dollar; an unescaped space, `:` or `|` ends
+  the path. In a value (`name = value`) spaces, `:` and `|` are plain text.
+- `$name` (letters, digits, `_`, `-`) and `${name}` (also `.`) are variable references; any other
+  `$x` is an error for ninja ("bad $-escape"): here it is reported and kept as written.
+
+An evaluated string is a list of parts: `str` for text, a one-element tuple `(name,)` for a variable.
+Rule, Scope and PendingEdge are the statements the graph reader (graph.py) keeps while it reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+MAX_VALUE = 1 << 20  # characters of an expanded variable or path: more is damage (a value doubled
+# again and again), and the rest is cut so that reading stays linear
+
+Part = str | tuple[str]
+EvalString = list[Part]
+
+IDENT = re.compile(r"[A-Za-z0-9_.-]+")
+_VALUE_TOKEN = re.compile(r"[^$]+|\$\$|\$ |\$:|\$\{([A-Za-z0-9_.-]+)\}|\$([A-Za-z0-9_-]+)|\$.?")
+_PATH_TOKEN = re.compile(
+    r"(?P<text>[^$ :|]+)|(?P<space> +)|(?P<colon>:)|(?P<pipe>\|[|@]?)"
+    r"|\$(?P<escape>[$ :])|\$\{(?P<brace>[A-Za-z0-9_.-]+)\}|\$(?P<var>[A-Za-z0-9_-]+)|(?P<bad>\$.?)"
+)
+BAD_ESCAPE = "bad $-escape (literal $ must be written as $$)"
+_PIPES = re.compile(r"(\|[|@]?)")
+_RANK = {"|": 1, "||": 2, "|@": 3}
+_NOT_CANONICAL = ("/.", "//", " .", ":.", "|.", "/ ", "/:", "/|")
+
+
+class Rule:
+    """A `rule` statement: its name and its bindings, unexpanded (they are expanded per edge)."""
+
+    __slots__ = ("bindings", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.bindings: dict[str, EvalString] = {}
+
+
+class Scope:
+    """A file scope: variables (expanded when set) and the rules visible in it."""
+
+    __slots__ = ("local_rules", "rules", "vars")
+
+    def __init__(self, variables: dict[str, str], rules: dict[str, Rule]) -> None:
+        self.vars = variables
+        self.rules = rules
+        self.local_rules: set[str] = set()
+
+    def child(self) -> Scope:
+        """The scope of a subninja: the parent's names, and its own from then on."""
+        return Scope(dict(self.vars), dict(self.rules))
+
+
+class PendingEdge:
+    """A build statement whose bindings are being read: path groups as written, bindings expanded."""
+
+    __slots__ = ("bindings", "fast", "groups", "line", "rule")
+
+    def __init__(self, groups: list, rule: Rule, line: str, fast: bool) -> None:
+        self.groups = groups  # outs, implicit outs, ins, implicit, order-only, validations
+        self.rule = rule
+        self.line = line  # "file:line" for messages
+        self.fast = fast  # paths already final (no `$` on the line): only pool/deps bindings matter
+        self.bindings: dict[str, str] = {}
+
+
+def logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, line) for each line with `$`-newline continuations joined, as ninja's lexer
+    reads them. Blank and comment lines are kept: a blank line ends a block of bindings."""
+    lines = text.split("\n")
+    if "$" not in text:
+        yield from enumerate(lines, 1)
+        return
+    number = 0
+    count = len(lines)
+    while number < count:
+        line = lines[number]
+        number += 1
+        start = number
+        while line.endswith("$") and (len(line) - len(line.rstrip("$"))) % 2 and number < count:
+            if line.lstrip(" ").startswith("#"):
+                break
+            line = line[:-1] + lines[number].lstrip(" ")
+            number += 1
+        yield start, line
+
+
+def parse_value(text: str, problems: list[str] | None = None) -> EvalString:
+    """The parts of a value (the right-hand side of `name = value`): spaces, `:` and `|` are text."""
+    if "$" not in text:
+        return [text]
+    parts: EvalString = []
+    for match in _VALUE_TOKEN.finditer(text):
+        token = match.group(0)
+        if token[0] != "$":
+            parts.append(token)
+        elif match.lastindex:
+            parts.append((match.group(match.lastindex),))
+        elif token in ("$$", "$ ", "$:"):
+            parts.append(token[1])
+        else:
+            if problems is not None:
+                problems.append(BAD_ESCAPE)
+            parts.append(token)
+    return parts
+
+
+def evaluate(parts: EvalString, lookup: Callable[[str], str | None]) -> str:
+    """The text of an evaluated string; unknown variables are empty, as in ninja. Cut at MAX_VALUE."""
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return parts[0][:MAX_VALUE]
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        text = part if isinstance(part, str) else (lookup(part[0]) or "")
+        out.append(text)
+        size += len(text)
+        if size >= MAX_VALUE:
+            break
+    return "".join(out)[:MAX_VALUE]
+
+
+def split_path_list(text: str, problems: list[str]) -> list[EvalString | str]:
+    """Tokenise the path part of a statement: a list of paths (each an EvalString) and the separators
+    `:`, `|`, `||`, `|@` as plain strings, in order. Bad escapes are noted in `problems`."""
+    items: list[EvalString | str] = []
+    current: EvalString = []
+    for match in _PATH_TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "text":
+            current.append(match.group(0))
+        elif kind == "escape":
+            current.append(match.group("escape"))
+        elif kind in ("brace", "var"):
+            current.append((match.group(kind),))
+        elif kind == "bad":
+            problems.append(BAD_ESCAPE)
+            current.append(match.group(0))
+        else:
+            if current:
+                items.append(current)
+                current = []
+            if kind != "space":
+                items.append(match.group(0))
+    if current:
+        items.append(current)
+    return items
+
+
+def canonicalize(path: str) -> str:
+    """ninja's CanonicalizePath on POSIX: `.` components and repeated slashes dropped, `x/..` folded
+    (a leading `..` kept), a trailing slash dropped, an empty result written `.`."""
+    if "/." not in path and not path.startswith(".") and "//" not in path and not path.endswith("/"):
+        return path
+    absolute = path.startswith("/")
+    parts: list[str] = []
+    real = 0  # components that a later `..` may remove
+    for component in path.split("/"):
+        if component in ("", "."):
+            continue
+        if component == "..":
+            if real:
+                parts.pop()
+                real -= 1
+            else:
+                parts.append("..")
+            continue
+        parts.append(component)
+        real += 1
+    joined = "/".join(parts)
+    if absolute:
+        return "/" + joined
+    return joined or "."
+
+
+def split_build_line(rest: str) -> tuple[list[list], str, bool] | str:
+    """Split what follows `build` into six path groups (outputs, implicit outputs, inputs, implicit
+    inputs, order-only inputs, validations), the rule name, and whether the paths are final (no `$`:
+    canonical strings) or EvalStrings still to expand; a message when the line is malformed."""
+    if "$" not in rest and "\t" not in rest:
+        groups = _simple_groups(rest)
+        if groups is not None:
+            rule = groups.pop(2)
+            if any(mark in rest for mark in _NOT_CANONICAL) or rest.endswith("/") or rest.startswith("."):
+                groups = [[canonicalize(p) for p in group] for group in groups]
+            return groups, rule, True
+    problems: list[str] = []
+    items = split_path_list(rest, problems)
+    if problems:
+        return problems[0]
+    groups: list[list] = [[] for _ in range(6)]
+    group, rule = 0, None
+    for item in items:
+        if isinstance(item, list):
+            if rule is None and group == 2:
+                first = item[0] if isinstance(item[0], str) else ""
+                name = IDENT.match(first)
+                if not name:
+                    return "expected build command name"
+                rule = name.group(0)
+                remainder = [first[name.end() :], *item[1:]] if first[name.end() :] else item[1:]
+                if remainder:
+                    groups[2].append(remainder)
+                continue
+            groups[group].append(item)
+        elif item == ":" and group < 2:
+            group = 2
+        elif item == "|" and group == 0:
+            group = 1
+        elif group >= 2 and rule is not None and _RANK.get(item, 0) > group - 2:
+            group = 2 + _RANK[item]
+        else:
+            return f"unexpected '{item}'"
+    if not groups[0] and not groups[1]:
+        return "expected path"
+    if rule is None:
+        return "expected ':' and a build command name"
+    return groups, rule, False
+
+
+def _simple_groups(rest: str) -> list | None:
+    """[outs, implicit outs, rule, ins, implicit, order-only, validations] of a build line without
+    `$` or tabs (the common case), split directly; None when it is not that simple."""
+    head, colon, tail = rest.partition(":")
+    if not colon or ":" in tail:
+        return None
+    outs, _, implicit_outs = head.partition("|")
+    if "|" in implicit_outs:
+        return None
+    tail = tail.lstrip(" ")
+    name = IDENT.match(tail)
+    if not name:
+        return None
+    tail = tail[name.end() :]
+    groups = [outs.split(), implicit_outs.split(), name.group(0), [], [], [], []]
+    if "|" not in tail:
+        groups[3] = tail.split()
+        return groups
+    pieces = _PIPES.split(tail)
+    groups[3] = pieces[0].split()
+    rank = 0
+    for mark, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        if _RANK[mark] <= rank:
+            return None
+        rank = _RANK[mark]
+        groups[3 + rank] = text.split()
+    return groups
