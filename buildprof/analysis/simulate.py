@@ -1,0 +1,262 @@
+"""A simulator of ninja 1.11's scheduler, for what-if: the same DAG with other durations or other -j.
+
+What it follows (ninja 1.11.1 src/build.cc `Plan`, `Builder::Build`; src/state.cc `Pool`):
+
+- The plan is the wanted edges (commands that run) and every edge they wait for. An edge is ready
+  when the producers of all its inputs are done (explicit, implicit, order-only). Edges that do not
+  run are done at once when their inputs are (ninja's `kWantNothing`), or at time 0 when nothing
+  they wait for runs.
+- Ready order: ninja 1.11 keeps ready edges in a set ordered by edge id (the order of the build
+  statements in the manifest) and starts the lowest id first (`Plan::FindWork`). ninja 1.12
+  changed this to the edge with the longest remaining critical path first; this is 1.11's order.
+- `-j N`: a ready edge starts only while fewer than N commands run (`CanRunMore`; a finished
+  command holds its slot until ninja reaps it, one per loop turn, after starting what it can).
+  A phony edge that has to be "run" (an input is rebuilt) is taken from the ready set like a
+  command but finishes at once and never holds a slot: it takes no time, but waits for a free
+  slot to be picked, as in ninja.
+- Pools with a depth (`console` has depth 1): a ready edge of such a pool waits in the pool's delay
+  set until the pool has room; it counts against the pool from when it enters the ready set, not
+  from when it starts, as in 1.11 (`Pool::EdgeScheduled`). Delayed edges leave in edge-id order.
+- Commands finishing at the same instant are reaped in the order they started; durations are the
+  given ones, with no overhead between steps.
+
+Left out: dyndep files, `restat` (an edge that does not change its output stops the rebuild below
+it: give the wanted set of the real build instead), validations, the load limit (`-l`), and the
+order in which ninja first schedules edges that are ready before anything runs (by edge id here).
+
+The what-if transforms are pure functions over per-edge duration arrays: durations in, durations out.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import heapq
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from buildprof.analysis.step_graph import EdgeDeps, edge_deps, phony_mask, topological_levels, upstream
+from buildprof.model.graph import BuildGraph
+from buildprof.model.graph_report import SimulatedBuild
+
+
+@dataclass
+class Schedule:
+    """A simulated build. Arrays are per edge: `start_ms`/`end_ms` NaN for edges outside the plan
+    (phony and non-running edges in it get the instant they are done as both), `lane` the worker
+    slot a command ran in (0-based, -1 for everything else), `simulated` the commands that ran."""
+
+    jobs: int  # 0: unlimited
+    start_ms: np.ndarray
+    end_ms: np.ndarray
+    lane: np.ndarray
+    simulated: np.ndarray
+    wall_ms: float  # the last command's end (the build starts at 0)
+    cpu_ms: float  # sum of the simulated commands' durations
+
+
+def simulate(
+    graph: BuildGraph,
+    durations_ms: np.ndarray,
+    wanted: np.ndarray,
+    jobs: int,
+    deps: EdgeDeps | None = None,
+) -> Schedule:
+    """Replay ninja 1.11's scheduling of the `wanted` edges (boolean per edge: the commands that
+    run; phony edges in it are ignored, the simulator decides which phony edges are rebuilt) with
+    one duration per edge at `-j jobs` (0: unlimited). For the build that was measured, `wanted` is
+    `EdgeTimes.ran`; for a rebuild prediction, the edges that would rebuild."""
+    if jobs < 0:
+        raise ValueError(f"jobs must be 0 (unlimited) or more, not {jobs}")
+    deps = deps if deps is not None else edge_deps(graph)
+    n_edges = graph.edges
+    phony = phony_mask(graph)
+    durations = np.asarray(durations_ms, dtype=np.float64)
+    commands = np.asarray(wanted, dtype=bool) & ~phony
+    plan, dirty = _plan(graph, deps, commands, phony)
+    keep = plan[deps.src] & plan[deps.dst]
+    waiting = np.bincount(deps.dst[keep], minlength=n_edges).tolist()
+    slot_limit = jobs if jobs > 0 else n_edges + 1
+    pool_of = graph.edge_pool.tolist()
+    depth = [d for _, d in graph.pools]
+    succ_offsets = deps.succ_offsets.tolist()
+    succ = deps.dst.tolist()
+    in_plan = plan.tolist()
+    is_dirty = dirty.tolist()
+    is_phony = phony.tolist()
+    duration = durations.tolist()
+
+    start = [float("nan")] * n_edges
+    end = [float("nan")] * n_edges
+    lane = [-1] * n_edges
+    ready: list[int] = []
+    delayed: list[list[int]] = [[] for _ in depth]
+    use = [0] * len(depth)
+
+    def retrieve(pool: int) -> None:
+        waiting_edges = delayed[pool]
+        while waiting_edges and use[pool] + 1 <= depth[pool]:
+            heapq.heappush(ready, heapq.heappop(waiting_edges))
+            use[pool] += 1
+
+    def schedule(edge: int) -> None:
+        pool = pool_of[edge]
+        if pool >= 0 and depth[pool] > 0:
+            heapq.heappush(delayed[pool], edge)
+            retrieve(pool)
+        else:
+            heapq.heappush(ready, edge)
+
+    def finished(first: int, now: float) -> None:
+        stack = [first]
+        while stack:
+            edge = stack.pop()
+            end[edge] = now
+            if start[edge] != start[edge]:  # NaN: done without running
+                start[edge] = now
+            pool = pool_of[edge]
+            if pool >= 0 and depth[pool] > 0:
+                if is_dirty[edge]:
+                    use[pool] -= 1
+                retrieve(pool)
+            for k in range(succ_offsets[edge], succ_offsets[edge + 1]):
+                nxt = succ[k]
+                if not in_plan[nxt]:
+                    continue
+                waiting[nxt] -= 1
+                if waiting[nxt] == 0:
+                    if is_dirty[nxt]:
+                        schedule(nxt)
+                    else:
+                        stack.append(nxt)
+
+    for edge in np.flatnonzero(plan).tolist():
+        if waiting[edge] == 0:
+            if is_dirty[edge]:
+                schedule(edge)
+            else:
+                finished(edge, 0.0)
+
+    running: list[tuple[float, int, int]] = []
+    free_lanes: list[int] = []
+    lanes_used = 0
+    sequence = 0
+    now = 0.0
+    while True:
+        if len(running) < slot_limit and ready:
+            edge = heapq.heappop(ready)
+            if is_phony[edge]:
+                finished(edge, now)
+                continue
+            if free_lanes:
+                lane[edge] = heapq.heappop(free_lanes)
+            else:
+                lane[edge] = lanes_used
+                lanes_used += 1
+            start[edge] = now
+            heapq.heappush(running, (now + duration[edge], sequence, edge))
+            sequence += 1
+            continue
+        if not running:
+            break
+        now, _, edge = heapq.heappop(running)
+        heapq.heappush(free_lanes, lane[edge])
+        finished(edge, now)
+
+    end_array = np.array(end, dtype=np.float64)
+    simulated = commands & plan
+    return Schedule(
+        jobs=jobs,
+        start_ms=np.array(start, dtype=np.float64),
+        end_ms=end_array,
+        lane=np.array(lane, dtype=np.int32),
+        simulated=simulated,
+        wall_ms=float(end_array[simulated].max()) if simulated.any() else 0.0,
+        cpu_ms=float(durations[simulated].sum()),
+    )
+
+
+def _plan(
+    graph: BuildGraph, deps: EdgeDeps, commands: np.ndarray, phony: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The edges of the plan (the commands, what they wait for, minus what waits on nothing that
+    runs) and the dirty ones: the commands and the phony edges with a rebuilt non-order-only input."""
+    closure = upstream(deps, graph.edges, np.flatnonzero(commands))
+    pending = commands.copy()
+    dirty = commands.copy()
+    hard = ~deps.order_only
+    for level in topological_levels(graph, deps, closure):
+        pairs, _ = deps.successors(level)
+        src, dst = deps.src[pairs], deps.dst[pairs]
+        pending[dst[pending[src]]] = True
+        carry = dirty[src] & hard[pairs] & phony[dst]
+        dirty[dst[carry]] = True
+    plan = closure & pending
+    return plan, dirty & plan
+
+
+def simulated_build(schedule: Schedule, measured_wall_ms: int | None = None) -> SimulatedBuild:
+    """The SimulatedBuild record of a schedule, against the measured wall time when given."""
+    error = None
+    if measured_wall_ms:
+        error = round((schedule.wall_ms - measured_wall_ms) / measured_wall_ms, 4)
+    return SimulatedBuild(
+        jobs=schedule.jobs,
+        steps=int(schedule.simulated.sum()),
+        predicted_wall_ms=round(schedule.wall_ms),
+        cpu_ms=round(schedule.cpu_ms),
+        measured_wall_ms=measured_wall_ms,
+        error=error,
+    )
+
+
+# ---- what-if transforms: durations in, durations out
+
+
+def match_edges(
+    graph: BuildGraph, pattern: str, edge_targets: Sequence[str] | np.ndarray | None = None
+) -> np.ndarray:
+    """Boolean per edge: edges with an output path matching the shell `pattern` (fnmatch, case
+    sensitive, `*` crosses `/`), or whose target (`edge_targets`, one per edge) equals it."""
+    regex = re.compile(fnmatch.translate(pattern))
+    node_hits = np.fromiter(
+        (regex.match(p) is not None for p in graph.paths), dtype=bool, count=len(graph.paths)
+    )
+    owner = np.repeat(np.arange(graph.edges), np.diff(graph.out_offsets))
+    hits = np.bincount(owner, weights=node_hits[graph.out_nodes], minlength=graph.edges) > 0
+    if edge_targets is not None:
+        hits |= np.asarray(edge_targets, dtype=object) == pattern
+    return hits
+
+
+def speed_up(durations_ms: np.ndarray, mask: np.ndarray, factor: float) -> np.ndarray:
+    """Durations with the `mask` edges `factor` times faster (2 halves them; 0.5 doubles them)."""
+    if not factor > 0:
+        raise ValueError(f"a speed-up factor must be above 0, not {factor}")
+    out = np.asarray(durations_ms, dtype=np.float64).copy()
+    out[mask] /= factor
+    return out
+
+
+def remove_cost(
+    durations_ms: np.ndarray, cost_ms: Mapping[int, float] | np.ndarray, factor: float | None = None
+) -> np.ndarray:
+    """Durations less a part of each edge's duration: `cost_ms` per edge (a mapping edge -> ms, or an
+    array), e.g. the time its compile spent parsing one header (inclusive time from its trace).
+    `factor` None removes the cost; a factor > 0 makes that part `factor` times faster instead.
+    No duration goes below 0."""
+    out = np.asarray(durations_ms, dtype=np.float64).copy()
+    if isinstance(cost_ms, Mapping):
+        cost = np.zeros(len(out))
+        if cost_ms:
+            edges = np.fromiter(cost_ms.keys(), dtype=np.int64, count=len(cost_ms))
+            cost[edges] = np.fromiter(cost_ms.values(), dtype=np.float64, count=len(cost_ms))
+    else:
+        cost = np.asarray(cost_ms, dtype=np.float64)
+    if factor is not None:
+        if not factor > 0:
+            raise ValueError(f"a speed-up factor must be above 0, not {factor}")
+        cost = cost * (1.0 - 1.0 / factor)
+    return np.maximum(out - cost, 0.0)
