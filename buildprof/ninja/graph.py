@@ -190,8 +190,7 @@ class _Reader:
             if name in scope.local_rules or name == "phony":
                 self.problem(where, f"duplicate rule '{name}'")
                 return None
-            rule = scope.rules[name] = Rule(name)
-            rule.bindings = bindings
+            scope.rules[name] = Rule(name, bindings)
             scope.local_rules.add(name)
             if "command" not in bindings:
                 self.problem(where, "expected 'command =' line")
@@ -232,7 +231,7 @@ class _Reader:
             return variables.get(name) if value is None else value
 
         groups = edge.groups
-        if not edge.fast:
+        if not edge.final:
             groups = [[canonicalize(evaluate(p, lookup)) for p in group] for group in groups]
         if not groups[0]:
             self.problem(edge.line, "expected path")

@@ -39,11 +39,15 @@ _NOT_CANONICAL = ("/.", "//", " .", ":.", "|.", "/ ", "/:", "/|")
 class Rule:
     """A `rule` statement: its name and its bindings, unexpanded (they are expanded per edge)."""
 
-    __slots__ = ("bindings", "name")
+    __slots__ = ("bindings", "name", "variable_pool")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, bindings: dict[str, EvalString] | None = None) -> None:
         self.name = name
-        self.bindings: dict[str, EvalString] = {}
+        self.bindings: dict[str, EvalString] = bindings or {}
+        # its pool or deps names a variable, which an edge's bindings may set
+        self.variable_pool = any(
+            isinstance(part, tuple) for key in ("pool", "deps") for part in self.bindings.get(key, ())
+        )
 
 
 class Scope:
@@ -64,13 +68,15 @@ class Scope:
 class PendingEdge:
     """A build statement whose bindings are being read: path groups as written, bindings expanded."""
 
-    __slots__ = ("bindings", "fast", "groups", "line", "rule")
+    __slots__ = ("bindings", "fast", "final", "groups", "line", "rule")
 
-    def __init__(self, groups: list, rule: Rule, line: str, fast: bool) -> None:
+    def __init__(self, groups: list, rule: Rule, line: str, final: bool) -> None:
         self.groups = groups  # outs, implicit outs, ins, implicit, order-only, validations
         self.rule = rule
         self.line = line  # "file:line" for messages
-        self.fast = fast  # paths already final (no `$` on the line): only pool/deps bindings matter
+        self.final = final  # paths already final (no `$` on the line): strings, not EvalStrings
+        # and a rule whose pool and deps name no variable: only the edge's pool and deps bindings matter
+        self.fast = final and not rule.variable_pool
         self.bindings: dict[str, str] = {}
 
 
