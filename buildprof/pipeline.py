@@ -38,6 +38,9 @@ class ReportOptions(msgspec.Struct):
     sort: str = "inclusive"  # headers, templates, functions
     match: str | None = None  # headers, templates, functions: a shell pattern
     header: str = ""  # why: the header asked about
+    since: str | None = None  # headers, why: git window for how often headers change (a date)
+    commits: int | None = None  # headers, why: git window as the last N commits
+    repo: str | None = None  # headers, why: the checkout (default: the build's source tree)
     cba: CbaSettings = msgspec.field(default_factory=CbaSettings)  # ClangBuildAnalyzer's settings (report)
     use_cache: bool = True
     jobs: int | None = None
@@ -63,8 +66,8 @@ def build(command: str, path: str, options: ReportOptions | None = None) -> Docu
         with gc_paused():  # see buildprof.gc_pause
             return builder(found, options)
 
-    if not options.use_cache:
-        return compute()
+    if not options.use_cache or options.since or options.commits or options.sort == "impact":
+        return compute()  # git's history is an input the cache does not watch
     return cached(found, command, {name: getattr(options, name) for name in choices}, compute)
 
 
@@ -202,12 +205,15 @@ def _required_last_build(found: FolderInputs):
 
 def headers_document(found: FolderInputs, options: ReportOptions) -> HeadersDocument:
     from buildprof.analysis.listings import header_listing
+    from buildprof.pipeline_graph import headers_graph_fields
 
     scan = require_traces(found, options)
     trace_set, _ = trace_set_of(scan)
     facts = trace_input(scan, found)
-    listing = header_listing(trace_set, options.sort, options.match, options.top, facts.source_root)
-    return HeadersDocument(**_codebase(found, scan, facts), headers=listing)
+    sort = "inclusive" if options.sort == "impact" else options.sort  # impact ranks the graph's table
+    listing = header_listing(trace_set, sort, options.match, options.top, facts.source_root)
+    graph = headers_graph_fields(found, options, listing)
+    return HeadersDocument(**_codebase(found, scan, facts), headers=listing, **graph)
 
 
 def templates_document(found: FolderInputs, options: ReportOptions) -> TemplatesDocument:
@@ -235,9 +241,12 @@ def why_document(found: FolderInputs, options: ReportOptions) -> WhyDocument:
     scan = require_traces(found, options)
     trace_set, _ = trace_set_of(scan)
     steps, manifest = _last_build_steps(found)
+    from buildprof.pipeline_graph import why_graph_fields
+
     units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
-    section = why(trace_set, units, options.header, options.top)
-    return WhyDocument(**_codebase(found, scan, manifest=manifest), why=section)
+    graph = why_graph_fields(found, options)
+    section = why(trace_set, units, options.header, options.top, graph.get("rebuild"))
+    return WhyDocument(**_codebase(found, scan, manifest=manifest), why=section, **graph)
 
 
 def _codebase(found: FolderInputs, scan: TraceScan, facts: TraceInput | None = None, manifest=None) -> dict:
@@ -254,10 +263,10 @@ def _codebase(found: FolderInputs, scan: TraceScan, facts: TraceInput | None = N
 # Each command's document builder, and the options its document depends on (the report cache's key).
 BUILDERS: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "report": (report_document, ("top", "all_builds", "all_traces", "cba")),
-    "headers": (headers_document, ("top", "sort", "match")),
+    "headers": (headers_document, ("top", "sort", "match", "since", "commits", "repo")),
     "templates": (templates_document, ("top", "sort", "match")),
     "functions": (functions_document, ("top", "sort", "match")),
-    "why": (why_document, ("top", "header")),
+    "why": (why_document, ("top", "header", "since", "commits", "repo")),
 }
 
 

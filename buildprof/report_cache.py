@@ -62,6 +62,7 @@ def cached(found: FolderInputs, command: str, choices: dict, compute: Callable[[
             "where": [found.path, os.getcwd(), str(found.build_dir.resolve())],
             "log": [str(found.inputs.ninja_log), file_stamp(found.inputs.ninja_log)],
             "manifests": [(str(p), file_stamp(p)) for p in found.manifests()],
+            "deps": file_stamp(Path(found.inputs.manifest_dir or found.build_dir) / ".ninja_deps"),
             "files": [(f.path, f.size, f.mtime_ns) for f in found.files],
             "objects": sorted(found.traces.objects),
             "skipped": found.skipped,

@@ -15,15 +15,22 @@ from buildprof.analysis.headers import (
 from buildprof.analysis.trace_report import chain_record, ms
 from buildprof.analysis.trace_set import TraceSet
 from buildprof.errors import InputError
+from buildprof.model.impact import RebuildImpact
 from buildprof.model.trace_report import IncludedBy, IncludeRow, PayingTarget, PayingTu, WhySection
 
 
-def why(ts: TraceSet, units: pd.DataFrame, query: str, top: int) -> WhySection:
+def why(
+    ts: TraceSet, units: pd.DataFrame, query: str, top: int, rebuild: RebuildImpact | None = None
+) -> WhySection:
     """Every way a file is included, who pays for it, and what it includes that is expensive.
 
     `query` is a full path, the end of one, or a unique file name; `units` the compile units of
-    `ts` in the same order (for each TU's target).
+    `ts` in the same order (for each TU's target). `rebuild`: what `.ninja_deps` says of the file;
+    when no trace recorded it (every parse under clang's granularity), the section says so with
+    zero trace numbers instead of an error.
     """
+    if rebuild is not None and not find_file(ts, query):
+        return _untraced(ts, rebuild)
     code = _the_file(ts, query)
     row = header_table(ts).loc[code]
     paying = tus_paying_for(ts, code)
@@ -66,6 +73,25 @@ def why(ts: TraceSet, units: pd.DataFrame, query: str, top: int) -> WhySection:
             IncludeRow(file=r.file, count=int(r.count), incl_ms=ms(r.incl_us))
             for r in includes_of(ts, code).head(top).itertuples()
         ],
+    )
+
+
+def _untraced(ts: TraceSet, rebuild: RebuildImpact) -> WhySection:
+    """The section of a header every TU parsed faster than clang's granularity: no trace numbers."""
+    return WhySection(
+        file=rebuild.file,
+        incl_ms=0.0,
+        self_ms=0.0,
+        count=0,
+        tus=0,
+        tus_total=ts.n_traces,
+        direct=False,
+        chains=[],
+        chains_total=0,
+        included_by=[],
+        paying_tus=[],
+        paying_targets=[],
+        includes=[],
     )
 
 

@@ -14,6 +14,26 @@ SORTS = ("inclusive", "self", "count", "tus")
 BUILD_DIR = click.argument("build_dir", default=".", type=click.Path())
 
 
+def git_window_options(command):
+    """--since, --commits, --repo: how often headers changed in git, for their expected rebuild cost."""
+    command = click.option(
+        "--repo",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="The git checkout of the sources (default: the source tree CMakeCache.txt or "
+        "compile_commands.json name).",
+    )(command)
+    command = click.option(
+        "--commits", type=click.IntRange(min=1), default=None, help="Count changes over the last N commits."
+    )(command)
+    return click.option(
+        "--since",
+        metavar="DATE",
+        default=None,
+        help="Count changes over commits since DATE (as git log --since).",
+    )(command)
+
+
 def run(command: str, build_dir: str, output: Output, use_cache: bool, jobs: int | None, **choices) -> None:
     """Build `command`'s document for `build_dir` (pipeline.build) and write it."""
     from buildprof.cli.progress import TraceProgress
@@ -83,13 +103,59 @@ def _listing(name: str, summary: str, examples: str, match_help: str) -> click.C
     return command
 
 
-headers = _listing(
-    "headers",
-    "Included files by parse time: inclusive and self time, times included, TUs, include chains.",
-    "  buildprof headers build/ --top 30\n  buildprof headers build/ --sort self --match 'absl/strings/*'",
-    "Only files whose path matches this shell pattern: the full path, the path as the table shows it, "
-    "or any end of it after a '/' (e.g. 'absl/strings/*', '*/boost/*', 'config.h').",
+@click.command(name="headers")
+@BUILD_DIR
+@click.option(
+    "--sort",
+    type=click.Choice((*SORTS, "impact")),
+    default="inclusive",
+    show_default=True,
+    help="inclusive time, self time, number of times, number of TUs, or impact: expected rebuild "
+    "cost per commit (how often git saw the header change x what touching it rebuilds).",
 )
+@click.option(
+    "--match",
+    "match",
+    metavar="GLOB",
+    default=None,
+    help="Only files whose path matches this shell pattern: the full path, the path as the table shows "
+    "it, or any end of it after a '/' (e.g. 'absl/strings/*', '*/boost/*', 'config.h').",
+)
+@git_window_options
+@output_options(default_top=20)
+@trace_options
+def headers(build_dir, sort, match, since, commits, repo, output, use_cache, jobs):
+    """Included files by parse time: inclusive and self time, times included, TUs, include chains.
+
+    With ninja's .ninja_deps and build.ninja in the folder it also counts, exactly, the TUs that
+    include each header (traces leave out includes faster than clang's granularity) and ranks the
+    project's headers by what touching one rebuilds (CPU time, and wall time at the build's
+    parallelism); with --since or --commits, by how often git saw it change times that cost.
+
+    \b
+    Examples:
+      buildprof headers build/ --top 30
+      buildprof headers build/ --sort self --match 'absl/strings/*'
+      buildprof headers build/ --sort impact --since 2026-01-01
+    """
+    if sort == "impact" and since is None and commits is None:
+        from buildprof.git_churn import DEFAULT_COMMITS
+
+        commits = DEFAULT_COMMITS
+    run(
+        "headers",
+        build_dir,
+        output,
+        use_cache,
+        jobs,
+        sort=sort,
+        match=match,
+        since=since,
+        commits=commits,
+        repo=repo,
+    )
+
+
 templates = _listing(
     "templates",
     "Template instantiations by time: inclusive and self, count, TUs, and which TUs pay most.",
@@ -107,19 +173,21 @@ functions = _listing(
 @click.command()
 @click.argument("header")
 @BUILD_DIR
+@git_window_options
 @output_options()
 @trace_options
-def why(header: str, build_dir: str, output: Output, use_cache: bool, jobs: int | None) -> None:
+def why(header, build_dir, since, commits, repo, output: Output, use_cache: bool, jobs: int | None) -> None:
     """Why HEADER is compiled so often: every include chain, the TUs and targets that pay, its cost.
 
-    HEADER is a path, the end of one (`absl/base/config.h`) or a file name when it is unique.
+    HEADER is a path, the end of one (`absl/base/config.h`) or a file name when it is unique. With
+    .ninja_deps and build.ninja: how many TUs include it (exact) and what touching it rebuilds.
 
     \b
     Examples:
       buildprof why absl/strings/str_cat.h build/
       buildprof why config.h build/ --top 20 --format json
     """
-    run("why", build_dir, output, use_cache, jobs, header=header)
+    run("why", build_dir, output, use_cache, jobs, header=header, since=since, commits=commits, repo=repo)
 
 
 COMMANDS: tuple[click.Command, ...] = (report, headers, templates, functions, why)

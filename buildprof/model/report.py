@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from msgspec import field
 
 from buildprof.model import SCHEMA_VERSION
+from buildprof.model.churn import FileChurn
+from buildprof.model.impact import RebuildImpact
 from buildprof.model.records import Record, doc
 from buildprof.model.trace_report import (
     FunctionRow,
@@ -170,11 +172,23 @@ class ReportDocument(Document, tag="report", kw_only=True):
 
 
 class HeadersDocument(Document, tag="headers", kw_only=True):
-    """`buildprof headers`: included files over every current trace."""
+    """`buildprof headers`: included files over every current trace; with the build graph, what
+    touching each of the project's headers costs."""
 
     trace_input: TraceInput
     trace_scope: TraceScope
     headers: Listing[HeaderRow]
+    impact: Annotated[
+        Listing[RebuildImpact] | None,
+        doc(
+            "the project's headers by rebuild cost (sort impact: by expected cost per commit);"
+            " null without the graph"
+        ),
+    ] = None
+    churn: Annotated[FileChurn | None, doc("the git window of --since/--commits; null without them")] = None
+    graph_notes: Annotated[
+        list[str], doc("why the graph (.ninja_deps, build.ninja) is missing or partial")
+    ] = field(default_factory=list)
 
 
 class TemplatesDocument(Document, tag="templates", kw_only=True):
@@ -199,6 +213,13 @@ class WhyDocument(Document, tag="why", kw_only=True):
     trace_input: TraceInput
     trace_scope: TraceScope
     why: WhySection
+    rebuild: Annotated[
+        RebuildImpact | None, doc("who includes it by .ninja_deps (exact) and what touching it reruns")
+    ] = None
+    churn: Annotated[FileChurn | None, doc("the git window of --since/--commits; null without them")] = None
+    graph_notes: Annotated[
+        list[str], doc("why the graph (.ninja_deps, build.ninja) is missing or partial")
+    ] = field(default_factory=list)
 
 
 AnyDocument = ReportDocument | HeadersDocument | TemplatesDocument | FunctionsDocument | WhyDocument

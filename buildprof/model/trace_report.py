@@ -123,11 +123,17 @@ class HeaderRow(Record):
     incl_ms: Annotated[float, doc("parse time with what it includes, over every inclusion")]
     self_ms: Annotated[float, doc("without the files it includes itself")]
     count: Annotated[int, doc("times entered (include guards hide repeats)")]
-    tus: Annotated[int, doc("translation units that include it")]
+    tus: Annotated[
+        int,
+        doc("translation units whose trace recorded it (clang leaves out includes under its granularity)"),
+    ]
     avg_ms: Annotated[float, doc("incl_ms / count")]
     direct: Annotated[bool, doc("some main file includes it itself")]
     chains: Annotated[list[Chain], doc("its most frequent include chains")]
     chains_total: Annotated[int, doc("distinct chains before cutting")]
+    deps_tus: Annotated[
+        int | None, doc("translation units that include it by .ninja_deps (exact); null without one")
+    ] = None
 
 
 class PayingTrace(Record):

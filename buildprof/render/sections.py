@@ -38,8 +38,15 @@ def document_blocks(doc: Document) -> list[Block]:
     from buildprof.render.change_sections import CHANGE_SECTIONS
     from buildprof.render.history_sections import HISTORY_SECTIONS
     from buildprof.render.trace_sections import SECTIONS
+    from buildprof.render.why_sections import WHY_SECTIONS
 
-    sections = {ReportDocument: report_blocks, **SECTIONS, **HISTORY_SECTIONS, **CHANGE_SECTIONS}
+    sections = {
+        ReportDocument: report_blocks,
+        **SECTIONS,
+        **WHY_SECTIONS,
+        **HISTORY_SECTIONS,
+        **CHANGE_SECTIONS,
+    }
     builder = sections.get(type(doc))
     if builder is None:
         raise TypeError(f"no text layout for {type(doc).__name__}")

@@ -23,6 +23,7 @@ from buildprof.model.trace_report import (
     TraceInput,
     TraceScope,
 )
+from buildprof.render.graph_sections import add_deps_column, graph_notes, impact_table
 from buildprof.render.layout import (
     Block,
     Column,
@@ -197,7 +198,7 @@ def breakdown_table(rows: list[BreakdownRow]) -> Table:
     return Table("Where compile time goes", columns, cells, note=note)
 
 
-def _chain_text(files: list[str], short: Shorten = _same) -> Text:
+def chain_text(files: list[str], short: Shorten = _same) -> Text:
     """`(main file) > a.h > b.h`: outermost first."""
     parts: list[str] = ["(main file)"]
     for f in reversed(files):
@@ -234,7 +235,7 @@ def header_table(title: str, rows: list[HeaderRow], footer: str = "", short: Sho
 def chain_notes(rows: list[HeaderRow], short: Shorten = _same, limit: int = 10) -> Notes:
     """The most common include chain of each of the first files listed."""
     lines: list[Text] = [
-        [f"{r.chains[0].count}x ", *_chain_text([r.file, *r.chains[0].files], short)]
+        [f"{r.chains[0].count}x ", *chain_text([r.file, *r.chains[0].files], short)]
         for r in rows[:limit]
         if r.chains
     ]
@@ -289,8 +290,13 @@ def headers_blocks(doc: HeadersDocument) -> list[Block]:
     listing = doc.headers
     title = f"Included files by {_sort_label(listing.sort)}"
     short = path_shortener(doc)
-    table = header_table(title, listing.rows, _listing_footer(listing), short=short)
-    return [*input_blocks(doc), _codebase_note(doc), table, chain_notes(listing.rows, short)]
+    table = add_deps_column(
+        header_table(title, listing.rows, _listing_footer(listing), short=short), listing.rows
+    )
+    impact = [impact_table(doc.impact, doc.churn, short)] if doc.impact is not None else []
+    tables = [*impact, table] if doc.impact is not None and doc.impact.sort == "impact" else [table, *impact]
+    graph = graph_notes(doc.graph_notes, doc.churn)
+    return [*input_blocks(doc), codebase_note(doc), *tables, chain_notes(listing.rows, short), *graph]
 
 
 def templates_blocks(doc: TemplatesDocument) -> list[Block]:
@@ -300,7 +306,7 @@ def templates_blocks(doc: TemplatesDocument) -> list[Block]:
         listing.rows,
         _listing_footer(listing),
     )
-    blocks: list[Block] = [*input_blocks(doc), _codebase_note(doc), table]
+    blocks: list[Block] = [*input_blocks(doc), codebase_note(doc), table]
     paying: list[Text] = []
     for r in listing.rows[:10]:
         line: list[str] = [Name(r.name), ":"]
@@ -315,10 +321,10 @@ def templates_blocks(doc: TemplatesDocument) -> list[Block]:
 def functions_blocks(doc: FunctionsDocument) -> list[Block]:
     listing = doc.functions
     table = function_table(listing.rows, _listing_footer(listing), short=path_shortener(doc))
-    return [*input_blocks(doc), _codebase_note(doc), table]
+    return [*input_blocks(doc), codebase_note(doc), table]
 
 
-def _codebase_note(doc: HeadersDocument | TemplatesDocument | FunctionsDocument | WhyDocument) -> Facts:
+def codebase_note(doc: HeadersDocument | TemplatesDocument | FunctionsDocument | WhyDocument) -> Facts:
     """What the codebase views (headers, templates, functions, why) cover, and where from."""
     return Facts(
         "Traces analysed",
@@ -326,70 +332,9 @@ def _codebase_note(doc: HeadersDocument | TemplatesDocument | FunctionsDocument 
     )
 
 
-def why_blocks(doc: WhyDocument) -> list[Block]:
-    w = doc.why
-    short = path_shortener(doc)
-    facts = Facts(
-        ("Why ", Name(short(w.file))),
-        [
-            ("inclusive", f"{format_ms(w.incl_ms)} of parsing, summed over {w.count} inclusions"),
-            ("self", f"{format_ms(w.self_ms)} without what it includes"),
-            ("TUs", f"{w.tus} of {w.tus_total} translation units include it"),
-            (
-                "direct",
-                "yes: some main files include it themselves"
-                if w.direct
-                else "no: only other headers include it",
-            ),
-        ],
-    )
-    chains = Table(
-        f"Include chains ({len(w.chains)} of {w.chains_total}, most frequent first)",
-        [Column("count"), Column("TUs"), Column("time"), Column("chain (outermost first)", "left", "path")],
-        [
-            [
-                str(c.count),
-                str(c.tus),
-                format_ms(c.ms),
-                _chain_text([w.file, *c.files], short),
-            ]
-            for c in w.chains
-        ],
-    )
-    by = Table(
-        "Included directly by",
-        [Column("count"), Column("time"), Column("file", "left", "path")],
-        [
-            [
-                str(r.count),
-                format_ms(r.incl_ms),
-                Name(short(r.file)) if r.file else "(a main file)",
-            ]
-            for r in w.included_by
-        ],
-    )
-    tus = Table(
-        "Translation units that pay most",
-        [Column("time"), Column("count"), Column("target", "left", "name"), Column("trace", "left", "path")],
-        [[format_ms(r.incl_ms), str(r.count), Name(r.target), Name(r.trace)] for r in w.paying_tus],
-    )
-    targets = Table(
-        "Targets that pay",
-        [Column("time"), Column("TUs"), Column("target", "left", "name")],
-        [[format_ms(r.incl_ms), str(r.tus), Name(r.target)] for r in w.paying_targets],
-    )
-    includes = Table(
-        "What it includes that is expensive",
-        [Column("time"), Column("count"), Column("file", "left", "path")],
-        [[format_ms(r.incl_ms), str(r.count), Name(short(r.file))] for r in w.includes],
-    )
-    return [*input_blocks(doc), _codebase_note(doc), facts, chains, by, tus, targets, includes]
-
-
 # The sections of each kind of document the text renderers draw (report's are in sections.py).
 SECTIONS = {
     HeadersDocument: headers_blocks,
     TemplatesDocument: templates_blocks,
     FunctionsDocument: functions_blocks,
-    WhyDocument: why_blocks,
 }
