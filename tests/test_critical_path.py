@@ -159,3 +159,9 @@ def test_drag_is_what_the_ideal_build_loses_on_random_graphs():
             free = durations.copy()
             free[edge] = 0
             assert result.drag[edge] == result.length_ms - path_times(graph, free, mask).length_ms, seed
+
+
+def test_validations_of_needed_edges_are_needed_too():
+    graph = make_graph([cc("a", "src"), cc("lint", "src"), cc("b", "a"), cc("never", "src")], defaults=["b"])
+    graph.validations = {0: [graph.node_of["lint"]]}
+    assert needed_edges(graph).tolist() == [True, True, True, False]

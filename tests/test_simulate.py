@@ -175,3 +175,21 @@ def test_what_if_on_a_graph_shortens_what_it_should():
     halved = speed_up(durations, match_edges(graph, "a.o"), 2)
     assert simulate(graph, halved, wanted, 2).wall_ms == 35
     assert simulate(graph, halved, wanted, 1).wall_ms == 55
+
+
+def test_more_jobs_than_cores_share_the_cores():
+    graph = make_graph([cc("a", "s"), cc("b", "s"), cc("c", "s"), cc("d", "a")])
+    durations = [10, 10, 10, 6]
+    # 3 commands on 2 cores: each at 2/3 speed, all done at 15; then d alone at full speed
+    schedule = simulate(graph, np.array(durations, dtype=float), np.ones(4, dtype=bool), 3, cores=2)
+    assert spans(schedule, [0, 1, 2, 3]) == [(0, 15), (0, 15), (0, 15), (15, 21)]
+    assert schedule.cpu_ms == 36
+    # jobs within the cores: the same as without a cap
+    for jobs in (1, 2):
+        capped = simulate(graph, np.array(durations, dtype=float), np.ones(4, dtype=bool), jobs, cores=2)
+        assert capped.end_ms.tolist() == run(graph, durations, jobs).end_ms.tolist()
+    # unlimited jobs on one core: the sum, with every command started at once
+    one_core = simulate(graph, np.array(durations, dtype=float), np.ones(4, dtype=bool), 0, cores=1)
+    assert one_core.wall_ms == pytest.approx(36) and (one_core.start_ms[:3] == 0).all()
+    with pytest.raises(ValueError):
+        simulate(graph, np.array(durations, dtype=float), np.ones(4, dtype=bool), 2, cores=0)

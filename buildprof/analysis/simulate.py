@@ -18,7 +18,8 @@ What it follows (ninja 1.11.1 src/build.cc `Plan`, `Builder::Build`; src/state.c
   set until the pool has room; it counts against the pool from when it enters the ready set, not
   from when it starts, as in 1.11 (`Pool::EdgeScheduled`). Delayed edges leave in edge-id order.
 - Commands finishing at the same instant are reaped in the order they started; durations are the
-  given ones, with no overhead between steps.
+  given ones, with no overhead between steps. Optionally (`cores`) commands beyond the machine's
+  cores share them, each slowed by cores / running.
 
 Left out: dyndep files, `restat` (an edge that does not change its output stops the rebuild below
 it: give the wanted set of the real build instead), validations, the load limit (`-l`), and the
@@ -63,13 +64,23 @@ def simulate(
     wanted: np.ndarray,
     jobs: int,
     deps: EdgeDeps | None = None,
+    cores: int | None = None,
 ) -> Schedule:
     """Replay ninja 1.11's scheduling of the `wanted` edges (boolean per edge: the commands that
     run; phony edges in it are ignored, the simulator decides which phony edges are rebuilt) with
     one duration per edge at `-j jobs` (0: unlimited). For the build that was measured, `wanted` is
-    `EdgeTimes.ran`; for a rebuild prediction, the edges that would rebuild."""
+    `EdgeTimes.ran`; for a rebuild prediction, the edges that would rebuild.
+
+    `cores`: when given, more commands than cores share them (processor sharing: with n > cores
+    running, each advances at cores / n of its speed), so a -j above the machine's cores does not
+    promise what the machine cannot give. None: every command takes its duration, whatever runs
+    beside it (the durations measured at the build's own -j already hold that build's contention).
+    Give `cores` only with durations measured with at most that many commands running: durations
+    measured at -j4 on 2 cores are already stretched, and would be stretched twice."""
     if jobs < 0:
         raise ValueError(f"jobs must be 0 (unlimited) or more, not {jobs}")
+    if cores is not None and cores < 1:
+        raise ValueError(f"cores must be 1 or more, not {cores}")
     deps = deps if deps is not None else edge_deps(graph)
     n_edges = graph.edges
     phony = phony_mask(graph)
@@ -144,6 +155,7 @@ def simulate(
     lanes_used = 0
     sequence = 0
     now = 0.0
+    work = 0.0  # with `cores`: the work every running command has done since the start (virtual time)
     while True:
         if len(running) < slot_limit and ready:
             edge = heapq.heappop(ready)
@@ -156,12 +168,18 @@ def simulate(
                 lane[edge] = lanes_used
                 lanes_used += 1
             start[edge] = now
-            heapq.heappush(running, (now + duration[edge], sequence, edge))
+            heapq.heappush(running, ((work if cores else now) + duration[edge], sequence, edge))
             sequence += 1
             continue
         if not running:
             break
-        now, _, edge = heapq.heappop(running)
+        if cores and len(running) > cores:  # every running command advances at cores / n
+            done, _, edge = heapq.heappop(running)
+            now += (done - work) * (len(running) + 1) / cores
+            work = done
+        else:
+            done, _, edge = heapq.heappop(running)
+            now, work = (now + (done - work), done) if cores else (done, done)
         heapq.heappush(free_lanes, lane[edge])
         finished(edge, now)
 

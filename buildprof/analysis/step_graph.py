@@ -97,10 +97,21 @@ def default_targets(graph: BuildGraph) -> np.ndarray:
 
 def needed_edges(graph: BuildGraph, targets: np.ndarray | list[int] | None = None) -> np.ndarray:
     """Boolean per edge: the edges the `targets` nodes need (default: `default_targets`), themselves
-    included, following every input (explicit, implicit, order-only)."""
+    included, following every input (explicit, implicit, order-only), and the validations of every
+    edge needed (which ninja 1.11 adds as targets, with what they need)."""
     nodes = default_targets(graph) if targets is None else np.asarray(targets, dtype=np.int64)
     seeds = graph.producer[nodes] if len(nodes) else np.zeros(0, np.int64)
-    return upstream(edge_deps(graph), graph.edges, seeds[seeds >= 0])
+    deps = edge_deps(graph)
+    needed = upstream(deps, graph.edges, seeds[seeds >= 0])
+    while graph.validations:  # ninja 1.11 builds an edge's validations (`|@`) whenever it builds the edge
+        nodes = [n for e, found in graph.validations.items() if needed[e] for n in found]
+        seeds = graph.producer[np.asarray(nodes, dtype=np.int64)] if nodes else np.zeros(0, np.int64)
+        seeds = seeds[seeds >= 0]
+        seeds = seeds[~needed[seeds]]
+        if not len(seeds):
+            break
+        needed |= upstream(deps, graph.edges, seeds)
+    return needed
 
 
 def upstream(deps: EdgeDeps, n_edges: int, seeds: np.ndarray) -> np.ndarray:
