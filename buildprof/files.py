@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 _KINDS = (
@@ -83,6 +84,11 @@ def write_atomically(path: str | Path, *parts: bytes) -> None:
     """Write `parts` to `path` whole or not at all: into a file beside it, renamed over it, so that a
     reader never sees half a file. On any failure (or an interrupt) the partial file is removed and
     the error raised; caches, which can do without an entry, ignore the OSError."""
+    write_stream_atomically(path, parts)
+
+
+def write_stream_atomically(path: str | Path, parts: Iterable[bytes]) -> None:
+    """As write_atomically, for parts made while writing (a generator): never all in memory."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

@@ -52,8 +52,9 @@ def _register() -> None:
     from buildprof.cli.change_commands import CHANGE_COMMANDS
     from buildprof.cli.commands import COMMANDS
     from buildprof.cli.history_commands import HISTORY_COMMANDS
+    from buildprof.cli.trace_commands import TRACE_COMMANDS
 
-    for command in (*COMMANDS, *HISTORY_COMMANDS, *CHANGE_COMMANDS):
+    for command in (*COMMANDS, *TRACE_COMMANDS, *HISTORY_COMMANDS, *CHANGE_COMMANDS):
         cli.add_command(command)
 
 

@@ -15,10 +15,10 @@ import select
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from buildprof.files import write_atomically
+from buildprof.files import write_atomically, write_stream_atomically
 from buildprof.render.escape import visible_lines
 
 PIPED_WIDTH = 100  # columns of the terminal format when the output is not a terminal
@@ -118,3 +118,14 @@ def write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with interrupts_held():
         write_atomically(path, data)
+
+
+def write_file_parts(path: Path, parts: Iterable[bytes]) -> None:
+    """As write_file, for an output made while it is written (a trace): whole or not at all."""
+    if path.exists() and not path.is_file():
+        with path.open("wb") as stream:
+            for part in parts:
+                stream.write(part)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_stream_atomically(path, parts)  # Ctrl-C meanwhile removes the partial file

@@ -121,3 +121,27 @@ class TraceScan(msgspec.Struct):
     cached: int = 0  # summaries taken from the cache
     cache_dir: str | None = None
     cache_problem: str | None = None  # why the cache folder could not be used (then it was not)
+
+
+class ClangEvent(msgspec.Struct, array_like=True, gc=False):
+    """One timed event of a clang trace as written, for a build trace (traces.read_clang_events)."""
+
+    name: str
+    pair: bool  # a clang 19+ "b"/"e" async pair (Source), else a complete ("X") event
+    ts: int  # us since the clang process's time origin
+    dur: int  # us; a pair's: from its "b" to its "e"
+    cat: str  # "" when the event has none
+    args: bytes  # the event's args as JSON text, byte for byte; b"" when it has none
+
+
+class ClangEvents(msgspec.Struct):
+    """The timed events of one trace that last at least the granularity, in file order."""
+
+    path: str
+    events: list[ClangEvent] = []
+    start_us: int = 0  # earliest start of a timed event (before the granularity is applied)
+    end_us: int = 0  # latest end of one: the trace's span is end_us - start_us
+    timed: int = 0  # timed events in the trace (X but "Total ..." ones, and b/e pairs)
+    left_out: int = 0  # of them, shorter than the granularity
+    damaged: int = 0  # events left out for times out of range
+    message: str = ""  # why the trace could not be read ("" when it was)

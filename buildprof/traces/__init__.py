@@ -2,12 +2,13 @@
 
     found = find_trace_files(build_dir)         # the JSON and object files under a folder
     scan = read_traces(found, TraceOptions())   # TraceScan: summaries, damaged traces, probes, cache use
+    events = read_clang_events(path, 500)       # one trace's timed events as written (build traces)
 
 Nothing outside this package imports its private modules (`_*`): discovery (_discover), where the
 caches live (_cache_dir), reading in worker processes through the per-trace cache (_scan, _cache,
 _pool, _wire), the summary of one trace (_summary: the C module _native as the fast path, _reference
-as the readable Python path and fallback, both following buildprof.trace_rules) and demangling
-(_demangle).
+as the readable Python path and fallback, both following buildprof.trace_rules), demangling
+(_demangle), and one trace's events as written, for a build trace (_events_raw).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 
 import msgspec
 
-from buildprof.model.traces import TraceFile, TraceFiles, TraceScan
+from buildprof.model.traces import ClangEvents, TraceFile, TraceFiles, TraceScan
 from buildprof.traces._cache_dir import CACHE_ENV, default_cache_dir, make_cache_dir
 from buildprof.traces._demangle import demangle_names, demangler_status
 from buildprof.traces._discover import find_json_files, object_name
 
 __all__ = [
     "CACHE_ENV",
+    "ClangEvents",
     "TraceFile",
     "TraceFiles",
     "TraceOptions",
@@ -33,6 +35,7 @@ __all__ = [
     "demangler_status",
     "find_trace_files",
     "make_cache_dir",
+    "read_clang_events",
     "read_traces",
     "require_traces",
 ]
@@ -77,3 +80,11 @@ def require_traces(scan: TraceScan, root: str | Path) -> None:
     from buildprof.traces._scan import require_traces as require
 
     require(scan, root)
+
+
+def read_clang_events(path: str, granularity_us: int = 0) -> ClangEvents:
+    """The timed events (X, and clang 19+ b/e pairs) of the trace at `path` lasting at least
+    `granularity_us`, as written; `message` says why when the trace cannot be read (never raises)."""
+    from buildprof.traces._events_raw import read_clang_events as read
+
+    return read(path, granularity_us)

@@ -1,0 +1,50 @@
+"""What the `trace` command hands its writer: one build's steps on their lanes, and the traces to embed.
+
+Not a report document: its output is Chrome's Trace Event Format (render/chrome_trace.py), written
+as it is produced, so the columns stay numpy arrays and the clang traces are read one at a time
+through `read_events` while the file is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from buildprof.model.traces import ClangEvents
+
+
+class TraceExport(msgspec.Struct, kw_only=True):
+    """The analysed build's steps (one row each, by start time) and what to embed beneath them."""
+
+    generator: str
+    build_dir: str
+    log_path: str
+    build_index: int  # 0-based among the builds of the log
+    builds_found: int
+    lanes: int  # lanes used: the most steps that ever ran at once
+    # Step columns, one row per step (numpy arrays or lists of the same length).
+    output: Any  # list[str]: the first output the step wrote
+    n_outputs: Any  # int array
+    start_ms: Any  # int64 array: ninja's times, ms since the start of its run
+    end_ms: Any
+    weighted_ms: Any  # float array
+    kind: Any  # list[str]
+    target: Any  # list[str]
+    lane: Any  # int64 array: 0-based
+    # Embedding: the trace of each compile step that has one (row -> path), read when written.
+    traces: dict[int, str] = {}
+    granularity_us: int = 0
+    read_events: Callable[[str, int], ClangEvents] | None = None
+    warnings: list[str] = []  # damaged log lines, unreadable traces: for stderr
+
+
+class TraceExportCounts(msgspec.Struct):
+    """What the writer put in the file (filled while it writes)."""
+
+    steps: int = 0
+    traces: int = 0  # traces embedded
+    clang_events: int = 0  # clang events written (a b/e pair counts once)
+    left_out: int = 0  # clang events shorter than the granularity
+    unreadable: list[str] = []  # "path: why" of traces that could not be read

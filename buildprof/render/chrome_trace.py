@@ -1,0 +1,169 @@
+"""A build as a Chrome / Perfetto trace (Trace Event Format, JSON), written piece by piece.
+
+    {"traceEvents": [
+      {"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"ninja build 0 of build/"}},
+      {"name":"thread_name","ph":"M","pid":1,"tid":1,"args":{"name":"lane 0"}}, ...
+      {"name":"core/CMakeFiles/core.dir/src/a.cc.o","cat":"compile","ph":"X","ts":1000,"dur":2000,
+       "pid":1,"tid":1,"args":{"kind":"compile","target":"core","duration_ms":2,"weighted_ms":1.5,
+       "outputs":1}},
+      {"name":"Frontend","cat":"clang","ph":"X","ts":1053.0,"dur":900.5,"pid":1,"tid":1,"args":{...}},
+      {"name":"Source","cat":"Source","ph":"b","id":7,"ts":...,"pid":1,"tid":1,"args":{"detail":...}},
+      {"name":"Source","cat":"Source","ph":"e","id":7,"ts":...,"pid":1,"tid":1}, ...
+    ],
+    "displayTimeUnit":"ms","otherData":{...}}
+
+Every step is a complete ("X") event on its lane (tid = lane + 1; times in microseconds). With
+embedding, each compile step's clang events follow it on the same lane, rebased: the trace's first
+event starts with the step, and a trace longer than its step (ninja's times are whole milliseconds)
+is scaled into it, so every clang event lies inside its step. Each trace's b/e pairs get an id of
+their own (clang 19 gives all of a trace's pairs id 0).
+
+Names are data: every string is JSON-escaped (buildprof.jsonio's rules: names that were not UTF-8
+keep their bytes as \\udcNN escapes, terminal-steering characters become \\u escapes); the clang
+events' args are copied as the trace wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from buildprof.jsonio import encode_json
+from buildprof.model.trace_export import TraceExport, TraceExportCounts
+
+PID = 1
+STEPS_PER_PIECE = 20_000
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but '"' and '\': JSON as it is
+_STEP = (
+    '{"name":%s,"cat":%s,"ph":"X","ts":%d,"dur":%d,"pid":1,"tid":%d,'
+    '"args":{"kind":%s,"target":%s,"duration_ms":%d,"weighted_ms":%s,"outputs":%d}}'
+)
+
+
+def json_string(text: str) -> str:
+    """`text` as a JSON string literal (see the module docstring)."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'
+    return encode_json(text).decode("utf-8")
+
+
+def chrome_trace(export: TraceExport, counts: TraceExportCounts | None = None) -> Iterator[bytes]:
+    """The trace file of `export`, in pieces of a few MB; `counts` is filled in as they are made."""
+    counts = counts if counts is not None else TraceExportCounts()
+    yield b'{"traceEvents":[\n'
+    yield _metadata(export).encode("utf-8")
+    n = len(export.start_ms)
+    for first in range(0, n, STEPS_PER_PIECE):
+        rows = range(first, min(first + STEPS_PER_PIECE, n))
+        if not export.traces:
+            yield _steps(export, rows).encode("utf-8")
+            counts.steps += len(rows)
+            continue
+        done = first
+        for row in rows:  # a step with a trace is written, then its events
+            if row in export.traces:
+                yield _steps(export, range(done, row + 1)).encode("utf-8")
+                done = row + 1
+                yield from _embedded(export, row, counts)
+        yield _steps(export, range(done, rows.stop)).encode("utf-8")
+        counts.steps += len(rows)
+    other = encode_json(
+        {"generator": export.generator, "build_dir": export.build_dir, "ninja_log": export.log_path}
+    )
+    yield b'\n],"displayTimeUnit":"ms","otherData":' + other + b"}\n"
+
+
+def _metadata(export: TraceExport) -> str:
+    name = f"ninja build {export.build_index} of {export.build_dir} ({export.builds_found} in the log)"
+    events = [{"name": "process_name", "ph": "M", "pid": PID, "tid": 0, "args": {"name": name}}]
+    for lane in range(export.lanes):
+        events.append(
+            {"name": "thread_name", "ph": "M", "pid": PID, "tid": lane + 1, "args": {"name": f"lane {lane}"}}
+        )
+        events.append(
+            {
+                "name": "thread_sort_index",
+                "ph": "M",
+                "pid": PID,
+                "tid": lane + 1,
+                "args": {"sort_index": lane},
+            }
+        )
+    return ",\n".join(encode_json(event).decode("utf-8") for event in events)
+
+
+def _steps(export: TraceExport, rows: range) -> str:
+    """The X events of the steps at `rows`, each line starting with the comma that separates it."""
+    if not rows:
+        return ""
+    a, b = rows.start, rows.stop
+    start = export.start_ms[a:b].tolist()
+    end = export.end_ms[a:b].tolist()
+    lane = export.lane[a:b].tolist()
+    weighted = export.weighted_ms[a:b].round(3).tolist()
+    n_outputs = export.n_outputs[a:b].tolist()
+    strings: dict[str, str] = {}
+    lines = []
+    for k, row in enumerate(rows):
+        kind = strings.get(export.kind[row]) or strings.setdefault(
+            export.kind[row], json_string(export.kind[row])
+        )
+        target = export.target[row]
+        target = strings.get(target) or strings.setdefault(target, json_string(target))
+        s, e = start[k], end[k]
+        lines.append(
+            _STEP
+            % (
+                json_string(export.output[row]),
+                kind,
+                s * 1000,
+                (e - s) * 1000,
+                lane[k] + 1,
+                kind,
+                target,
+                e - s,
+                repr(weighted[k]),
+                n_outputs[k],
+            )
+        )
+    return ",\n" + ",\n".join(lines)
+
+
+def _embedded(export: TraceExport, row: int, counts: TraceExportCounts) -> Iterator[bytes]:
+    """The clang events of step `row`'s trace, rebased into the step, each after a comma."""
+    found = export.read_events(export.traces[row], export.granularity_us)
+    if found.message:
+        counts.unreadable.append(f"{found.path}: {found.message}")
+        return
+    counts.traces += 1
+    counts.left_out += found.left_out
+    if not found.events:
+        return
+    step_start = int(export.start_ms[row]) * 1000
+    step_us = (int(export.end_ms[row]) - int(export.start_ms[row])) * 1000
+    span = found.end_us - found.start_us
+    scale = step_us / span if span > step_us else 1.0
+    origin = found.start_us
+    tid = int(export.lane[row]) + 1
+    pair_id = row + 1
+    pieces = []
+    for ev in found.events:
+        begin = ev.ts - origin
+        finish = begin + ev.dur
+        if scale != 1.0:
+            begin, finish = round(begin * scale, 3), round(finish * scale, 3)
+        ts, te = step_start + begin, step_start + finish
+        name = json_string(ev.name)
+        cat = json_string(ev.cat or "clang")
+        args = ',"args":' + ev.args.decode("utf-8") if ev.args else ""
+        if ev.pair:
+            pieces.append(
+                f'{{"name":{name},"cat":{cat},"ph":"b","id":{pair_id},"ts":{ts},"pid":1,"tid":{tid}{args}}},\n'
+                f'{{"name":{name},"cat":{cat},"ph":"e","id":{pair_id},"ts":{te},"pid":1,"tid":{tid}}}'
+            )
+        else:
+            pieces.append(
+                f'{{"name":{name},"cat":{cat},"ph":"X","ts":{ts},"dur":{te - ts},"pid":1,"tid":{tid}{args}}}'
+            )
+    counts.clang_events += len(pieces)
+    yield (",\n" + ",\n".join(pieces)).encode("utf-8", "surrogatepass")
