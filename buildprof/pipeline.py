@@ -41,6 +41,9 @@ class ReportOptions(msgspec.Struct):
     since: str | None = None  # headers, why: git window for how often headers change (a date)
     commits: int | None = None  # headers, why: git window as the last N commits
     repo: str | None = None  # headers, why: the checkout (default: the build's source tree)
+    what_if_jobs: int | None = None  # what-if: -j to simulate (default: the build's own)
+    speedups: tuple[tuple[str, float], ...] = ()  # what-if: (pattern, factor)
+    remove_headers: tuple[str, ...] = ()  # what-if: headers whose parse time is taken out
     cba: CbaSettings = msgspec.field(default_factory=CbaSettings)  # ClangBuildAnalyzer's settings (report)
     use_cache: bool = True
     jobs: int | None = None
@@ -96,6 +99,7 @@ def report_document(found: FolderInputs, options: ReportOptions) -> ReportDocume
         doc.manifest = manifest_facts(manifest)
         if not doc.builds:
             raise InputError(_no_build_message(doc), log.path)
+        doc.critical_path = _critical_path(found, log, analysed, options.top)
     scan = load_traces(found, options)
     doc.skipped_inputs = found.skipped_inputs(manifest)
     if inputs.ninja_log is None and scan is None:
@@ -260,6 +264,24 @@ def _codebase(found: FolderInputs, scan: TraceScan, facts: TraceInput | None = N
     }
 
 
+def _critical_path(found: FolderInputs, log, analysed: list, top: int):
+    from buildprof.pipeline_schedule import report_critical_path
+
+    return report_critical_path(found, log, analysed, top)[0]
+
+
+def _critical_path_document(found: FolderInputs, options: ReportOptions) -> Document:
+    from buildprof.pipeline_schedule import critical_path_document
+
+    return critical_path_document(found, options)
+
+
+def _what_if_document(found: FolderInputs, options: ReportOptions) -> Document:
+    from buildprof.pipeline_schedule import what_if_document
+
+    return what_if_document(found, options)
+
+
 # Each command's document builder, and the options its document depends on (the report cache's key).
 BUILDERS: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "report": (report_document, ("top", "all_builds", "all_traces", "cba")),
@@ -267,6 +289,8 @@ BUILDERS: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "templates": (templates_document, ("top", "sort", "match")),
     "functions": (functions_document, ("top", "sort", "match")),
     "why": (why_document, ("top", "header", "since", "commits", "repo")),
+    "critical-path": (_critical_path_document, ("top",)),
+    "what-if": (_what_if_document, ("what_if_jobs", "speedups", "remove_headers")),
 }
 
 

@@ -190,4 +190,10 @@ def why(header, build_dir, since, commits, repo, output: Output, use_cache: bool
     run("why", build_dir, output, use_cache, jobs, header=header, since=since, commits=commits, repo=repo)
 
 
-COMMANDS: tuple[click.Command, ...] = (report, headers, templates, functions, why)
+def _graph_commands() -> tuple[click.Command, ...]:
+    from buildprof.cli.graph_commands import GRAPH_COMMANDS
+
+    return GRAPH_COMMANDS
+
+
+COMMANDS: tuple[click.Command, ...] = (report, headers, templates, functions, why, *_graph_commands())

@@ -4,6 +4,7 @@ generated from this list (scripts/gen_formats.py)."""
 
 from buildprof.model.ci import CiDocument
 from buildprof.model.compare import CompareDocument
+from buildprof.model.graph_documents import CriticalPathDocument, WhatIfDocument
 from buildprof.model.history_documents import HistoryDocument, RecordDocument, TrendDocument
 from buildprof.model.report import DOCUMENTS as REPORT_DOCUMENTS
 from buildprof.model.report import (
@@ -16,6 +17,8 @@ from buildprof.model.report import (
 
 ALL_DOCUMENTS = (
     *REPORT_DOCUMENTS,
+    CriticalPathDocument,
+    WhatIfDocument,
     RecordDocument,
     HistoryDocument,
     TrendDocument,
@@ -28,6 +31,8 @@ AnyDocument = (
     | TemplatesDocument
     | FunctionsDocument
     | WhyDocument
+    | CriticalPathDocument
+    | WhatIfDocument
     | RecordDocument
     | HistoryDocument
     | TrendDocument

@@ -15,6 +15,7 @@ from msgspec import field
 
 from buildprof.model import SCHEMA_VERSION
 from buildprof.model.churn import FileChurn
+from buildprof.model.graph_report import CriticalPath
 from buildprof.model.impact import RebuildImpact
 from buildprof.model.records import Record, doc
 from buildprof.model.trace_report import (
@@ -169,6 +170,9 @@ class ReportDocument(Document, tag="report", kw_only=True):
     trace_input: Annotated[TraceInput | None, doc("null when the folder holds no JSON file")] = None
     trace_scope: Annotated[TraceScope | None, doc("which TUs the trace numbers cover")] = None
     traces: Annotated[TracesSection | None, doc("null when no TU is in scope")] = None
+    critical_path: Annotated[
+        CriticalPath | None, doc("the last analysed build's critical path; null without build.ninja")
+    ] = None
 
 
 class HeadersDocument(Document, tag="headers", kw_only=True):

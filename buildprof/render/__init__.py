@@ -24,6 +24,8 @@ EVERY_COMMAND = (
     "templates",
     "functions",
     "why",
+    "critical-path",
+    "what-if",
     "record",
     "history",
     "trend",

@@ -37,6 +37,7 @@ def document_blocks(doc: Document) -> list[Block]:
     """All blocks of a document: what was skipped, then the sections of its kind of document."""
     from buildprof.render.change_sections import CHANGE_SECTIONS
     from buildprof.render.history_sections import HISTORY_SECTIONS
+    from buildprof.render.schedule_sections import GRAPH_SECTIONS
     from buildprof.render.trace_sections import SECTIONS
     from buildprof.render.why_sections import WHY_SECTIONS
 
@@ -44,6 +45,7 @@ def document_blocks(doc: Document) -> list[Block]:
         ReportDocument: report_blocks,
         **SECTIONS,
         **WHY_SECTIONS,
+        **GRAPH_SECTIONS,
         **HISTORY_SECTIONS,
         **CHANGE_SECTIONS,
     }
@@ -81,6 +83,10 @@ def report_blocks(doc: ReportDocument) -> list[Block]:
             blocks.append(builds_table(builds))
         for build in builds:
             blocks += build_blocks(build, log, several=len(builds) > 1)
+    if doc.critical_path is not None and doc.critical_path.steps:
+        from buildprof.render.schedule_sections import critical_path_facts, path_table
+
+        blocks += [critical_path_facts(doc.critical_path), path_table(doc.critical_path, limit=5)]
     if doc.trace_input:
         from buildprof.render.trace_sections import report_trace_blocks
 
