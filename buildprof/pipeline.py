@@ -248,7 +248,10 @@ def why_document(found: FolderInputs, options: ReportOptions) -> WhyDocument:
     from buildprof.pipeline_graph import why_graph_fields
 
     units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
-    graph = why_graph_fields(found, options)
+    from buildprof.analysis.headers import find_file
+
+    traced = [trace_set.files[c] for c in find_file(trace_set, options.header)]
+    graph = why_graph_fields(found, options, traced)
     section = why(trace_set, units, options.header, options.top, graph.get("rebuild"))
     return WhyDocument(**_codebase(found, scan, manifest=manifest), why=section, **graph)
 

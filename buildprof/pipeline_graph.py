@@ -260,8 +260,9 @@ def headers_graph_fields(found: FolderInputs, options, listing) -> dict:
     return fields
 
 
-def why_graph_fields(found: FolderInputs, options) -> dict:
-    """The graph's part of `why`: who includes the header (exact) and what touching it reruns."""
+def why_graph_fields(found: FolderInputs, options, traced: list[str] = ()) -> dict:
+    """The graph's part of `why`: who includes the header (exact) and what touching it reruns.
+    `traced`: the paths of the traces' files the query matches, to choose among several matches."""
     from buildprof.analysis.header_impact import find_dependency
 
     inputs = graph_with_times(found)
@@ -270,6 +271,18 @@ def why_graph_fields(found: FolderInputs, options) -> dict:
     if inputs.deps is None:
         return fields
     keys = find_dependency(inputs.deps, options.header)
+    name = options.header.rsplit("/", 1)[-1]
+    for narrower in (
+        lambda k: inputs.deps.keys[k].rsplit("/", 1)[-1] == name,
+        lambda k: inputs.deps.keys[k] in {os.path.normpath(t) for t in traced},
+    ):
+        if len(keys) > 1 and any(narrower(k) for k in keys):
+            keys = [k for k in keys if narrower(k)]
     if len(keys) == 1:
         fields["rebuild"] = rebuild_impacts(inputs, keys, churn, with_wall=1)[0]
+    elif keys:
+        fields["graph_notes"] = [
+            *inputs.notes,
+            f"{options.header!r} matches {len(keys)} files in .ninja_deps",
+        ]
     return fields

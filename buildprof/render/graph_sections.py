@@ -71,7 +71,7 @@ def rebuild_facts(r: RebuildImpact, churn: FileChurn | None) -> Facts:
             items.append(
                 (
                     "changes",
-                    f"{r.changes or 0} of {churn.commits} commits ({_window(churn)}): {per} per commit",
+                    f"in {r.changes or 0} of {churn.commits} commits ({churn.window}): {per} per commit",
                 )
             )
     return Facts("Rebuild impact (build graph)", items)
@@ -91,3 +91,13 @@ def _wall(r: RebuildImpact) -> str:
 
 def _window(churn: FileChurn) -> str:
     return f"{churn.commits} commits, {churn.window}"
+
+
+def rebuild_outputs(r: RebuildImpact, limit: int = 12) -> list[Block]:
+    """What a rebuild after touching the header writes, in the graph's order (the JSON has all)."""
+    if not r.outputs:
+        return []
+    lines: list[Text] = [Name(o) for o in r.outputs[:limit]]
+    if len(r.outputs) > limit:
+        lines.append(f"... and {len(r.outputs) - limit} more (--format json lists every one)")
+    return [Notes(f"What touching it reruns ({r.steps} steps)", lines, shrink="path")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from buildprof.model.report import WhyDocument
-from buildprof.render.graph_sections import graph_notes, rebuild_facts
+from buildprof.render.graph_sections import graph_notes, rebuild_facts, rebuild_outputs
 from buildprof.render.layout import Block, Column, Facts, Name, Table, format_ms
 from buildprof.render.trace_sections import chain_text, codebase_note, input_blocks, path_shortener
 
@@ -65,7 +65,7 @@ def why_blocks(doc: WhyDocument) -> list[Block]:
         [Column("time"), Column("count"), Column("file", "left", "path")],
         [[format_ms(r.incl_ms), str(r.count), Name(short(r.file))] for r in w.includes],
     )
-    rebuild = [rebuild_facts(doc.rebuild, doc.churn)] if doc.rebuild is not None else []
+    rebuild = [rebuild_facts(doc.rebuild, doc.churn), *rebuild_outputs(doc.rebuild)] if doc.rebuild else []
     graph = graph_notes(doc.graph_notes, doc.churn)
     return [
         *input_blocks(doc),
