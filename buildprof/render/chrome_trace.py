@@ -34,10 +34,7 @@ from buildprof.model.trace_export import TraceExport, TraceExportCounts
 PID = 1
 STEPS_PER_PIECE = 20_000
 _PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but '"' and '\': JSON as it is
-_STEP = (
-    '{"name":%s,"cat":%s,"ph":"X","ts":%d,"dur":%d,"pid":1,"tid":%d,'
-    '"args":{"kind":%s,"target":%s,"duration_ms":%d,"weighted_ms":%s,"outputs":%d}}'
-)
+_NOT_PLAIN = re.compile(r"[^ !#-\[\]-~]")
 
 
 def json_string(text: str) -> str:
@@ -92,41 +89,52 @@ def _metadata(export: TraceExport) -> str:
     return ",\n".join(encode_json(event).decode("utf-8") for event in events)
 
 
+def _json_strings(texts: list[str]) -> list[str]:
+    """Each text as a JSON string literal: the plain ones (printable ASCII but '"' and '\\', found
+    with one search over them all) quoted as they are, the others through json_string."""
+    quoted = [f'"{text}"' for text in texts]
+    joined = " ".join(texts)  # a space is plain: every other character found belongs to a text
+    if _PLAIN.fullmatch(joined) is None:
+        import numpy as np
+
+        ends = np.cumsum([len(text) + 1 for text in texts])
+        found = [m.start() for m in _NOT_PLAIN.finditer(joined)]
+        for row in set(np.searchsorted(ends, found, "right").tolist()):
+            quoted[row] = json_string(texts[row])
+    return quoted
+
+
 def _steps(export: TraceExport, rows: range) -> str:
     """The X events of the steps at `rows`, each line starting with the comma that separates it."""
-    if not rows:
-        return ""
     a, b = rows.start, rows.stop
-    start = export.start_ms[a:b].tolist()
-    end = export.end_ms[a:b].tolist()
-    lane = export.lane[a:b].tolist()
-    weighted = export.weighted_ms[a:b].round(3).tolist()
-    n_outputs = export.n_outputs[a:b].tolist()
-    strings: dict[str, str] = {}
-    lines = []
-    for k, row in enumerate(rows):
-        kind = strings.get(export.kind[row]) or strings.setdefault(
-            export.kind[row], json_string(export.kind[row])
-        )
-        target = export.target[row]
-        target = strings.get(target) or strings.setdefault(target, json_string(target))
-        s, e = start[k], end[k]
-        lines.append(
-            _STEP
-            % (
-                json_string(export.output[row]),
-                kind,
-                s * 1000,
-                (e - s) * 1000,
-                lane[k] + 1,
-                kind,
-                target,
-                e - s,
-                repr(weighted[k]),
-                n_outputs[k],
-            )
-        )
-    return ",\n" + ",\n".join(lines)
+    n = b - a
+    if n <= 0:
+        return ""
+    kinds, targets = export.kind[a:b], export.target[a:b]
+    heads = {k: f',"cat":{json_string(k)},"ph":"X","ts":' for k in set(kinds)}
+    args = {
+        (k, t): f',"args":{{"kind":{json_string(k)},"target":{json_string(t)},"duration_ms":'
+        for k, t in set(zip(kinds, targets, strict=True))
+    }
+    start = export.start_ms[a:b]
+    duration = export.end_ms[a:b] - start
+    parts: list = [None] * (14 * n)
+    parts[0::14] = _json_strings(export.output[a:b])
+    parts[1::14] = [heads[k] for k in kinds]
+    parts[2::14] = map(str, (start * 1000).tolist())
+    parts[3::14] = [',"dur":'] * n
+    parts[4::14] = map(str, (duration * 1000).tolist())
+    parts[5::14] = [',"pid":1,"tid":'] * n
+    parts[6::14] = map(str, (export.lane[a:b] + 1).tolist())
+    parts[7::14] = [args[kt] for kt in zip(kinds, targets, strict=True)]
+    parts[8::14] = map(str, duration.tolist())
+    parts[9::14] = [',"weighted_ms":'] * n
+    parts[10::14] = map(repr, export.weighted_ms[a:b].round(3).tolist())
+    parts[11::14] = [',"outputs":'] * n
+    parts[12::14] = map(str, export.n_outputs[a:b].tolist())
+    parts[13::14] = ['}},\n{"name":'] * n
+    parts[-1] = "}}"
+    return ',\n{"name":' + "".join(parts)
 
 
 def _embedded(export: TraceExport, row: int, counts: TraceExportCounts) -> Iterator[bytes]:
