@@ -10,6 +10,7 @@ import pandas as pd
 from buildprof.analysis.builds import LogBuilds, split_builds
 from buildprof.analysis.classify import classify_steps
 from buildprof.analysis.steps import group_steps, summarize_build
+from buildprof.analysis.timeline import timeline_of
 from buildprof.model.ninja import BuildSpan, NinjaLog, NinjaManifest
 from buildprof.model.report import (
     Build,
@@ -105,6 +106,7 @@ def build_document(span: BuildSpan, steps: pd.DataFrame, top: int) -> Build:
         by_kind=group_rows(steps, "kind", summary.weighted_ms),
         by_target=group_rows(steps, "target", summary.weighted_ms, top),
         targets_total=int(steps["target"].nunique()),
+        timeline=timeline_of(steps),
     )
 
 

@@ -118,6 +118,29 @@ class StepRow(Record):
     line: Annotated[int, doc("line of its first output in the log")]
 
 
+class TimelineStep(Record):
+    """One step of a build on the worker lane it ran on."""
+
+    output: Annotated[str, doc("the first output it logged")]
+    start_ms: int
+    end_ms: int
+    weighted_ms: float
+    kind: str
+    target: str
+    lane: Annotated[int, doc("its lane (0-based): the first lane free at its start, as ninjatracing draws")]
+    frontend_ms: Annotated[float | None, doc("its TU's frontend time, from the trace (null: no trace)")] = (
+        None
+    )
+    backend_ms: Annotated[float | None, doc("its TU's backend time, from the trace (null: no trace)")] = None
+
+
+class Timeline(Record):
+    """Every step of a build over time, on lanes: no two steps of a lane overlap."""
+
+    lanes: Annotated[int, doc("lanes used: the most steps that ran at once")]
+    steps: Annotated[list[TimelineStep], doc("every step, by start time")]
+
+
 class GroupRow(Record):
     """Steps of one kind or target, summed."""
 
@@ -139,6 +162,7 @@ class Build(Record):
     by_kind: Annotated[list[GroupRow], doc("per kind of step")]
     by_target: Annotated[list[GroupRow], doc("per target, top --top")]
     targets_total: Annotated[int, doc("targets before cutting")]
+    timeline: Annotated[Timeline | None, doc("every step on its lane (drawn by the HTML report)")] = None
 
 
 # ---- the documents: one per command, told apart by `command`

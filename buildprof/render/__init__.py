@@ -65,6 +65,14 @@ FORMATS: tuple[Format, ...] = (
     Format("cba", (".txt",), False, ("report",), "cba", "ClangBuildAnalyzer's --analyze text"),
     Format("png", (".png",), True, ("trend",), "png", "a trend chart as a PNG image"),
     Format("svg", (".svg",), False, ("trend",), "svg", "a trend chart as SVG"),
+    Format(
+        "html",
+        (".html", ".htm"),
+        False,
+        ("report", "headers", "templates", "functions"),
+        "html",
+        "a self-contained page: timeline, sortable tables (opens offline)",
+    ),
 )
 FORMAT_NAMES = tuple(f.name for f in FORMATS)
 

@@ -53,3 +53,24 @@ def visible_lines(text: str) -> str:
     if _UNSAFE_BUT_NEWLINE.search(text) is None:
         return text
     return _UNSAFE_BUT_NEWLINE.sub(_escape_match, text)
+
+
+# ---- HTML: the same rules, then HTML's own escaping
+
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+# In JSON inside <script>: no "</script>" or "<!--" can form, and U+2028/2029 stay escapes.
+_SCRIPT_JSON = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def html_text(text: str) -> str:
+    """`text` for HTML element content or a quoted attribute: `visible()`, then &, <, >, " and '
+    escaped; the one function the HTML report's templates pass names through."""
+    return visible(text).translate(_HTML)
+
+
+def script_json(encoded: str) -> str:
+    """JSON text made safe inside an HTML <script> element: <, > and & as \\u escapes (no tag can
+    close the element or open a comment), U+2028/2029 escaped too; the JSON value is unchanged."""
+    return encoded.translate(_SCRIPT_JSON)

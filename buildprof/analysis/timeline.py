@@ -1,0 +1,73 @@
+"""A build over time: every step on a worker lane, and each compile step's frontend/backend split.
+
+`.ninja_log` does not say which of ninja's workers ran a step; the lanes are those of
+analysis/lanes.py (as ninjatracing: the lowest lane free at a step's start), the same the trace
+export draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from buildprof.analysis.lanes import assign_lanes
+from buildprof.model.report import Build, Timeline, TimelineStep
+
+
+def timeline_of(steps: pd.DataFrame) -> Timeline:
+    """Every step of one build (classified steps: output, start, end, weighted, kind, target), by
+    start time, on its lane."""
+    start = steps["start_ms"].to_numpy(dtype=np.int64)
+    end = steps["end_ms"].to_numpy(dtype=np.int64)
+    lanes = assign_lanes(start, end)
+    order = np.lexsort((lanes, start)).tolist()
+    columns = (
+        steps["output"].astype(str).tolist(),
+        start.tolist(),
+        end.tolist(),
+        np.round(steps["weighted_ms"].to_numpy(dtype=np.float64), 3).tolist(),
+        steps["kind"].astype(str).tolist(),
+        steps["target"].astype(str).tolist(),
+        lanes.tolist(),
+    )
+    output, begin, finish, weighted, kind, target, lane = ([column[i] for i in order] for column in columns)
+    return Timeline(
+        lanes=int(lanes.max()) + 1 if len(lanes) else 0,
+        steps=[
+            TimelineStep(
+                output=output[i],
+                start_ms=begin[i],
+                end_ms=finish[i],
+                weighted_ms=weighted[i],
+                kind=kind[i],
+                target=target[i],
+                lane=lane[i],
+            )
+            for i in range(len(order))
+        ],
+    )
+
+
+def attach_compile_times(builds: list[Build], units: pd.DataFrame) -> None:
+    """Give each compile step its TU's frontend and backend time (ms), from the trace joined to it.
+
+    `units` is the compile-unit table (trace_report's: step_output, frontend_us, backend_us). A TU's
+    trace is the one its latest compilation wrote, so with several builds it goes to the latest
+    build holding that output.
+    """
+    joined = units[units["step_output"].notna()]
+    split = dict(
+        zip(
+            joined["step_output"].tolist(),
+            zip(joined["frontend_us"].tolist(), joined["backend_us"].tolist(), strict=True),
+            strict=True,
+        )
+    )
+    for build in reversed(builds):
+        if build.timeline is None or not split:
+            continue
+        for step in build.timeline.steps:
+            times = split.pop(step.output, None)
+            if times is not None:
+                step.frontend_ms = round(times[0] / 1000, 3)
+                step.backend_ms = round(times[1] / 1000, 3)
