@@ -90,9 +90,13 @@ def test_steps_not_run_count_zero_and_phony_edges_are_free_and_left_out():
 
 def test_only_edges_the_defaults_need_count():
     graph = make_graph([cc("a", "src"), cc("slow_test", "a"), cc("b", "a")], defaults=["b"])
-    times, steps = times_of(graph, [1, 100, 2])
-    assert times.needed.tolist() == [True, False, True]
+    times, steps = times_of(graph, [1, None, 2])
+    assert times.needed.tolist() == [True, False, True] and times.ran_outside == 0
     assert critical_path(graph, times, steps).length_ms == 3
+    # a build of other targets (`ninja slow_test b`): what ran counts, with what it waits for
+    times, steps = times_of(graph, [1, 100, 2])
+    assert times.needed.tolist() == [True, True, True] and times.ran_outside == 1
+    assert critical_path(graph, times, steps).length_ms == 101
     # without a default, ninja builds the root nodes: outputs nothing reads
     graph = make_graph([cc("a", "src"), cc("slow_test", "a"), cc("b", "a")])
     assert [graph.paths[n] for n in default_targets(graph)] == ["slow_test", "b"]

@@ -163,7 +163,9 @@ class EdgeTimes:
     the edge did not run in it or is phony; `start_ms`/`end_ms` are the logged times (-1 when it
     did not run). `step_row` is the row of the steps DataFrame (-1), `edge_of_step` the reverse
     (-1 for a step whose outputs are not in the graph: the manifest changed since the build, or the
-    step is not a build statement). `needed`: the edges the build's targets need (`needed_edges`).
+    step is not a build statement). `needed`: the edges the build's targets need (`needed_edges`),
+    and, when steps ran that those do not need (the build named other targets), those edges and
+    everything they wait for too (`ran_outside` counts them).
     """
 
     needed: np.ndarray
@@ -176,6 +178,7 @@ class EdgeTimes:
     wall_ms: int  # last end - first start of the build's steps, as the log says
     unmatched: list[str] = field(default_factory=list)  # first output of each step not in the graph
     repeated: list[str] = field(default_factory=list)  # outputs of edges more than one step claimed
+    ran_outside: int = 0  # steps that ran although the targets do not need their edges
 
 
 def output_edge(graph: BuildGraph, path: str) -> int:
@@ -245,8 +248,12 @@ def join_steps(
     end[ran] = ends[step_row[ran]]
     duration = np.where(ran & ~phony_mask(graph), end - start, 0).astype(np.int64)
     wall = int(ends.max() - starts.min()) if len(steps) else 0
+    needed = needed_edges(graph, targets)
+    outside = ran & ~needed
+    if outside.any():
+        needed |= upstream(edge_deps(graph), n_edges, np.flatnonzero(outside))
     return EdgeTimes(
-        needed=needed_edges(graph, targets),
+        needed=needed,
         ran=ran,
         duration_ms=duration,
         start_ms=start,
@@ -256,6 +263,7 @@ def join_steps(
         wall_ms=wall,
         unmatched=unmatched,
         repeated=repeated,
+        ran_outside=int(outside.sum()),
     )
 
 
