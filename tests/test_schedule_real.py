@@ -88,6 +88,9 @@ def test_abseil_critical_path_and_simulation(abseil_build: Path):
     # a static-library build at -j2: the path (cord.cc.o, then archives) is 5.9 s of 121.7 s
     assert path.steps[0].output == "absl/strings/CMakeFiles/cord.dir/cord.cc.o"
     assert (path.length_ms, len(path.steps), path.steps[0].drag_ms) == (5907, 7, 149)
+    for before, step in itertools.pairwise(path.steps):  # here with no phony edge between them
+        inputs = graph.in_nodes[graph.in_offsets[step.edge] : graph.in_offsets[step.edge + 1]]
+        assert before.edge in graph.producer[inputs]
     record, same_order = check_simulation(graph, times, steps, jobs=2)
     assert abs(record.error) < 0.15, f"simulated -j2 wall {record.predicted_wall_ms} ms vs measured 121730 ms"
     assert record.predicted_wall_ms == 121720  # -0.01 %: ninja's gaps between steps are not simulated
@@ -124,3 +127,18 @@ def test_one_tu_incremental_build_counts_steps_not_run_as_zero():
     assert path.steps[0].output == "text/CMakeFiles/text.dir/src/csv.cc.o"
     record, same_order = check_simulation(graph, times, steps, jobs=2)
     assert record.steps == 6 and abs(record.error) < 0.15 and same_order
+
+
+@pytest.mark.parametrize("capture", ["clang19-one-tu", "clang19-headers"])
+@pytest.mark.parametrize("log_name", ["ninja_log.clean", ".ninja_log"])
+def test_every_bundled_capture_with_a_manifest_replays_at_its_own_jobs(capture: str, log_name: str):
+    folder = ONE_TU.parent / capture
+    facts = json.loads((folder / "capture.json").read_text())
+    build = facts["builds"][0 if log_name == "ninja_log.clean" else -1]
+    graph, steps, times = last_build(folder, folder / log_name)
+    assert len(steps) == times.ran.sum() == build["steps"] and times.unmatched == []
+    assert times.wall_ms == build["wall_ms"]
+    check_joined_dependencies(graph, times)
+    check_critical_path(graph, times, steps)
+    record, same_order = check_simulation(graph, times, steps, facts["jobs"])
+    assert abs(record.error) < 0.15 and same_order
