@@ -55,80 +55,68 @@ def parse_ninja_deps(data: bytes, path: str) -> NinjaDeps:
     if version not in (3, 4):
         raise InputError(f"ninja deps log version {version}: buildprof reads versions 3 and 4", path)
     head = 12 if version == 4 else 8  # out id and mtime, before the input ids
-    paths: list[str] = []
-    seen: set[bytes] = set()
-    starts: list[int] = []  # byte offset of each deps record's body
-    sizes: list[int] = []
-    known: list[int] = []  # how many paths were defined when each deps record was read
-    record_at: list[int] = []  # byte offset of each deps record's size word
-    unpack = struct.Struct("<I").unpack_from
-    end, pos = len(data), _HEADER
-    damaged_at = -1
-    while pos < end:
-        if pos + 4 > end:
-            damaged_at = pos
-            break
-        (size,) = unpack(data, pos)
-        is_deps, size = size >> 31, size & 0x7FFFFFFF
-        body = pos + 4
-        if size > MAX_RECORD or body + size > end:
-            damaged_at = pos
-            break
-        if is_deps:
-            if size % 4 or size < head:
-                damaged_at = pos
-                break
-            starts.append(body)
-            sizes.append(size)
-            known.append(len(paths))
-            record_at.append(pos)
-        else:
-            text = data[body : body + size - 4].rstrip(b"\0")
-            (checksum,) = unpack(data, body + size - 4)
-            if (
-                size <= 4
-                or size - 4 - len(text) > 3
-                or (~checksum & 0xFFFFFFFF) != len(paths)
-                or text in seen
-            ):
-                damaged_at = pos
-                break
-            seen.add(text)
-            paths.append(text.decode("utf-8", "surrogateescape"))
-        pos = body + size
-    starts_a = np.array(starts, dtype=np.int64)
-    counts = (np.array(sizes, dtype=np.int64) - head) // 4
-    known_a = np.array(known, dtype=np.int64)
-    ids, offsets = _gather(data, starts_a + head, counts)
-    out_ids = _words(data, starts_a).astype(np.int64)
-    # The first deps record that names an id not defined before it is damage: stop there, as ninja.
-    bad = (out_ids >= known_a) | (out_ids < 0)
-    bad_dep = np.flatnonzero(ids >= np.repeat(known_a, counts))
-    if len(bad_dep):
-        bad[np.searchsorted(offsets, bad_dep[0], side="right") - 1] = True
-    if bad.any():
-        first = int(np.argmax(bad))
-        damaged_at = record_at[first]
-        paths = paths[: known[first]]
-        starts_a, counts, out_ids = starts_a[:first], counts[:first], out_ids[:first]
-        ids, offsets = ids[: offsets[first]], offsets[: first + 1]
+    # The chain of records: one Python step each, the rest in numpy below.
+    positions, sizes = _walk(data)
+    at = np.array(positions, dtype=np.int64)
+    raw = np.array(sizes, dtype=np.int64)
+    is_deps, size = raw >> 31 == 1, raw & 0x7FFFFFFF
+    is_path = ~is_deps
+    path_number = np.cumsum(is_path) - is_path  # path records before each record: a path's id
+    # Damage, as the first record index each check fails at (ninja stops at the first).
+    failures = [len(positions)]
+    bad_size = (is_deps & ((size % 4 != 0) | (size < head))) | (is_path & (size <= 4))
+    failures.append(_first(bad_size))
+    path_at = at[is_path & ~bad_size]
+    path_size = size[is_path & ~bad_size]
+    checksum = _words(data, path_at + path_size) if len(path_at) else np.zeros(0, dtype=np.uint32)
+    path_index = np.flatnonzero(is_path & ~bad_size)
+    wrong = (~checksum).astype(np.int64) != path_number[path_index]
+    failures.append(int(path_index[_first(wrong)]) if wrong.any() else len(positions))
+    texts = [
+        data[p + 4 : p + s].rstrip(b"\0") for p, s in zip(path_at.tolist(), path_size.tolist(), strict=True)
+    ]
+    for i in np.flatnonzero(path_size - 4 - np.array([len(t) for t in texts], dtype=np.int64) > 3):
+        texts[i] = data[path_at[i] + 4 : path_at[i] + path_size[i] - 3]  # ninja strips 3 NULs at most
+    if len(set(texts)) < len(texts):  # a path recorded twice: two ninjas wrote at once
+        seen: set[bytes] = set()
+        twice = next(i for i, t in enumerate(texts) if t in seen or seen.add(t))
+        failures.append(int(path_index[twice]))
+    deps_index = np.flatnonzero(is_deps & ~bad_size)
+    starts = at[deps_index] + 4
+    counts = (size[deps_index] - head) // 4
+    known = path_number[deps_index]
+    ids, offsets = _gather(data, starts + head, counts)
+    out_ids = _words(data, starts).astype(np.int64)
+    bad = (out_ids >= known) | (out_ids < 0)
+    nonempty = np.flatnonzero(counts)
+    if len(nonempty):
+        largest = np.maximum.reduceat(ids, offsets[nonempty]) if len(ids) else np.zeros(0, np.uint32)
+        bad[nonempty] |= largest.astype(np.int64) >= known[nonempty]
+    failures.append(int(deps_index[_first(bad)]) if bad.any() else len(positions))
+    cut = min(failures)
+    stop = positions[cut] if cut < len(positions) else _tail(data, positions, sizes)
+    problems = [f"truncated at byte {stop}: the records from there on are damaged"] if stop else []
+    keep_paths = int(np.searchsorted(path_index, cut))
+    paths = (
+        b"\0".join(texts[:keep_paths]).decode("utf-8", "surrogateescape").split("\0") if keep_paths else []
+    )
+    live = int(np.searchsorted(deps_index, cut))
+    starts, counts, out_ids = starts[:live], counts[:live], out_ids[:live]
+    ids, offsets = ids[: offsets[live]], offsets[: live + 1]
     if version == 4:
-        mtimes = _words(data, starts_a + 4).astype(np.int64) | (
-            _words(data, starts_a + 8).astype(np.int64) << 32
-        )
+        mtimes = _words(data, starts + 4).astype(np.int64) | (_words(data, starts + 8).astype(np.int64) << 32)
     else:
-        mtimes = _words(data, starts_a + 4).view(np.int32).astype(np.int64)
+        mtimes = _words(data, starts + 4).view(np.int32).astype(np.int64)
     # The newest record of each output wins; outputs in id order, as `ninja -t deps` lists them.
-    outputs, last_in_reversed = np.unique(out_ids[::-1], return_index=True)
-    chosen = len(out_ids) - 1 - last_in_reversed
-    dep_offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
-    np.cumsum(counts[chosen], out=dep_offsets[1:])
-    take = np.arange(dep_offsets[-1], dtype=np.int64) + np.repeat(
-        offsets[chosen] - dep_offsets[:-1], counts[chosen]
-    )
-    problems = (
-        [] if damaged_at < 0 else [f"truncated at byte {damaged_at}: the records from there on are damaged"]
-    )
+    if len(out_ids) < 2 or (np.diff(out_ids) > 0).all():
+        chosen, outputs, dep_offsets, dep_ids = slice(None), out_ids, offsets, ids
+    else:
+        outputs, last_in_reversed = np.unique(out_ids[::-1], return_index=True)
+        chosen = len(out_ids) - 1 - last_in_reversed
+        dep_offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+        np.cumsum(counts[chosen], out=dep_offsets[1:])
+        shift = np.repeat(offsets[chosen] - dep_offsets[:-1], counts[chosen])
+        dep_ids = ids[np.arange(dep_offsets[-1], dtype=np.int64) + shift]
     return NinjaDeps(
         path=path,
         version=version,
@@ -136,9 +124,40 @@ def parse_ninja_deps(data: bytes, path: str) -> NinjaDeps:
         outputs=outputs.astype(np.int32),
         mtimes=mtimes[chosen],
         dep_offsets=dep_offsets,
-        dep_ids=ids[take].astype(np.int32),
+        dep_ids=dep_ids.view(np.int32) if dep_ids.dtype == np.uint32 else dep_ids.astype(np.int32),
         problems=problems,
     )
+
+
+def _walk(data: bytes) -> tuple[list[int], list[int]]:
+    """Byte offset and size word of each record that fits in the file (ninja's size limit included);
+    the walk stops before the first that does not."""
+    unpack = struct.Struct("<I").unpack_from
+    positions: list[int] = []
+    sizes: list[int] = []
+    end, pos = len(data), _HEADER
+    while pos + 4 <= end:
+        (word,) = unpack(data, pos)
+        size = word & 0x7FFFFFFF
+        if size > MAX_RECORD or pos + 4 + size > end:
+            break
+        positions.append(pos)
+        sizes.append(word)
+        pos += 4 + size
+    return positions, sizes
+
+
+def _tail(data: bytes, positions: list[int], sizes: list[int]) -> int:
+    """Where the walk stopped when it did not reach the end of the file (0 when it did)."""
+    pos = positions[-1] + 4 + (sizes[-1] & 0x7FFFFFFF) if positions else _HEADER
+    return pos if pos < len(data) else 0
+
+
+def _first(flags) -> int:
+    """The index of the first true flag (len(flags) when none is)."""
+    import numpy as np
+
+    return int(np.argmax(flags)) if flags.any() else len(flags)
 
 
 def _words(data: bytes, at):
@@ -156,23 +175,25 @@ def _words(data: bytes, at):
 
 
 def _gather(data: bytes, starts, counts):
-    """(ids, offsets): the uint32 runs of `counts[i]` words from byte `starts[i]`, concatenated, as
-    int64, and where each run begins in them."""
+    """(ids, offsets): the uint32 runs of `counts[i]` words from byte `starts[i]`, concatenated, and
+    where each run begins in them. Runs are taken with a mask over the file's words, not an index per
+    dependency."""
     import numpy as np
 
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    total = int(offsets[-1])
-    if total == 0:
-        return np.zeros(0, dtype=np.int64), offsets
+    if offsets[-1] == 0:
+        return np.zeros(0, dtype=np.uint32), offsets
     if not (starts % 4).any():
         words = np.frombuffer(data, dtype="<u4", count=len(data) // 4)
-        index = np.arange(total, dtype=np.int64) + np.repeat(starts // 4 - offsets[:-1], counts)
-        return words[index].astype(np.int64), offsets
+        edges = np.zeros(len(words) + 1, dtype=np.int8)
+        edges[starts // 4] += 1
+        edges[starts // 4 + counts] -= 1
+        return words[np.cumsum(edges[:-1], dtype=np.int8).view(np.bool_)], offsets
     # Records that are not 4-byte aligned (a path record whose size is not a multiple of 4: ninja never
     # writes one, but reads it): one slice per record.
     parts = [
         np.frombuffer(data, dtype="<u4", count=int(c), offset=int(s))
         for s, c in zip(starts, counts, strict=True)
     ]
-    return np.concatenate(parts).astype(np.int64), offsets
+    return np.concatenate(parts), offsets

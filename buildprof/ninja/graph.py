@@ -25,6 +25,8 @@ includes nested too deep are noted in `skipped_files`. Expanded values are cut a
 from __future__ import annotations
 
 import re
+from itertools import compress, count, pairwise, repeat
+from operator import not_
 from pathlib import Path
 
 from buildprof.errors import InputError
@@ -48,15 +50,6 @@ MAX_DEPTH = 64  # includes within includes
 MAX_PROBLEMS = 1000
 RULE_BINDINGS = {"command", "depfile", "dyndep", "description", "deps", "generator", "pool", "restat"}
 RULE_BINDINGS |= {"rspfile", "rspfile_content", "msvc_deps_prefix"}
-_EDGE_LISTS = (
-    "edge_rule",
-    "out_explicit",
-    "in_explicit",
-    "in_implicit",
-    "edge_pool",
-    "out_nodes",
-    "in_nodes",
-)
 
 
 def read_build_graph(build_dir: str | Path, name: str = "build.ninja") -> BuildGraph | None:
@@ -85,17 +78,14 @@ class _Reader:
         self.top = str(top)
         self.files_read = 1
         self.reading = [top.resolve()]
-        self.paths: list[str] = []
-        self.node_of: dict[str, int] = {}
-        self.producer: list[int] = []
+        self.node_of: dict[str, int] = {}  # path -> node id, in the order nodes appear
+        self.produced: set[int] = set()  # nodes an edge writes
         self.rules: list[str] = []
         self.rule_index: dict[str, int] = {}
-        self.edge_rule: list[int] = []  # per edge, as the other lists of _EDGE_LISTS and edge_deps
-        self.out_explicit, self.in_explicit, self.in_implicit, self.edge_pool = [], [], [], []
+        # per edge: rule, outputs, explicit outputs, inputs, explicit inputs, implicit inputs, pool, deps
+        self.edge_rows: list[tuple[int, int, int, int, int, int, int, bool]] = []
         self.out_nodes: list[int] = []
         self.in_nodes: list[int] = []
-        self.out_offsets, self.in_offsets = [0], [0]
-        self.edge_deps: list[bool] = []
         self.validations: dict[int, list[int]] = {}
         self.pools: list[tuple[str, int]] = []
         self.pool_index: dict[str, int] = {}
@@ -104,64 +94,99 @@ class _Reader:
         self.problems: list[str] = []
         self.problems_total = 0
 
-    def problem(self, where: str, message: str) -> None:
-        """Note a statement ninja would refuse (the first MAX_PROBLEMS of them)."""
+    def problem(self, where: str | tuple[str, int], message: str) -> None:
+        """Note a statement ninja would refuse (the first MAX_PROBLEMS of them) at "file:line" or
+        (file, line)."""
         self.problems_total += 1
         if len(self.problems) < MAX_PROBLEMS:
+            where = where if isinstance(where, str) else f"{where[0]}:{where[1]}"
             self.problems.append(f"{where}: {message}")
 
     def parse(self, label: str, text: str, scope: Scope) -> None:
         """Add the statements of one file (named `label` in messages) read in `scope`."""
         if "\r" in text:
             text = text.replace("\r\n", "\n")
+        lines, numbers = logical_lines(text)
+        # Statement lines (not indented); the indented lines after each are its bindings.
+        starts = list(compress(count(), map(not_, map(str.startswith, lines, repeat(" ")))))
+        starts.append(len(lines))
         pending: PendingEdge | list | None = None  # an edge, or [kind, name, bindings, where] of rule/pool
-        for number, line in logical_lines(text):
-            if line[:1] == " ":
-                stripped = line.lstrip(" ")
-                if stripped[:1] == "#":
-                    continue
-                if not stripped:
-                    pending = self._finish(pending, scope)
-                elif pending is None:
-                    self.problem(f"{label}:{number}", "unexpected indent")
-                elif (
-                    pending.__class__ is PendingEdge
-                    and pending.fast
-                    and "pool" not in stripped
-                    and "deps" not in stripped
-                ):
-                    continue
-                else:
-                    self._binding(pending, stripped, scope, f"{label}:{number}")
+        for i, end in pairwise(starts):
+            line = lines[i]
+            if line[:1] == "#":  # a comment: the bindings of the statement before may go on after it
+                if end > i + 1:
+                    pending = self._bindings(pending, lines, i + 1, end, scope, label, numbers)
                 continue
             if pending is not None:
                 pending = self._finish(pending, scope)
-            if not line or line[0] == "#":
-                continue
             if line.startswith("build "):
-                pending = self._build_line(line[6:], scope, f"{label}:{number}")
-                continue
-            word = IDENT.match(line)
-            keyword = word.group(0) if word else ""
-            rest = line[word.end() :].lstrip(" ") if word else line
-            where = f"{label}:{number}"
-            if keyword == "build":
-                pending = self._build_line(rest, scope, where)
-            elif keyword in ("rule", "pool"):
-                if IDENT.fullmatch(rest):
-                    pending = [keyword, rest, {}, where]
-                else:
-                    self.problem(where, f"expected {keyword} name")
-            elif keyword == "default":
-                self._default(rest, scope, where)
-            elif keyword in ("include", "subninja"):
-                self._include(rest, scope, keyword == "subninja", where)
-            elif keyword and rest[:1] == "=":
-                value = evaluate(parse_value(rest[1:].lstrip(" ")), scope.vars.get)
-                scope.vars[keyword] = value
-            else:
-                self.problem(where, "expected a statement (build, rule, pool, default, include, name =)")
+                where = (label, numbers[i] if numbers else i + 1)
+                if (
+                    "$" not in line
+                    and "\t" not in line
+                    and self._simple_edge(line, lines, i, end, scope, where)
+                ):
+                    continue
+                pending = self._build_line(line[6:], scope, f"{where[0]}:{where[1]}")
+            elif line:
+                pending = self._statement(line, scope, f"{label}:{numbers[i] if numbers else i + 1}")
+            if end > i + 1:
+                pending = self._bindings(pending, lines, i + 1, end, scope, label, numbers)
         self._finish(pending, scope)
+
+    def _simple_edge(
+        self, line: str, lines: list[str], i: int, end: int, scope: Scope, where: tuple[str, int]
+    ) -> bool:
+        """Add the edge of a build line without `$` whose bindings set no pool or deps (most of them)
+        at once; False (nothing done) when it needs the general path."""
+        if end > i + 1:
+            block = "".join(lines[i + 1 : end])
+            if "pool" in block or "deps" in block or not block.strip(" "):
+                return False
+        split = split_build_line(line[6:])
+        if isinstance(split, str) or not split[2]:
+            return False
+        rule = scope.rules.get(split[1])
+        if rule is None or rule.variable_pool:
+            return False
+        self._add_edge(split[0], rule, {}, scope, where)
+        return True
+
+    def _statement(self, line: str, scope: Scope, where: str) -> list | None:
+        """A statement other than `build`: rule and pool are returned to receive their bindings."""
+        word = IDENT.match(line)
+        keyword = word.group(0) if word else ""
+        rest = line[word.end() :].lstrip(" ") if word else line
+        if keyword == "build":
+            return self._build_line(rest, scope, where)
+        if keyword in ("rule", "pool"):
+            if IDENT.fullmatch(rest):
+                return [keyword, rest, {}, where]
+            self.problem(where, f"expected {keyword} name")
+        elif keyword == "default":
+            self._default(rest, scope, where)
+        elif keyword in ("include", "subninja"):
+            self._include(rest, scope, keyword == "subninja", where)
+        elif keyword and rest[:1] == "=":
+            scope.vars[keyword] = evaluate(parse_value(rest[1:].lstrip(" ")), scope.vars.get)
+        else:
+            self.problem(where, "expected a statement (build, rule, pool, default, include, name =)")
+        return None
+
+    def _bindings(self, pending, lines: list[str], start: int, end: int, scope: Scope, label: str, numbers):
+        """The indented lines lines[start:end] after a statement; the statement still pending."""
+        for k in range(start, end):
+            stripped = lines[k].lstrip(" ")
+            where = f"{label}:{numbers[k] if numbers else k + 1}"
+            if stripped[:1] == "#":
+                continue
+            if not stripped:  # a line of spaces ends the bindings
+                pending = self._finish(pending, scope)
+            elif pending is None:
+                self.problem(where, "unexpected indent")
+            else:
+                self._binding(pending, stripped, scope, where)
+        return pending
 
     def _binding(self, pending: PendingEdge | list, text: str, scope: Scope, where: str) -> None:
         """One indented `name = value` line of an edge, rule or pool."""
@@ -183,7 +208,7 @@ class _Reader:
         if pending is None:
             return None
         if pending.__class__ is PendingEdge:
-            self._add_edge(pending, scope)
+            self._add_edge(pending.groups, pending.rule, pending.bindings, scope, pending.line, pending.final)
             return None
         kind, name, bindings, where = pending
         if kind == "rule":
@@ -222,92 +247,79 @@ class _Reader:
             return None
         return PendingEdge(groups, rule, where, fast)
 
-    def _add_edge(self, edge: PendingEdge, scope: Scope) -> None:
-        """Add a complete build statement to the graph (ninja's ParseEdge after the bindings)."""
-        bindings, variables = edge.bindings, scope.vars
+    def _add_edge(
+        self, groups: list, rule: Rule, bindings: dict[str, str], scope: Scope, where, final: bool = True
+    ) -> None:
+        """Add a complete build statement to the graph (ninja's ParseEdge after the bindings): path
+        groups as split_build_line gives them, the edge's bindings, "file:line" for messages."""
+        variables = scope.vars
 
         def lookup(name: str) -> str | None:
             value = bindings.get(name)
             return variables.get(name) if value is None else value
 
-        groups = edge.groups
-        if not edge.final:
-            groups = [[canonicalize(evaluate(p, lookup)) for p in group] for group in groups]
-        if not groups[0]:
-            self.problem(edge.line, "expected path")
-            return
-        if any(not p for group in groups for p in group):
-            self.problem(edge.line, "empty path")
-            return
-        pool = self._edge_binding("pool", edge, lookup)
-        pool_id = -1
-        if pool:
-            if pool == "console" and pool not in self.pool_index:
-                self.pool_index[pool] = len(self.pools)
-                self.pools.append((pool, 1))
-            if pool not in self.pool_index:
-                self.problem(edge.line, f"unknown pool name '{pool}'")
-            pool_id = self.pool_index.get(pool, -1)
-        node_of, paths, producer = self.node_of, self.paths, self.producer
-        edge_id = len(self.edge_rule)
-        outs = []
-        explicit_outs = len(groups[0])
-        for i, path in enumerate(groups[0] + groups[1]):
-            node = node_of.get(path)
-            if node is None:
-                node = node_of[path] = len(paths)
-                paths.append(path)
-                producer.append(edge_id)
-            elif producer[node] >= 0:
-                self.problem(edge.line, f"multiple rules generate {path}")
-                explicit_outs -= i < len(groups[0])
-                continue
-            else:
-                producer[node] = edge_id
-            outs.append(node)
-        if not outs:
-            return
-        ins = []
-        for path in (*groups[2], *groups[3], *groups[4], *groups[5]):
-            node = node_of.get(path)
-            if node is None:
-                node = node_of[path] = len(paths)
-                paths.append(path)
-                producer.append(-1)
-            ins.append(node)
-        counts = [len(groups[2]), len(groups[3]), len(groups[4])]
-        if groups[5]:
-            self.validations[edge_id] = ins[sum(counts) :]
-            del ins[sum(counts) :]
-        if edge.rule.name == "phony" and len(outs) == 1 and not groups[1] and not groups[3]:
-            kinds = [k for k in (0, 2) for _ in range(counts[k])]
-            kept = [(n, k) for n, k in zip(ins, kinds, strict=True) if n != outs[0]]
-            ins, counts = [n for n, _ in kept], [sum(1 for _, k in kept if k == j) for j in (0, 1, 2)]
-        rule_id = self.rule_index.get(edge.rule.name)
-        if rule_id is None:
-            rule_id = self.rule_index[edge.rule.name] = len(self.rules)
-            self.rules.append(edge.rule.name)
-        self.edge_rule.append(rule_id)
-        self.out_nodes += outs
-        self.out_offsets.append(len(self.out_nodes))
-        self.out_explicit.append(explicit_outs)
-        self.in_nodes += ins
-        self.in_offsets.append(len(self.in_nodes))
-        self.in_explicit.append(counts[0])
-        self.in_implicit.append(counts[1])
-        self.edge_pool.append(pool_id)
-        self.edge_deps.append(bool(self._edge_binding("deps", edge, lookup)))
+        def binding(name: str) -> str:
+            """An edge variable as ninja's EdgeEnv finds it: edge binding, rule binding, file scope."""
+            value = bindings.get(name)
+            if value is not None:
+                return value
+            if not rule.variable_pool:
+                fixed = rule.fixed[name]
+                return (variables.get(name) or "") if fixed is None else fixed
+            raw = rule.bindings.get(name)
+            return (variables.get(name) or "") if raw is None else evaluate(raw, lookup)
 
-    @staticmethod
-    def _edge_binding(name: str, edge: PendingEdge, lookup) -> str:
-        """An edge variable as ninja's EdgeEnv finds it: edge binding, rule binding, file scope."""
-        value = edge.bindings.get(name)
-        if value is not None:
-            return value
-        raw = edge.rule.bindings.get(name)
-        if raw is not None:
-            return evaluate(raw, lookup)
-        return lookup(name) or ""
+        if not final:
+            groups = [[canonicalize(evaluate(p, lookup)) for p in group] for group in groups]
+            if any(not p for group in groups for p in group):
+                self.problem(where, "empty path")
+                return
+        outs, implicit_outs, explicit, implicit, order_only, validations = groups
+        node_of, produced = self.node_of, self.produced
+        add = node_of.setdefault
+        out_paths = outs + implicit_outs
+        out_ids = [add(p, len(node_of)) for p in out_paths]
+        explicit_outs = len(outs)
+        if not produced.isdisjoint(out_ids) or len(set(out_ids)) < len(out_ids):
+            kept = []
+            for i, node in enumerate(out_ids):
+                if node in produced:
+                    self.problem(where, f"multiple rules generate {out_paths[i]}")
+                    explicit_outs -= i < len(outs)
+                else:
+                    produced.add(node)
+                    kept.append(node)
+            out_ids = kept
+            if not out_ids:
+                return
+        else:
+            produced.update(out_ids)
+        in_ids = [add(p, len(node_of)) for p in explicit + implicit + order_only + validations]
+        counts = [len(explicit), len(implicit), len(order_only)]
+        edge_id = len(self.edge_rows)
+        if validations:
+            self.validations[edge_id] = in_ids[len(in_ids) - len(validations) :]
+            del in_ids[len(in_ids) - len(validations) :]
+        if rule.name == "phony" and len(out_ids) == 1 and not implicit_outs and not implicit:
+            kinds = [0] * counts[0] + [2] * counts[2]
+            kept = [(n, k) for n, k in zip(in_ids, kinds, strict=True) if n != out_ids[0]]
+            in_ids, counts = [n for n, _ in kept], [sum(1 for _, k in kept if k == j) for j in (0, 1, 2)]
+        pool = binding("pool")
+        pool_id = self.pool_index.get(pool, -1) if pool else -1
+        if pool and pool_id < 0:
+            if pool == "console":
+                pool_id = self.pool_index[pool] = len(self.pools)
+                self.pools.append((pool, 1))
+            else:
+                self.problem(where, f"unknown pool name '{pool}'")
+        rule_id = self.rule_index.get(rule.name)
+        if rule_id is None:
+            rule_id = self.rule_index[rule.name] = len(self.rules)
+            self.rules.append(rule.name)
+        self.out_nodes += out_ids
+        self.in_nodes += in_ids
+        deps = bool(binding("deps"))
+        self.edge_rows.append((rule_id, len(out_ids), explicit_outs, len(in_ids), *counts[:2], pool_id, deps))
 
     def _default(self, rest: str, scope: Scope, where: str) -> None:
         """A `default` statement: each path must name a node already in the graph."""
@@ -357,24 +369,35 @@ class _Reader:
         """The lists read so far as a BuildGraph of numpy arrays."""
         import numpy as np
 
-        def ints(values: list, dtype=np.int32) -> np.ndarray:
-            return np.array(values, dtype=dtype)
-
         if self.problems_total > len(self.problems):
             self.problems.append(f"... and {self.problems_total - len(self.problems)} more problems")
+        rows = np.array(self.edge_rows, dtype=np.int64).reshape(-1, 8)
+        out_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        in_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(rows[:, 1], out=out_offsets[1:])
+        np.cumsum(rows[:, 3], out=in_offsets[1:])
+        out_nodes = np.array(self.out_nodes, dtype=np.int32)
+        producer = np.full(len(self.node_of), -1, dtype=np.int32)
+        producer[out_nodes] = np.repeat(np.arange(len(rows), dtype=np.int32), rows[:, 1])
         return BuildGraph(
             manifest=self.top,
-            paths=self.paths,
+            paths=list(self.node_of),
             node_of=self.node_of,
             rules=self.rules,
-            **{name: ints(getattr(self, name)) for name in _EDGE_LISTS},
-            out_offsets=ints(self.out_offsets, np.int64),
-            in_offsets=ints(self.in_offsets, np.int64),
-            producer=ints(self.producer),
+            edge_rule=rows[:, 0].astype(np.int32),
+            out_offsets=out_offsets,
+            out_nodes=out_nodes,
+            out_explicit=rows[:, 2].astype(np.int32),
+            in_offsets=in_offsets,
+            in_nodes=np.array(self.in_nodes, dtype=np.int32),
+            in_explicit=rows[:, 4].astype(np.int32),
+            in_implicit=rows[:, 5].astype(np.int32),
+            producer=producer,
+            edge_pool=rows[:, 6].astype(np.int32),
             pools=self.pools,
             defaults=self.defaults,
             skipped_files=self.skipped_files,
-            edge_deps=ints(self.edge_deps, np.bool_),
+            edge_deps=rows[:, 7].astype(np.bool_),
             validations=self.validations,
             problems=self.problems,
         )

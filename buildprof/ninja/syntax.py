@@ -16,7 +16,7 @@ Rule, Scope and PendingEdge are the statements the graph reader (graph.py) keeps
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 MAX_VALUE = 1 << 20  # characters of an expanded variable or path: more is damage (a value doubled
 # again and again), and the rest is cut so that reading stays linear
@@ -31,15 +31,13 @@ _PATH_TOKEN = re.compile(
     r"|\$(?P<escape>[$ :])|\$\{(?P<brace>[A-Za-z0-9_.-]+)\}|\$(?P<var>[A-Za-z0-9_-]+)|(?P<bad>\$.?)"
 )
 BAD_ESCAPE = "bad $-escape (literal $ must be written as $$)"
-_PIPES = re.compile(r"(\|[|@]?)")
 _RANK = {"|": 1, "||": 2, "|@": 3}
-_NOT_CANONICAL = ("/.", "//", " .", ":.", "|.", "/ ", "/:", "/|")
 
 
 class Rule:
     """A `rule` statement: its name and its bindings, unexpanded (they are expanded per edge)."""
 
-    __slots__ = ("bindings", "name", "variable_pool")
+    __slots__ = ("bindings", "fixed", "name", "variable_pool")
 
     def __init__(self, name: str, bindings: dict[str, EvalString] | None = None) -> None:
         self.name = name
@@ -48,6 +46,11 @@ class Rule:
         self.variable_pool = any(
             isinstance(part, tuple) for key in ("pool", "deps") for part in self.bindings.get(key, ())
         )
+        # pool and deps when they name no variable (None: no such binding)
+        self.fixed = {
+            key: None if self.variable_pool or key not in self.bindings else "".join(self.bindings[key])
+            for key in ("pool", "deps")
+        }
 
 
 class Scope:
@@ -68,37 +71,37 @@ class Scope:
 class PendingEdge:
     """A build statement whose bindings are being read: path groups as written, bindings expanded."""
 
-    __slots__ = ("bindings", "fast", "final", "groups", "line", "rule")
+    __slots__ = ("bindings", "final", "groups", "line", "rule")
 
     def __init__(self, groups: list, rule: Rule, line: str, final: bool) -> None:
         self.groups = groups  # outs, implicit outs, ins, implicit, order-only, validations
         self.rule = rule
         self.line = line  # "file:line" for messages
         self.final = final  # paths already final (no `$` on the line): strings, not EvalStrings
-        # and a rule whose pool and deps name no variable: only the edge's pool and deps bindings matter
-        self.fast = final and not rule.variable_pool
         self.bindings: dict[str, str] = {}
 
 
-def logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(first line number, line) for each line with `$`-newline continuations joined, as ninja's lexer
-    reads them. Blank and comment lines are kept: a blank line ends a block of bindings."""
+def logical_lines(text: str) -> tuple[list[str], list[int] | None]:
+    """The lines of a manifest with `$`-newline continuations joined, as ninja's lexer reads them, and
+    the file line number of each (None when no line was joined: line i is line i + 1). Blank and
+    comment lines are kept: a blank line ends a block of bindings."""
     lines = text.split("\n")
-    if "$" not in text:
-        yield from enumerate(lines, 1)
-        return
-    number = 0
-    count = len(lines)
+    if "$\n" not in text:
+        return lines, None
+    joined: list[str] = []
+    numbers: list[int] = []
+    number, count = 0, len(lines)
     while number < count:
         line = lines[number]
         number += 1
-        start = number
+        numbers.append(number)
         while line.endswith("$") and (len(line) - len(line.rstrip("$"))) % 2 and number < count:
             if line.lstrip(" ").startswith("#"):
                 break
             line = line[:-1] + lines[number].lstrip(" ")
             number += 1
-        yield start, line
+        joined.append(line)
+    return joined, numbers
 
 
 def parse_value(text: str, problems: list[str] | None = None) -> EvalString:
@@ -197,7 +200,18 @@ def split_build_line(rest: str) -> tuple[list[list], str, bool] | str:
         groups = _simple_groups(rest)
         if groups is not None:
             rule = groups.pop(2)
-            if any(mark in rest for mark in _NOT_CANONICAL) or rest.endswith("/") or rest.startswith("."):
+            if (
+                "/." in rest
+                or "//" in rest
+                or " ." in rest
+                or "/ " in rest
+                or ":." in rest
+                or "|." in rest
+                or "/:" in rest
+                or "/|" in rest
+                or rest.endswith("/")
+                or rest.startswith(".")
+            ):
                 groups = [[canonicalize(p) for p in group] for group in groups]
             return groups, rule, True
     problems: list[str] = []
@@ -248,16 +262,19 @@ def _simple_groups(rest: str) -> list | None:
     if not name:
         return None
     tail = tail[name.end() :]
-    groups = [outs.split(), implicit_outs.split(), name.group(0), [], [], [], []]
     if "|" not in tail:
-        groups[3] = tail.split()
-        return groups
-    pieces = _PIPES.split(tail)
-    groups[3] = pieces[0].split()
-    rank = 0
-    for mark, text in zip(pieces[1::2], pieces[2::2], strict=True):
-        if _RANK[mark] <= rank:
-            return None
-        rank = _RANK[mark]
-        groups[3 + rank] = text.split()
-    return groups
+        return [outs.split(), implicit_outs.split(), name.group(0), tail.split(), [], [], []]
+    tail, _, validations = tail.partition("|@")
+    tail, _, order_only = tail.partition("||")
+    tail, _, implicit = tail.partition("|")
+    if "|" in implicit or "|" in order_only or "|" in validations:
+        return None  # out of order: the slow path says what is wrong
+    return [
+        outs.split(),
+        implicit_outs.split(),
+        name.group(0),
+        tail.split(),
+        implicit.split(),
+        order_only.split(),
+        validations.split(),
+    ]
