@@ -109,7 +109,7 @@ def write_artifacts(doc, out: Path, db: str | None) -> None:
         "trend.png": draw_trend(trend.series, "png", title=title),
         "trend.svg": draw_trend(trend.series, "svg", title=title),
     }
-    summary = capped_summary(render_markdown(doc))
+    summary = capped_summary(render_markdown(doc, SUMMARY_LIMIT))
     files["summary.md"] = summary.encode("utf-8", "backslashreplace")
     files["report.json"] = render_json(doc).encode("utf-8")
     for name, data in files.items():
@@ -127,11 +127,13 @@ def write_artifacts(doc, out: Path, db: str | None) -> None:
 
 
 def capped_summary(markdown: str) -> str:
-    """The summary cut, at a line, to fit a pull-request comment (the JSON artifact has everything)."""
-    if len(markdown) <= SUMMARY_LIMIT:
-        return markdown
-    cut = markdown.rfind("\n", 0, SUMMARY_LIMIT - 200)
-    return markdown[:cut] + "\n\n*(cut to fit a comment: the whole report is in report.json)*\n"
+    """The summary cut, at a line, to fit a pull-request comment (the JSON artifact has everything);
+    render_markdown already keeps it under the limit by cutting rows: this is the last resort."""
+    from buildprof.render.markdown import cap_markdown
+
+    return cap_markdown(
+        markdown, SUMMARY_LIMIT, "*(cut to fit a comment: the whole report is in report.json)*"
+    )
 
 
 def emit_summary(doc) -> None:
