@@ -123,13 +123,14 @@ def _name_artifacts_after_targets(
     target (`absl/base/CMakeFiles/hardening.dir/...`) that the file name ends with after `_`, the
     library or program is counted under that target (the longest such name).
     """
+    artifacts = [k for k, f in enumerate(found) if f[3]]
+    folders = {k: outputs[k].rsplit("/", 1)[0] if "/" in outputs[k] else "" for k in artifacts}
+    wanted = set(folders.values())
     known: dict[str, set[str]] = {}
-    for _, target, folder, _ in found:
-        if folder is not None:
-            known.setdefault(folder, set()).add(target)
-    for k in [k for k, f in enumerate(found) if f[3]]:
-        output = outputs[k]
-        folder = output.rsplit("/", 1)[0] if "/" in output else ""
+    for _, target, folder, _ in [f for f in found if f[2] in wanted]:
+        known.setdefault(folder, set()).add(target)
+    for k in artifacts:
+        folder = folders[k]
         candidates = known.get(folder, set())
         if targets[k] in candidates:
             continue
