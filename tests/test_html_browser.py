@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 from html_helpers import (
     CAPTURE,
@@ -107,12 +108,13 @@ class Opened:
         )
 
     def shot(self, name: str, selector: str | None = None) -> Path:
+        """A screenshot; caret="initial": hiding the caret would inject a style the page's policy refuses."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
         if selector:
-            self.page.locator(selector).screenshot(path=str(path))
+            self.page.locator(selector).screenshot(path=str(path), caret="initial")
         else:
-            self.page.screenshot(path=str(path))
+            self.page.screenshot(path=str(path), caret="initial")
         return path
 
 
@@ -184,6 +186,14 @@ def _check_report_page(o: Opened, doc) -> None:
     assert format_ms(s["end_ms"] - s["start_ms"]) in text and format_ms(s["weighted_ms"]) in text
     if s["frontend_ms"] is not None:
         assert format_ms(s["frontend_ms"]) in text and format_ms(s["backend_ms"]) in text
+    path = data.get("critical_path")
+    if path is not None:  # its steps are outlined, and say their drag
+        on = next(
+            k for k, t in enumerate(build["timeline"]["steps"]) if t["output"] == path["steps"][0]["output"]
+        )
+        at = page.evaluate(f"window.buildprofReport.timelines[0].locate({on})")
+        page.mouse.move(at["x"], at["y"])
+        assert f"drag {format_ms(path['steps'][0]['drag_ms'])}" in tip.inner_text()
     whole = page.evaluate("window.buildprofReport.timelines[0].view()")
     page.locator(".timeline button[data-act=in]").click()
     zoomed = page.evaluate("window.buildprofReport.timelines[0].view()")
@@ -294,7 +304,11 @@ def test_the_abseil_report_in_chromium(open_page, abseil_build):
         o.shot(f"abseil-timeline-{scheme}", ".timeline")
         o.clean()
         print(f"abseil page ({len(html.encode()):,} bytes): opened in {o.load_seconds:.2f} s")
-    if os.environ.get("BUILDPROF_UPDATE_SCREENSHOT") == "1":
-        o = open_page(html, width=1200)
-        o.page.set_viewport_size({"width": 1200, "height": 760})
-        o.page.screenshot(path=str(README_IMAGE))
+    if os.environ.get("BUILDPROF_UPDATE_SCREENSHOT") == "1":  # README's image: the top, a step hovered
+        o = open_page(render_html(msgspec.structs.replace(doc, build_dir="abseil-build")), width=1200)
+        o.page.set_viewport_size({"width": 1200, "height": 720})
+        steps = doc.builds[-1].timeline.steps
+        longest = max(range(len(steps)), key=lambda k: steps[k].end_ms - steps[k].start_ms)
+        at = o.page.evaluate(f"window.buildprofReport.timelines[0].locate({longest})")
+        o.page.mouse.move(at["x"], at["y"])
+        o.page.screenshot(path=str(README_IMAGE), caret="initial")

@@ -230,6 +230,31 @@ def test_html_text_escapes_markup_after_the_visible_rules():
     assert html_text("\udcff\u202e") == "\\xff\\u202e"
 
 
+def test_the_critical_path_is_a_section_and_outlined_on_the_timeline(captures):
+    doc = report_of(captures / "clang19-one-tu")
+    path = json_of(doc)["critical_path"]
+    assert [s["output"] for s in path["steps"]][-1] == "apps/microbench" and path["length_ms"] == 1188
+    html = render_html(doc)
+    page = Page(html)
+    facts = {a["data-key"]: float(a["data-v"]) for a in page.attrs("div", **{"class": "fact"})}
+    assert facts["length_ms"] == path["length_ms"] and facts["ideal_wall_ms"] == path["ideal_wall_ms"]
+    body = html[
+        html.index('id="t-critical-path"') : html.index("</table>", html.index('id="t-critical-path"'))
+    ]
+    assert [float(v) for v in re.findall(r'<td class="num" data-v="([^"]+)">', body)][2::3] == [
+        s["drag_ms"] for s in path["steps"]
+    ]
+    line = page.payload()["timelines"][0]
+    marked = {o: d for o, d in zip(line["output"], line["critical"], strict=True) if d is not None}
+    assert marked == {s["output"]: s["drag_ms"] for s in path["steps"]}
+
+
+def test_no_critical_path_section_without_build_ninja(fixture_doc, fixture_page):
+    assert fixture_doc.critical_path is None
+    assert "critical-path" not in fixture_page[1].ids()
+    assert fixture_page[1].payload()["timelines"][0]["critical"] == [None] * 28
+
+
 @pytest.mark.parametrize("command", ["headers", "templates", "functions"])
 def test_listing_documents_have_their_page(command):
     doc = build(command, str(CAPTURE), ReportOptions(top=5, use_cache=False))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from buildprof.model.report import Document, FunctionsDocument, HeadersDocument, ReportDocument
 from buildprof.model.trace_report import Listing
 from buildprof.render.escape import visible
+from buildprof.render.html_graph import critical_outputs, graph_sections
 from buildprof.render.html_page import Section, Table
 from buildprof.render.html_sections import function_table, header_table, template_table
 from buildprof.render.trace_sections import path_shortener, scope_line
@@ -39,7 +40,7 @@ def listing_sections(doc: Document) -> list[Section]:
     intro = f"Over {scope_line(doc)}"
     if listing.match:
         intro += f"; {listing.matched:,} match {listing.match!r}"
-    return [Section(sid, title, intro + ".", tables=[made])]
+    return [Section(sid, title, intro + ".", tables=[made]), *graph_sections(doc)]
 
 
 def notes_section(doc: Document, tables: list[Table], timeline_cut: list[str]) -> Section:
@@ -90,7 +91,9 @@ def notes_section(doc: Document, tables: list[Table], timeline_cut: list[str]) -
 def timeline_payload(doc: Document) -> tuple[dict, list[str]]:
     """The steps of every timeline as columns (JSON for the page's script), and what was cut."""
     timelines, cut = [], []
-    for build in getattr(doc, "builds", []) if isinstance(doc, ReportDocument) else []:
+    builds = doc.builds if isinstance(doc, ReportDocument) else []
+    critical = critical_outputs(doc)  # the last build's
+    for build in builds:
         t = build.timeline
         if t is None or not t.steps:
             continue
@@ -118,6 +121,7 @@ def timeline_payload(doc: Document) -> tuple[dict, list[str]]:
                 "output": [visible(s.output) for s in steps],
                 "target": [targets.setdefault(visible(s.target), len(targets)) for s in steps],
                 "targets": list(targets),
+                "critical": [critical.get(s.output) for s in steps] if build is builds[-1] else [],
             }
         )
     return {"kinds": list(KINDS), "timelines": timelines}, cut

@@ -1,18 +1,15 @@
 """The sections of the HTML report, built from a document (render/html_page.py has the page model).
 
 `report_sections` lists what the page shows, in order; each section is one function of the document,
-so adding one (critical path, header impact, trend) is a function and a line in that list. Fields a
-document may carry later are drawn by `optional_sections` when present, as generic tables.
+so adding one is a function and a line in that list. The graph and history analyses' sections
+(critical path, header impact, trend) are in render/html_graph.py, drawn when a document has them.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
-
-from buildprof.model.report import Build, Document, ReportDocument
+from buildprof.model.report import Build, ReportDocument
 from buildprof.model.trace_report import HeaderRow, TemplateRow
+from buildprof.render.html_graph import graph_sections
 from buildprof.render.html_page import Col, Detail, Fact, Section, count_fact, ms_fact, table
 from buildprof.render.layout import format_ms
 from buildprof.render.trace_sections import path_shortener, scope_line
@@ -93,6 +90,8 @@ def timeline_sections(doc: ReportDocument) -> list[Section]:
             "lane free at its start), coloured by kind. Hover a step for its times; drag across the chart "
             "to zoom in, double-click or Reset to see the whole build."
         )
+        if build is doc.builds[-1] and getattr(doc, "critical_path", None) is not None:
+            intro += " Steps of the critical path are outlined."
         sections.append(
             Section(
                 f"timeline-{build.index}", "Build timeline" + build_title(build, several), intro, timeline=k
@@ -288,64 +287,12 @@ def trace_sections(doc: ReportDocument) -> list[Section]:
     ]
 
 
-# ---- fields a document carries only once their analysis exists: drawn generically when present
-
-OPTIONAL_FIELDS = (("critical_path", "Critical path"), ("header_impact", "Header impact"), ("trend", "Trend"))
-_KINDS = (("_ms", "ms"), ("_share", "share"), ("share", "share"))
-
-
-def _column_for(name: str, sample: Any) -> Col:
-    kind = next((k for suffix, k in _KINDS if name.endswith(suffix)), None)
-    if kind is None:
-        kind = "int" if isinstance(sample, int | float) and not isinstance(sample, bool) else "name"
-    return Col(name.replace("_ms", "").replace("_", " "), kind, _get(name))
-
-
-def generic_tables(id: str, title: str, value: Any) -> list:
-    """Tables for a record or a list of records: each list of records becomes a table; a record's
-    scalar fields a table of one row."""
-    if isinstance(value, list):
-        if not value or not isinstance(value[0], msgspec.Struct):
-            return []
-        names = [
-            f
-            for f in value[0].__struct_fields__
-            if not isinstance(getattr(value[0], f), list | msgspec.Struct)
-        ]
-        return [table(id, title, [_column_for(f, getattr(value[0], f)) for f in names], value)]
-    if not isinstance(value, msgspec.Struct):
-        return []
-    tables = []
-    scalars = [
-        f for f in value.__struct_fields__ if not isinstance(getattr(value, f), list | msgspec.Struct | None)
-    ]
-    if scalars:
-        tables.append(table(id, title, [_column_for(f, getattr(value, f)) for f in scalars], [value]))
-    for f in value.__struct_fields__:
-        inner = getattr(value, f)
-        if isinstance(inner, list):
-            tables += generic_tables(f"{id}-{f}", f"{title}: {f.replace('_', ' ')}", inner)
-    return tables
-
-
-def optional_sections(doc: Document) -> list[Section]:
-    sections = []
-    holders = [doc, *getattr(doc, "builds", [])]
-    for field, title in OPTIONAL_FIELDS:
-        for k, holder in enumerate(holders):
-            value = getattr(holder, field, None)
-            tables = generic_tables(f"{field}-{k}", title, value) if value else []
-            if tables:
-                sections.append(Section(f"{field.replace('_', '-')}-{k}", title, tables=tables))
-    return sections
-
-
 def report_sections(doc: ReportDocument) -> list[Section]:
     """Everything the report page shows, in order (problems and caps: html_notes)."""
     found = [
         summary_section(doc),
         *timeline_sections(doc),
-        *optional_sections(doc),
+        *graph_sections(doc),
         *steps_sections(doc),
         targets_section(doc),
         units_section(doc),

@@ -128,7 +128,7 @@
     const range = root.querySelector(".tl-range");
     const n = tl.start.length;
     const lanes = Math.max(tl.lanes, 1);
-    const laneH = Math.max(6, Math.min(22, Math.floor(420 / lanes)));
+    const laneH = Math.max(6, Math.min(28, Math.floor(420 / lanes)));
     const axisH = 22;
     const height = axisH + lanes * laneH + 2;
     const byLane = Array.from({ length: lanes }, () => []);
@@ -152,6 +152,7 @@
       colours.select = style.getPropertyValue("--select").trim();
     }
 
+    const onPath = (i) => tl.critical.length > 0 && tl.critical[i] !== null;
     const width = () => canvas.clientWidth || 800;
     const xOf = (t) => ((t - t0) / (t1 - t0)) * width();
     const tOf = (x) => t0 + (x / width()) * (t1 - t0);
@@ -190,6 +191,11 @@
           const bw = Math.max(1, x1 - x0 - (x1 - x0 > 3 ? 1 : 0));
           g.fillStyle = colours[data.kinds[tl.kind[i]]];
           g.fillRect(x0, y + 1, bw, laneH - 2);
+          if (onPath(i)) {
+            g.strokeStyle = colours.fg;
+            g.lineWidth = 2;
+            g.strokeRect(x0 + 1, y + 2, Math.max(bw - 2, 1), laneH - 4);
+          }
           if (bw > 60 && laneH >= 12) {
             const label = tl.output[i].slice(tl.output[i].lastIndexOf("/") + 1);
             g.save();
@@ -271,6 +277,7 @@
         parts.push(row("frontend", formatMs(tl.frontend[i]) + pct(tl.frontend[i])));
         parts.push(row("backend", formatMs(tl.backend[i]) + pct(tl.backend[i])));
       }
+      if (onPath(i)) parts.push(row("critical path", "drag " + formatMs(tl.critical[i])));
       tip.replaceChildren(...parts);
       tip.hidden = false;
       const w = width();
