@@ -9,9 +9,10 @@ and the simulator at several -j. Never asserted in tests: machines differ.
 build's own -j and prints the predicted wall time against the measured one (docs/benchmarks.md,
 "What-if simulator accuracy"), the steps whose outputs the manifest does not write (left out), and
 how many steps the simulation started at the same place of the start order as ninja did. A folder
-is given as DIR[:LOG][:JOBS]: LOG a log file (relative to DIR, or absolute) to use instead of
-DIR/.ninja_log (copied as .ninja_log into a temporary copy of DIR), JOBS the -j it was built with
-(default: "jobs" of DIR/capture.json).
+is given as DIR[:LOG][:JOBS][:ORDER]: LOG a log file (relative to DIR, or absolute) to use instead
+of DIR/.ninja_log (copied as .ninja_log into a temporary copy of DIR), JOBS the -j it was built with
+(default: "jobs" of DIR/capture.json), ORDER the scheduler's ready order, 1.11 (default) or 1.12
+(ninja 1.12 and later).
 
     python scripts/bench_schedule.py speed --edges 200000
     python scripts/bench_schedule.py accuracy ABSEIL_BUILD_DIR:2 \
@@ -175,7 +176,8 @@ def accuracy(args: argparse.Namespace) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for spec in args.builds:
         folder, *rest = spec.split(":")
-        log_name = next((r for r in rest if not r.isdigit()), None)
+        order = next((r for r in rest if r in ("1.11", "1.12")), "1.11")
+        log_name = next((r for r in rest if not r.isdigit() and r not in ("1.11", "1.12")), None)
         jobs = next((int(r) for r in rest if r.isdigit()), None)
         source = Path(folder)
         if jobs is None:
@@ -191,7 +193,7 @@ def accuracy(args: argparse.Namespace) -> None:
             last = split_builds(log.entries, log.version).builds[-1]
             steps = analyse_build(log, last, read_ninja_manifest(build))
             times = join_steps(graph, steps, log.entries.iloc[last.first_row : last.end_row])
-            schedule = simulate(graph, times.duration_ms, times.ran, jobs)
+            schedule = simulate(graph, times.duration_ms, times.ran, jobs, order=order)
         record = simulated_build(schedule, times.wall_ms)
         ran = np.flatnonzero(times.ran)
         measured_order = ran[np.argsort(times.start_ms[ran], kind="stable")]
@@ -201,7 +203,11 @@ def accuracy(args: argparse.Namespace) -> None:
             if log_name and log_name.startswith("/")
             else log_name
         )
-        name = source.name + (f" ({shown})" if log_name else "")
+        name = (
+            source.name
+            + (f" ({shown})" if log_name else "")
+            + (f", {order} order" if order != "1.11" else "")
+        )
         print(
             f"| {name} | {jobs} | {record.steps} | {len(times.unmatched)} | {times.wall_ms:,} ms "
             f"| {record.predicted_wall_ms:,} ms | {record.error * 100:+.2f} % | {record.cpu_ms:,} ms "
@@ -219,7 +225,7 @@ def main() -> None:
     speed_parser.add_argument("--jobs", type=int, nargs="+", default=[8, 64, 0])
     speed_parser.add_argument("--runs", type=int, default=3, help="time each stage this many times")
     accuracy_parser = commands.add_parser("accuracy", help="predict captured builds' wall times")
-    accuracy_parser.add_argument("builds", nargs="+", help="DIR[:LOG][:JOBS]")
+    accuracy_parser.add_argument("builds", nargs="+", help="DIR[:LOG][:JOBS][:ORDER]")
     args = parser.parse_args()
     speed(args) if args.command == "speed" else accuracy(args)
 

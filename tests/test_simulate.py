@@ -193,3 +193,28 @@ def test_more_jobs_than_cores_share_the_cores():
     assert one_core.wall_ms == pytest.approx(36) and (one_core.start_ms[:3] == 0).all()
     with pytest.raises(ValueError):
         simulate(graph, np.array(durations, dtype=float), np.ones(4, dtype=bool), 2, cores=0)
+
+
+def test_ninja_1_12_order_starts_the_longest_chain_first():
+    # -j1: 1.11 takes the lowest id; 1.12 the edge with the most steps on its chain to the targets
+    graph = make_graph(
+        [cc("lone", "s"), cc("a", "s"), cc("b", "a"), cc("c", "b"), cc("d", "s"), cc("e", "d")]
+    )
+    durations = [1, 1, 1, 1, 1, 1]
+    first = run(graph, durations, 1).start_ms
+    assert np.argsort(first, kind="stable").tolist() == [0, 1, 2, 3, 4, 5]
+    newer = simulate(graph, np.ones(6), np.ones(6, dtype=bool), 1, order="1.12").start_ms
+    # weights a 3, b 2, d 2, lone 1, c 1, e 1: a; then b (2, id 2) before d (2, id 4); then the
+    # weight-1 edges by id: lone, c, e
+    assert np.argsort(newer, kind="stable").tolist() == [1, 2, 4, 0, 3, 5]
+    with pytest.raises(ValueError):
+        simulate(graph, np.ones(6), np.ones(6, dtype=bool), 1, order="1.13")
+
+
+def test_ninja_1_12_pools_release_by_priority_after_the_first_scheduling():
+    # pool of depth 1: at the start both ready; 1.11 releases the lowest id, 1.12 the longer chain
+    graph = make_graph([cc("x", "s", pool="p"), cc("y", "s", pool="p"), cc("z", "y")], pools=[("p", 1)])
+    old = run(graph, [5, 5, 5], 4)
+    assert spans(old, [0, 1, 2]) == [(0, 5), (5, 10), (10, 15)]
+    new = simulate(graph, np.full(3, 5.0), np.ones(3, dtype=bool), 4, order="1.12")
+    assert spans(new, [1, 0, 2]) == [(0, 5), (5, 10), (5, 10)]

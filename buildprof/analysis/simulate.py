@@ -1,4 +1,5 @@
-"""A simulator of ninja 1.11's scheduler, for what-if: the same DAG with other durations or other -j.
+"""A simulator of ninja's scheduler (1.11; 1.12's ready order as an option), for what-if: the same
+DAG with other durations or another -j.
 
 What it follows (ninja 1.11.1 src/build.cc `Plan`, `Builder::Build`; src/state.cc `Pool`):
 
@@ -7,8 +8,11 @@ What it follows (ninja 1.11.1 src/build.cc `Plan`, `Builder::Build`; src/state.c
   run are done at once when their inputs are (ninja's `kWantNothing`), or at time 0 when nothing
   they wait for runs.
 - Ready order: ninja 1.11 keeps ready edges in a set ordered by edge id (the order of the build
-  statements in the manifest) and starts the lowest id first (`Plan::FindWork`). ninja 1.12
-  changed this to the edge with the longest remaining critical path first; this is 1.11's order.
+  statements in the manifest) and starts the lowest id first (`Plan::FindWork`); this is the
+  default. ninja 1.12 changed it to the edge with the longest remaining chain first, counted in
+  non-phony edges to the targets (`Plan::ComputeCriticalPath`, `EdgePriorityQueue`), lowest id
+  among equals: `order="1.12"` (1.13 is the same). Each reproduces its own ninja's start order step
+  for step on the captures, and not the other's.
 - `-j N`: a ready edge starts only while fewer than N commands run (`CanRunMore`; a finished
   command holds its slot until ninja reaps it, one per loop turn, after starting what it can).
   A phony edge that has to be "run" (an input is rebuilt) is taken from the ready set like a
@@ -16,14 +20,16 @@ What it follows (ninja 1.11.1 src/build.cc `Plan`, `Builder::Build`; src/state.c
   slot to be picked, as in ninja.
 - Pools with a depth (`console` has depth 1): a ready edge of such a pool waits in the pool's delay
   set until the pool has room; it counts against the pool from when it enters the ready set, not
-  from when it starts, as in 1.11 (`Pool::EdgeScheduled`). Delayed edges leave in edge-id order.
+  from when it starts, as in 1.11 (`Pool::EdgeScheduled`). Delayed edges leave in edge-id order
+  (1.12: in the ready order).
 - Commands finishing at the same instant are reaped in the order they started; durations are the
   given ones, with no overhead between steps. Optionally (`cores`) commands beyond the machine's
   cores share them, each slowed by cores / running.
 
 Left out: dyndep files, `restat` (an edge that does not change its output stops the rebuild below
-it: give the wanted set of the real build instead), validations, the load limit (`-l`), and the
-order in which ninja first schedules edges that are ready before anything runs (by edge id here).
+it: give the wanted set of the real build instead), the load limit (`-l`), the jobserver (1.13),
+and, for 1.11, the order in which ninja first schedules edges ready before anything runs (its
+depth-first walk from the targets; by edge id here, which matters only for pools with a depth).
 
 The what-if transforms are pure functions over per-edge duration arrays: durations in, durations out.
 """
@@ -38,7 +44,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from buildprof.analysis.step_graph import EdgeDeps, edge_deps, phony_mask, topological_levels, upstream
+from buildprof.analysis.step_graph import (
+    EdgeDeps,
+    edge_deps,
+    needed_edges,
+    phony_mask,
+    topological_levels,
+    upstream,
+)
 from buildprof.model.graph import BuildGraph
 from buildprof.model.graph_report import SimulatedBuild
 
@@ -65,6 +78,8 @@ def simulate(
     jobs: int,
     deps: EdgeDeps | None = None,
     cores: int | None = None,
+    order: str = "1.11",
+    targets: np.ndarray | None = None,
 ) -> Schedule:
     """Replay ninja 1.11's scheduling of the `wanted` edges (boolean per edge: the commands that
     run; phony edges in it are ignored, the simulator decides which phony edges are rebuilt) with
@@ -76,11 +91,18 @@ def simulate(
     promise what the machine cannot give. None: every command takes its duration, whatever runs
     beside it (the durations measured at the build's own -j already hold that build's contention).
     Give `cores` only with durations measured with at most that many commands running: durations
-    measured at -j4 on 2 cores are already stretched, and would be stretched twice."""
+    measured at -j4 on 2 cores are already stretched, and would be stretched twice.
+
+    `order`: "1.11" (the lowest edge id first) or "1.12" (ninja 1.12 and later: the ready edge with
+    the most non-phony edges on its longest chain to the `targets`, node ids, default ninja's
+    defaults, first; then the lowest id; pools release their delayed edges in that order too, and
+    the edges ready at the start enter their pools before any pool releases one)."""
     if jobs < 0:
         raise ValueError(f"jobs must be 0 (unlimited) or more, not {jobs}")
     if cores is not None and cores < 1:
         raise ValueError(f"cores must be 1 or more, not {cores}")
+    if order not in ("1.11", "1.12"):
+        raise ValueError(f'order must be "1.11" or "1.12", not {order!r}')
     deps = deps if deps is not None else edge_deps(graph)
     n_edges = graph.edges
     phony = phony_mask(graph)
@@ -98,6 +120,10 @@ def simulate(
     is_dirty = dirty.tolist()
     is_phony = phony.tolist()
     duration = durations.tolist()
+    rank = (
+        _priority_rank(graph, deps, phony, plan, targets) if order == "1.12" else np.zeros(n_edges, np.int64)
+    )
+    key = (rank * max(n_edges, 1) + np.arange(n_edges)).tolist()  # heaps hold keys: smallest first
 
     start = [float("nan")] * n_edges
     end = [float("nan")] * n_edges
@@ -112,13 +138,14 @@ def simulate(
             heapq.heappush(ready, heapq.heappop(waiting_edges))
             use[pool] += 1
 
-    def schedule(edge: int) -> None:
+    def schedule(edge: int, release: bool = True) -> None:
         pool = pool_of[edge]
         if pool >= 0 and depth[pool] > 0:
-            heapq.heappush(delayed[pool], edge)
-            retrieve(pool)
+            heapq.heappush(delayed[pool], key[edge])
+            if release:
+                retrieve(pool)
         else:
-            heapq.heappush(ready, edge)
+            heapq.heappush(ready, key[edge])
 
     def finished(first: int, now: float) -> None:
         stack = [first]
@@ -146,9 +173,12 @@ def simulate(
     for edge in np.flatnonzero(plan).tolist():
         if waiting[edge] == 0:
             if is_dirty[edge]:
-                schedule(edge)
+                schedule(edge, release=order == "1.11")
             else:
                 finished(edge, 0.0)
+    for pool in range(len(depth)):
+        if depth[pool] > 0:
+            retrieve(pool)
 
     running: list[tuple[float, int, int]] = []
     free_lanes: list[int] = []
@@ -158,7 +188,7 @@ def simulate(
     work = 0.0  # with `cores`: the work every running command has done since the start (virtual time)
     while True:
         if len(running) < slot_limit and ready:
-            edge = heapq.heappop(ready)
+            edge = heapq.heappop(ready) % max(n_edges, 1)
             if is_phony[edge]:
                 finished(edge, now)
                 continue
@@ -194,6 +224,23 @@ def simulate(
         wall_ms=float(end_array[simulated].max()) if simulated.any() else 0.0,
         cpu_ms=float(durations[simulated].sum()),
     )
+
+
+def _priority_rank(
+    graph: BuildGraph, deps: EdgeDeps, phony: np.ndarray, plan: np.ndarray, targets: np.ndarray | None
+) -> np.ndarray:
+    """ninja 1.12's priority as a rank (0 = first): each edge's critical path weight, the most
+    non-phony edges on a chain from it to the targets (itself included), over every edge the
+    targets and the plan need (ninja 1.12 `Plan::ComputeCriticalPath`)."""
+    needed = needed_edges(graph, targets) | upstream(deps, graph.edges, np.flatnonzero(plan))
+    own = (~phony).astype(np.int64)
+    weight = np.zeros(graph.edges, dtype=np.int64)
+    best = np.zeros(graph.edges, dtype=np.int64)
+    for level in reversed(topological_levels(graph, deps, needed)):
+        weight[level] = own[level] + best[level]
+        pairs, _ = deps.predecessors(level)
+        np.maximum.at(best, deps.src[pairs], weight[deps.dst[pairs]])
+    return weight.max(initial=0) - weight
 
 
 def _plan(
