@@ -14,7 +14,7 @@ import pytest
 from buildprof.analysis.builds import split_builds
 from buildprof.analysis.critical_path import critical_path, path_times
 from buildprof.analysis.ninja_report import analyse_build
-from buildprof.analysis.simulate import simulate, simulated_build
+from buildprof.analysis.simulate import ready_order, simulate, simulated_build
 from buildprof.analysis.step_graph import edge_deps, join_steps, phony_mask
 from buildprof.ninja.graph import read_build_graph
 from buildprof.ninja.log import read_ninja_log
@@ -161,6 +161,7 @@ def test_ready_order_of_each_ninja_version_is_reproduced(capture: str, log_name:
     folder = ONE_TU.parent / capture
     facts = json.loads((folder / "capture.json").read_text())
     assert facts["ninja"]["version"].startswith("1.11" if order == "1.11" else "1.13")
+    assert ready_order(read_ninja_log(folder / log_name).version) == order  # the log says which
     graph, steps, times = last_build(ONE_TU, folder / log_name)
     assert times.unmatched == [] and times.ran.sum() == len(steps) in (28, 30)
     check_joined_dependencies(graph, times)

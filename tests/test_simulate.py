@@ -10,7 +10,14 @@ import pytest
 from graph_helpers import make_graph
 
 from buildprof.analysis.critical_path import path_times
-from buildprof.analysis.simulate import match_edges, remove_cost, simulate, simulated_build, speed_up
+from buildprof.analysis.simulate import (
+    match_edges,
+    ready_order,
+    remove_cost,
+    simulate,
+    simulated_build,
+    speed_up,
+)
 from buildprof.analysis.step_graph import edge_deps, needed_edges
 
 
@@ -218,3 +225,7 @@ def test_ninja_1_12_pools_release_by_priority_after_the_first_scheduling():
     assert spans(old, [0, 1, 2]) == [(0, 5), (5, 10), (10, 15)]
     new = simulate(graph, np.full(3, 5.0), np.ones(3, dtype=bool), 4, order="1.12")
     assert spans(new, [1, 0, 2]) == [(0, 5), (5, 10), (5, 10)]
+
+
+def test_the_log_version_tells_the_ready_order():
+    assert [ready_order(v) for v in (4, 5, 6, 7)] == ["1.11", "1.11", "1.12", "1.12"]

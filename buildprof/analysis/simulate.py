@@ -226,6 +226,13 @@ def simulate(
     )
 
 
+def ready_order(log_version: int) -> str:
+    """The `order` of the ninja that wrote a `.ninja_log` of this version: v5 and older are written
+    by ninja 1.11 and older ("1.11"), v6 by 1.12 and v7 by 1.13 (each refuses older logs and starts
+    a new one), which share 1.12's order ("1.12")."""
+    return "1.12" if log_version >= 6 else "1.11"
+
+
 def _priority_rank(
     graph: BuildGraph, deps: EdgeDeps, phony: np.ndarray, plan: np.ndarray, targets: np.ndarray | None
 ) -> np.ndarray:
