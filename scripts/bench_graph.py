@@ -58,11 +58,13 @@ def write_manifest(folder: Path, edges: int, rng: np.random.Generator) -> list[s
             f"rule CXX_COMPILER__{name}_Release",
             "  depfile = $DEP_FILE",
             "  deps = gcc",
-            f"  command = /usr/bin/clang++-19 $DEFINES $INCLUDES $FLAGS -MD -MT $out -MF $DEP_FILE -o $out -c $in",
+            "  command = /usr/bin/clang++-19 $DEFINES $INCLUDES $FLAGS -MD -MT $out -MF $DEP_FILE"
+            " -o $out -c $in",
             "  description = Building CXX object $out",
             "",
             f"rule CXX_STATIC_LIBRARY_LINKER__{name}_Release",
-            "  command = $PRE_LINK && /usr/bin/cmake -E rm -f $TARGET_FILE && /usr/bin/llvm-ar qc $TARGET_FILE $in",
+            "  command = $PRE_LINK && /usr/bin/cmake -E rm -f $TARGET_FILE"
+            " && /usr/bin/llvm-ar qc $TARGET_FILE $in",
             "  description = Linking CXX static library $TARGET_FILE",
             "  restat = $RESTAT",
             "",
@@ -79,7 +81,8 @@ def write_manifest(folder: Path, edges: int, rng: np.random.Generator) -> list[s
             obj = f"{area}/CMakeFiles/{name}.dir/{sub}/file_{k:03d}.cc.o"
             implicit = f" | {area}/generated/{name}_config.h" if k % 10 == 0 else ""
             lines += [
-                f"build {obj}: CXX_COMPILER__{name}_Release {SOURCE}{area}/{sub}/file_{k:03d}.cc{implicit} || {order}",
+                f"build {obj}: CXX_COMPILER__{name}_Release {SOURCE}{area}/{sub}/file_{k:03d}.cc"
+                f"{implicit} || {order}",
                 f"  DEP_FILE = {obj}.d",
                 "  FLAGS = -O2 -g -DNDEBUG -std=gnu++17 -fPIC -Wall -Wextra",
                 f"  INCLUDES = -I{SOURCE}{area}/include -I{SOURCE}common/include -I{WORKDIR}{area}/generated",
@@ -90,8 +93,9 @@ def write_manifest(folder: Path, edges: int, rng: np.random.Generator) -> list[s
         objects += own
         archive = f"{area}/lib{name}.a"
         lines += [
-            f"build {area}/generated/{name}_config.h | ${{cmake_ninja_workdir}}{area}/generated/{name}_config.h: "
-            f"CUSTOM_COMMAND {SOURCE}{area}/config.h.in",
+            f"build {area}/generated/{name}_config.h"
+            f" | ${{cmake_ninja_workdir}}{area}/generated/{name}_config.h:"
+            f" CUSTOM_COMMAND {SOURCE}{area}/config.h.in",
             f"  COMMAND = cd {WORKDIR}{area} && /usr/bin/cmake -P configure.cmake",
             "  pool = console",
             f"build {archive}: CXX_STATIC_LIBRARY_LINKER__{name}_Release {' '.join(own)} || {' '.join(used)}",
@@ -106,7 +110,8 @@ def write_manifest(folder: Path, edges: int, rng: np.random.Generator) -> list[s
         if lib % 10 == 0 and count < edges:
             app = f"tools/app{lib:04d}"
             lines += [
-                f"build {app}: CUSTOM_COMMAND {SOURCE}tools/main.cc | {' '.join(archives[-10:])} || {' '.join(archives[-10:])}",
+                f"build {app}: CUSTOM_COMMAND {SOURCE}tools/main.cc | {' '.join(archives[-10:])}"
+                f" || {' '.join(archives[-10:])}",
                 f"  COMMAND = /usr/bin/clang++-19 -o {app} {SOURCE}tools/main.cc {' '.join(archives[-10:])}",
             ]
             count += 1
@@ -164,11 +169,11 @@ def write_deps(path: Path, objects: list[str], headers: int, rng: np.random.Gene
     path.write_bytes(b"".join(out))
 
 
-def timed(function, *args) -> tuple[float, object]:
-    """Seconds one call takes, and its result."""
-    start = time.perf_counter()
+def timed(function, *args) -> tuple[tuple[float, float], object]:
+    """(wall, CPU) seconds one call takes, and its result."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = function(*args)
-    return time.perf_counter() - start, result
+    return (time.perf_counter() - start, time.process_time() - cpu), result
 
 
 def ninja_seconds(*args: str) -> float:
@@ -196,28 +201,28 @@ def main() -> None:
         objects = write_manifest(folder, options.edges, rng)
         write_deps(folder / ".ninja_deps", objects[: options.objects], options.headers, rng)
     sizes = {name: (folder / name).stat().st_size for name in ("build.ninja", ".ninja_deps")}
-    print(
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    )
-    print(
-        f"build.ninja {sizes['build.ninja'] / 1e6:.1f} MB + rules, .ninja_deps {sizes['.ninja_deps'] / 1e6:.1f} MB"
-    )
-    graph_times, deps_times = [], []
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+    load = os.getloadavg()[0]
+    print(f"{machine}, Python {platform.python_version()}, numpy {np.__version__}, load average {load:.1f}")
+    print(f"build.ninja {sizes['build.ninja'] / 1e6:.1f} MB, .ninja_deps {sizes['.ninja_deps'] / 1e6:.1f} MB")
+    times: dict[str, list[tuple[float, float]]] = {"manifest": [], "deps log": []}
     for _ in range(options.runs):
         seconds, graph = timed(read_build_graph, folder)
-        graph_times.append(seconds)
+        times["manifest"].append(seconds)
         seconds, deps = timed(read_ninja_deps, folder)
-        deps_times.append(seconds)
-    both = [g + d for g, d in zip(graph_times, deps_times, strict=True)]
+        times["deps log"].append(seconds)
     print(f"graph: {graph.edges} edges, {len(graph.paths)} nodes, problems {len(graph.problems)}")
     print(f"deps: {len(deps.outputs)} outputs, {len(deps.dep_ids)} dependencies, {len(deps.paths)} paths")
-    for label, times, unit in (
-        ("manifest", graph_times, graph.edges),
-        ("deps log", deps_times, len(deps.dep_ids)),
-    ):
-        median = statistics.median(times)
-        print(f"{label}: median {median:.3f} s, first {times[0]:.3f} s ({unit / median / 1e6:.2f} M per s)")
-    print(f"both: median {statistics.median(both):.3f} s (runs: {', '.join(f'{t:.3f}' for t in both)})")
+    units = {"manifest": (graph.edges, "edges"), "deps log": (len(deps.dep_ids), "dependencies")}
+    for label, runs in times.items():
+        wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+        count, unit = units[label]
+        rate = f"{count / wall / 1e6:.2f} M {unit}/s"
+        print(f"{label}: median {wall:.3f} s wall, {cpu:.3f} s CPU, first {runs[0][0]:.3f} s ({rate})")
+    both = [g[0] + d[0] for g, d in zip(times["manifest"], times["deps log"], strict=True)]
+    both_cpu = [g[1] + d[1] for g, d in zip(times["manifest"], times["deps log"], strict=True)]
+    print(f"both: median {statistics.median(both):.3f} s wall, {statistics.median(both_cpu):.3f} s CPU")
+    print(f"  runs (wall): {', '.join(f'{t:.3f}' for t in both)}")
     if Path("/usr/bin/ninja").exists():
         alone = folder.parent / (folder.name + "-manifest-only")
         alone.mkdir(exist_ok=True)
@@ -229,7 +234,7 @@ def main() -> None:
         listing = ninja_seconds("-C", str(folder), "-t", "deps")
         print(f"ninja -t query all, manifest only: {manifest:.3f} s; with the deps log: {loaded:.3f} s")
         print(f"ninja -t deps (every record printed): {listing:.3f} s")
-        print(f"ratio ours / ninja load: {statistics.median(both) / loaded:.1f}x")
+        print(f"ratio ours / ninja's load: {statistics.median(both) / loaded:.1f}x")
         shutil.rmtree(alone)
     if not options.keep:
         shutil.rmtree(folder)

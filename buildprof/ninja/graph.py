@@ -31,7 +31,9 @@ from pathlib import Path
 
 from buildprof.errors import InputError
 from buildprof.files import read_regular, why_unusable
+from buildprof.gc_pause import gc_paused
 from buildprof.model.graph import BuildGraph
+from buildprof.ninja.edges import EdgeTable
 from buildprof.ninja.syntax import (
     IDENT,
     PendingEdge,
@@ -65,8 +67,9 @@ def read_build_graph(build_dir: str | Path, name: str = "build.ninja") -> BuildG
     except OSError as exc:
         raise InputError(f"cannot read ninja manifest: {why or exc.strerror}", top) from None
     reader = _Reader(Path(build_dir), top)
-    reader.parse(str(top), text, Scope({}, {"phony": Rule("phony")}))
-    return reader.graph()
+    with gc_paused():  # hundreds of thousands of long-lived strings, no cycles
+        reader.parse(str(top), text, Scope({}, {"phony": Rule("phony")}))
+        return reader.graph()
 
 
 class _Reader:
@@ -78,17 +81,7 @@ class _Reader:
         self.top = str(top)
         self.files_read = 1
         self.reading = [top.resolve()]
-        self.node_of: dict[str, int] = {}  # path -> node id, in the order nodes appear
-        self.produced: set[int] = set()  # nodes an edge writes
-        self.rules: list[str] = []
-        self.rule_index: dict[str, int] = {}
-        # per edge: rule, outputs, explicit outputs, inputs, explicit inputs, implicit inputs, pool, deps
-        self.edge_rows: list[tuple[int, int, int, int, int, int, int, bool]] = []
-        self.out_nodes: list[int] = []
-        self.in_nodes: list[int] = []
-        self.validations: dict[int, list[int]] = {}
-        self.pools: list[tuple[str, int]] = []
-        self.pool_index: dict[str, int] = {}
+        self.table = EdgeTable(self.problem)
         self.defaults: list[int] = []
         self.skipped_files: list[tuple[str, str]] = []
         self.problems: list[str] = []
@@ -107,50 +100,34 @@ class _Reader:
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         lines, numbers = logical_lines(text)
-        # Statement lines (not indented); the indented lines after each are its bindings.
-        starts = list(compress(count(), map(not_, map(str.startswith, lines, repeat(" ")))))
+        # Statement lines (neither indented nor comments); the lines after each up to the next one
+        # are its bindings.
+        starts = compress(count(), map(not_, map(str.startswith, lines, repeat(" "))))
+        starts = [i for i in starts if lines[i][:1] != "#"]
         starts.append(len(lines))
+        if starts[0]:
+            self._bindings(None, lines, 0, starts[0], scope, label, numbers)
         pending: PendingEdge | list | None = None  # an edge, or [kind, name, bindings, where] of rule/pool
+        add_simple = self.table.add_simple
         for i, end in pairwise(starts):
-            line = lines[i]
-            if line[:1] == "#":  # a comment: the bindings of the statement before may go on after it
-                if end > i + 1:
-                    pending = self._bindings(pending, lines, i + 1, end, scope, label, numbers)
-                continue
             if pending is not None:
                 pending = self._finish(pending, scope)
+            line = lines[i]
             if line.startswith("build "):
-                where = (label, numbers[i] if numbers else i + 1)
-                if (
-                    "$" not in line
-                    and "\t" not in line
-                    and self._simple_edge(line, lines, i, end, scope, where)
-                ):
-                    continue
-                pending = self._build_line(line[6:], scope, f"{where[0]}:{where[1]}")
+                if "$" not in line and "\t" not in line:
+                    block = "".join(lines[i + 1 : end]) if end > i + 1 else ""
+                    if (
+                        "pool" not in block
+                        and "deps" not in block
+                        and add_simple(line[6:], scope.rules, scope.vars)
+                    ):
+                        continue
+                pending = self._build_line(line[6:], scope, f"{label}:{numbers[i] if numbers else i + 1}")
             elif line:
                 pending = self._statement(line, scope, f"{label}:{numbers[i] if numbers else i + 1}")
             if end > i + 1:
                 pending = self._bindings(pending, lines, i + 1, end, scope, label, numbers)
         self._finish(pending, scope)
-
-    def _simple_edge(
-        self, line: str, lines: list[str], i: int, end: int, scope: Scope, where: tuple[str, int]
-    ) -> bool:
-        """Add the edge of a build line without `$` whose bindings set no pool or deps (most of them)
-        at once; False (nothing done) when it needs the general path."""
-        if end > i + 1:
-            block = "".join(lines[i + 1 : end])
-            if "pool" in block or "deps" in block or not block.strip(" "):
-                return False
-        split = split_build_line(line[6:])
-        if isinstance(split, str) or not split[2]:
-            return False
-        rule = scope.rules.get(split[1])
-        if rule is None or rule.variable_pool:
-            return False
-        self._add_edge(split[0], rule, {}, scope, where)
-        return True
 
     def _statement(self, line: str, scope: Scope, where: str) -> list | None:
         """A statement other than `build`: rule and pool are returned to receive their bindings."""
@@ -208,7 +185,9 @@ class _Reader:
         if pending is None:
             return None
         if pending.__class__ is PendingEdge:
-            self._add_edge(pending.groups, pending.rule, pending.bindings, scope, pending.line, pending.final)
+            self.table.add(
+                pending.groups, pending.rule, pending.bindings, scope.vars, pending.line, pending.final
+            )
             return None
         kind, name, bindings, where = pending
         if kind == "rule":
@@ -220,7 +199,7 @@ class _Reader:
             if "command" not in bindings:
                 self.problem(where, "expected 'command =' line")
             return None
-        if name in self.pool_index or name == "console":
+        if name in self.table.pool_index or name == "console":
             self.problem(where, f"duplicate pool '{name}'")
         elif "depth" not in bindings:
             self.problem(where, "expected 'depth =' line")
@@ -230,8 +209,8 @@ class _Reader:
             if depth < 0:
                 self.problem(where, "invalid pool depth")
             else:
-                self.pool_index[name] = len(self.pools)
-                self.pools.append((name, depth))
+                self.table.pool_index[name] = len(self.table.pools)
+                self.table.pools.append((name, depth))
         return None
 
     def _build_line(self, rest: str, scope: Scope, where: str) -> PendingEdge | None:
@@ -247,80 +226,6 @@ class _Reader:
             return None
         return PendingEdge(groups, rule, where, fast)
 
-    def _add_edge(
-        self, groups: list, rule: Rule, bindings: dict[str, str], scope: Scope, where, final: bool = True
-    ) -> None:
-        """Add a complete build statement to the graph (ninja's ParseEdge after the bindings): path
-        groups as split_build_line gives them, the edge's bindings, "file:line" for messages."""
-        variables = scope.vars
-
-        def lookup(name: str) -> str | None:
-            value = bindings.get(name)
-            return variables.get(name) if value is None else value
-
-        def binding(name: str) -> str:
-            """An edge variable as ninja's EdgeEnv finds it: edge binding, rule binding, file scope."""
-            value = bindings.get(name)
-            if value is not None:
-                return value
-            if not rule.variable_pool:
-                fixed = rule.fixed[name]
-                return (variables.get(name) or "") if fixed is None else fixed
-            raw = rule.bindings.get(name)
-            return (variables.get(name) or "") if raw is None else evaluate(raw, lookup)
-
-        if not final:
-            groups = [[canonicalize(evaluate(p, lookup)) for p in group] for group in groups]
-            if any(not p for group in groups for p in group):
-                self.problem(where, "empty path")
-                return
-        outs, implicit_outs, explicit, implicit, order_only, validations = groups
-        node_of, produced = self.node_of, self.produced
-        add = node_of.setdefault
-        out_paths = outs + implicit_outs
-        out_ids = [add(p, len(node_of)) for p in out_paths]
-        explicit_outs = len(outs)
-        if not produced.isdisjoint(out_ids) or len(set(out_ids)) < len(out_ids):
-            kept = []
-            for i, node in enumerate(out_ids):
-                if node in produced:
-                    self.problem(where, f"multiple rules generate {out_paths[i]}")
-                    explicit_outs -= i < len(outs)
-                else:
-                    produced.add(node)
-                    kept.append(node)
-            out_ids = kept
-            if not out_ids:
-                return
-        else:
-            produced.update(out_ids)
-        in_ids = [add(p, len(node_of)) for p in explicit + implicit + order_only + validations]
-        counts = [len(explicit), len(implicit), len(order_only)]
-        edge_id = len(self.edge_rows)
-        if validations:
-            self.validations[edge_id] = in_ids[len(in_ids) - len(validations) :]
-            del in_ids[len(in_ids) - len(validations) :]
-        if rule.name == "phony" and len(out_ids) == 1 and not implicit_outs and not implicit:
-            kinds = [0] * counts[0] + [2] * counts[2]
-            kept = [(n, k) for n, k in zip(in_ids, kinds, strict=True) if n != out_ids[0]]
-            in_ids, counts = [n for n, _ in kept], [sum(1 for _, k in kept if k == j) for j in (0, 1, 2)]
-        pool = binding("pool")
-        pool_id = self.pool_index.get(pool, -1) if pool else -1
-        if pool and pool_id < 0:
-            if pool == "console":
-                pool_id = self.pool_index[pool] = len(self.pools)
-                self.pools.append((pool, 1))
-            else:
-                self.problem(where, f"unknown pool name '{pool}'")
-        rule_id = self.rule_index.get(rule.name)
-        if rule_id is None:
-            rule_id = self.rule_index[rule.name] = len(self.rules)
-            self.rules.append(rule.name)
-        self.out_nodes += out_ids
-        self.in_nodes += in_ids
-        deps = bool(binding("deps"))
-        self.edge_rows.append((rule_id, len(out_ids), explicit_outs, len(in_ids), *counts[:2], pool_id, deps))
-
     def _default(self, rest: str, scope: Scope, where: str) -> None:
         """A `default` statement: each path must name a node already in the graph."""
         problems: list[str] = []
@@ -330,7 +235,7 @@ class _Reader:
             return
         for item in items:
             path = canonicalize(evaluate(item, scope.vars.get))
-            node = self.node_of.get(path)
+            node = self.table.node_of.get(path)
             if node is None:
                 self.problem(where, f"unknown target '{path}'")
             else:
@@ -366,38 +271,7 @@ class _Reader:
             self.reading.pop()
 
     def graph(self) -> BuildGraph:
-        """The lists read so far as a BuildGraph of numpy arrays."""
-        import numpy as np
-
+        """The graph read."""
         if self.problems_total > len(self.problems):
             self.problems.append(f"... and {self.problems_total - len(self.problems)} more problems")
-        rows = np.array(self.edge_rows, dtype=np.int64).reshape(-1, 8)
-        out_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        in_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(rows[:, 1], out=out_offsets[1:])
-        np.cumsum(rows[:, 3], out=in_offsets[1:])
-        out_nodes = np.array(self.out_nodes, dtype=np.int32)
-        producer = np.full(len(self.node_of), -1, dtype=np.int32)
-        producer[out_nodes] = np.repeat(np.arange(len(rows), dtype=np.int32), rows[:, 1])
-        return BuildGraph(
-            manifest=self.top,
-            paths=list(self.node_of),
-            node_of=self.node_of,
-            rules=self.rules,
-            edge_rule=rows[:, 0].astype(np.int32),
-            out_offsets=out_offsets,
-            out_nodes=out_nodes,
-            out_explicit=rows[:, 2].astype(np.int32),
-            in_offsets=in_offsets,
-            in_nodes=np.array(self.in_nodes, dtype=np.int32),
-            in_explicit=rows[:, 4].astype(np.int32),
-            in_implicit=rows[:, 5].astype(np.int32),
-            producer=producer,
-            edge_pool=rows[:, 6].astype(np.int32),
-            pools=self.pools,
-            defaults=self.defaults,
-            skipped_files=self.skipped_files,
-            edge_deps=rows[:, 7].astype(np.bool_),
-            validations=self.validations,
-            problems=self.problems,
-        )
+        return self.table.graph(self.top, self.defaults, self.skipped_files, self.problems)

@@ -37,10 +37,11 @@ _RANK = {"|": 1, "||": 2, "|@": 3}
 class Rule:
     """A `rule` statement: its name and its bindings, unexpanded (they are expanded per edge)."""
 
-    __slots__ = ("bindings", "fixed", "name", "variable_pool")
+    __slots__ = ("bindings", "fixed", "index", "name", "variable_pool")
 
     def __init__(self, name: str, bindings: dict[str, EvalString] | None = None) -> None:
         self.name = name
+        self.index = -1  # in the graph's rules, once an edge uses it
         self.bindings: dict[str, EvalString] = bindings or {}
         # its pool or deps names a variable, which an edge's bindings may set
         self.variable_pool = any(
