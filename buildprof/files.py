@@ -75,6 +75,7 @@ def read_regular(path: str | Path) -> bytes:
         chunks = [os.read(fd, max(st.st_size, 0) + 1)]
         while chunks[-1]:
             chunks.append(os.read(fd, 1 << 20))
+        chunks.pop()  # the empty read at the end: join returns a single chunk as it is, uncopied
         return b"".join(chunks)
     finally:
         os.close(fd)

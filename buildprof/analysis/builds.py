@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from buildprof.model.ninja import BuildSpan, UnorderedSpan
+from buildprof.model.ninja import BuildSpan, NinjaLog, UnorderedSpan
 
 # Ninja's clock starts before it loads the manifest: a large project's first edge may start seconds in.
 RESTART_NEAR_ZERO_MS = 10_000
@@ -58,21 +58,35 @@ class LogBuilds:
     wall_clock: bool = False  # whether the mtimes could date the runs (see the module docstring)
 
 
-def split_builds(entries: pd.DataFrame, version: int | None = None) -> LogBuilds:
+def split_builds(entries: pd.DataFrame | NinjaLog, version: int | None = None) -> LogBuilds:
     """Split the valid log lines (in file order) into builds; see the module docstring for the rule.
 
-    `version` is the log version (it says what the mtime column means); by default it is taken from
-    `entries.attrs["ninja_log_version"]`, which the parser sets.
+    `entries` is the parsed log (its numpy columns are used) or its lines as a DataFrame. `version` is
+    the log version (it says what the mtime column means); by default it is the log's, or for a
+    DataFrame `entries.attrs["ninja_log_version"]`, which the parser sets.
     """
-    n = len(entries)
+    if isinstance(entries, NinjaLog):
+        version = entries.version if version is None else version
+        columns, paths = entries.columns, entries.paths
+
+        def repeated_rows() -> np.ndarray:
+            return _repeated_codes(paths.codes()[0])
+
+    else:
+        if version is None:
+            version = entries.attrs.get("ninja_log_version")
+        columns = entries
+
+        def repeated_rows() -> np.ndarray:
+            return np.flatnonzero(entries["output"].duplicated().to_numpy())
+
+    n = len(columns["line"])
     if n == 0:
         return LogBuilds()
-    if version is None:
-        version = entries.attrs.get("ninja_log_version")
-    start = entries["start_ms"].to_numpy()
-    end = entries["end_ms"].to_numpy()
-    lines = entries["line"].to_numpy()
-    origin = run_origins(entries, version)
+    start = np.asarray(columns["start_ms"])
+    end = np.asarray(columns["end_ms"])
+    lines = np.asarray(columns["line"])
+    origin = run_origins(columns, version)
     jumps = np.flatnonzero(end[1:] < end[:-1]) + 1
     seg_first = np.concatenate(([0], jumps))
     seg_end = np.concatenate((jumps, [n]))
@@ -85,7 +99,7 @@ def split_builds(entries: pd.DataFrame, version: int | None = None) -> LogBuilds
     # A recompacted block holds each output once: a place after a repeated output cannot end one, and
     # a jump back there is simply the next build (its first line may just carry a stale mtime).
     if not_runs.size:
-        repeated = np.flatnonzero(entries["output"].duplicated().to_numpy())
+        repeated = repeated_rows()
         if repeated.size:
             not_runs = not_runs[seg_first[not_runs] <= repeated[0]]
     if not_runs.size:
@@ -102,15 +116,24 @@ def split_builds(entries: pd.DataFrame, version: int | None = None) -> LogBuilds
     return result
 
 
-def run_origins(entries: pd.DataFrame, version: int | None) -> np.ndarray | None:
+def _repeated_codes(codes: np.ndarray) -> np.ndarray:
+    """Rows whose path code appeared on an earlier row, in order."""
+    rows = np.arange(len(codes))
+    first = np.full(int(codes.max()) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, rows)  # each code's first row
+    return np.flatnonzero(first[codes] != rows)
+
+
+def run_origins(entries, version: int | None) -> np.ndarray | None:
     """Wall-clock time (ms since the epoch) of each line's run clock origin; NaN where unknown.
 
-    None when the log version does not say what its mtimes mean.
+    `entries` maps column names to the lines' values (NinjaLog.columns or the DataFrame); None when
+    the log version does not say what its mtimes mean.
     """
     if version is None:
         return None
-    mtime = entries["mtime"].to_numpy()
-    reference = entries["end_ms" if version <= 5 else "start_ms"].to_numpy()
+    mtime = np.asarray(entries["mtime"])
+    reference = np.asarray(entries["end_ms" if version <= 5 else "start_ms"])
     origin = mtime / 1e6 - reference
     origin[(mtime < _EPOCH_NS[0]) | (mtime > _EPOCH_NS[1])] = np.nan
     return origin

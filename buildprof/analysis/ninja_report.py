@@ -9,7 +9,7 @@ import pandas as pd
 
 from buildprof.analysis.builds import LogBuilds, split_builds
 from buildprof.analysis.classify import classify_steps
-from buildprof.analysis.steps import group_steps, summarize_build
+from buildprof.analysis.steps import steps_of_log, summarize_build
 from buildprof.analysis.timeline import timeline_of
 from buildprof.model.ninja import BuildSpan, NinjaLog, NinjaManifest
 from buildprof.model.report import (
@@ -39,8 +39,7 @@ STEP_FIELDS = (
 
 def analyse_build(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) -> pd.DataFrame:
     """Classified steps of one build of the log."""
-    lines = log.entries.iloc[span.first_row : span.end_row]
-    return classify_steps(group_steps(lines), manifest)
+    return classify_steps(steps_of_log(log.columns, log.paths, span), manifest)
 
 
 def ninja_section(
@@ -50,7 +49,7 @@ def ninja_section(
     all_builds: bool,
 ) -> tuple[NinjaLogFacts, list[Build], list[tuple[BuildSpan, pd.DataFrame]]]:
     """What the log held, the analysed builds (the last, or all), and their classified steps."""
-    found = split_builds(log.entries, log.version)
+    found = split_builds(log)
     spans = found.builds if all_builds else found.builds[-1:]
     analysed = [(span, analyse_build(log, span, manifest)) for span in spans]
     return log_facts(log, found), [build_document(span, steps, top) for span, steps in analysed], analysed
@@ -78,7 +77,7 @@ def log_facts(log: NinjaLog, found: LogBuilds) -> NinjaLogFacts:
         path=log.path,
         version=log.version,
         lines=log.total_lines,
-        valid_lines=len(log.entries),
+        valid_lines=len(log),
         builds_found=len(found.builds),
         build_spans=[
             BuildSpanRow(

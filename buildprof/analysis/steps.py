@@ -8,26 +8,75 @@ answer to "what would the build lose if this step were free".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from buildprof.model.ninja import BuildSpan
+from buildprof.model.ninja import BuildSpan, OutputPaths
 from buildprof.model.report import BuildSummary
 
 
 def group_steps(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per edge: log lines sharing (hash, start, end) are the outputs of one step."""
-    grouped = lines.groupby(["cmdhash", "start_ms", "end_ms"], sort=False, observed=True)
-    steps = grouped.agg(
-        output=("output", "first"),
-        n_outputs=("output", "size"),
-        line=("line", "min"),
-    ).reset_index()
-    steps = steps.sort_values("line", kind="stable").reset_index(drop=True)
-    steps["output"] = steps["output"].astype(str)
-    steps["duration_ms"] = steps["end_ms"] - steps["start_ms"]
-    steps["weighted_ms"] = weighted_durations(steps["start_ms"].to_numpy(), steps["end_ms"].to_numpy())
-    steps.insert(0, "step", np.arange(len(steps)))
+    columns = {name: lines[name].to_numpy() for name in ("cmdhash", "start_ms", "end_ms", "line")}
+    firsts, sizes = step_rows(columns["cmdhash"], columns["start_ms"], columns["end_ms"])
+    return steps_frame(columns, lines["output"].to_numpy(dtype=object)[firsts], firsts, sizes)
+
+
+def steps_of_log(columns: Mapping[str, np.ndarray], paths: OutputPaths, span: BuildSpan) -> pd.DataFrame:
+    """The steps of one build of a parsed log (NinjaLog.columns and .paths): only their paths are
+    decoded."""
+    part = {name: columns[name][span.first_row : span.end_row] for name in ("cmdhash", "start_ms", "end_ms")}
+    part["line"] = columns["line"][span.first_row : span.end_row]
+    firsts, sizes = step_rows(part["cmdhash"], part["start_ms"], part["end_ms"])
+    outputs = paths.of(firsts + span.first_row)
+    return steps_frame(part, outputs, firsts, sizes)
+
+
+def step_rows(cmdhash: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each step (lines sharing hash, start and end) and its number of lines, in the
+    order of first rows.
+
+    Ninja logs the outputs of an edge one after another, so a step's lines are normally adjacent:
+    that case is found with one comparison of neighbours, checked by a hash of each step's key being
+    unique; otherwise (or on a hash collision) the lines are grouped exactly by their key.
+    """
+    n = len(start)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    new = np.ones(n, dtype=bool)
+    new[1:] = (cmdhash[1:] != cmdhash[:-1]) | (start[1:] != start[:-1]) | (end[1:] != end[:-1])
+    firsts = np.flatnonzero(new)
+    key = cmdhash[firsts].astype(np.uint64)
+    key ^= start[firsts].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    key ^= end[firsts].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    if pd.Index(key).is_unique:
+        return firsts, np.diff(np.append(firsts, n))
+    keys = pd.DataFrame({"cmdhash": cmdhash, "start_ms": start, "end_ms": end})
+    codes = keys.groupby(["cmdhash", "start_ms", "end_ms"], sort=False).ngroup().to_numpy()
+    seen_before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return np.flatnonzero(codes > seen_before), np.bincount(codes)
+
+
+def steps_frame(
+    columns: Mapping[str, np.ndarray], outputs: np.ndarray, firsts: np.ndarray, sizes: np.ndarray
+) -> pd.DataFrame:
+    """The steps DataFrame (STEP_COLUMNS but kind and target) of steps starting at rows `firsts`."""
+    start, end = columns["start_ms"][firsts], columns["end_ms"][firsts]
+    steps = pd.DataFrame(
+        {
+            "step": np.arange(len(firsts)),
+            "cmdhash": columns["cmdhash"][firsts],
+            "start_ms": start,
+            "end_ms": end,
+            "output": pd.Series(outputs, dtype=object, copy=False).astype(str),
+            "n_outputs": sizes.astype(np.int64, copy=False),
+            "line": columns["line"][firsts],
+            "duration_ms": end - start,
+            "weighted_ms": weighted_durations(start, end),
+        }
+    )
     return steps
 
 

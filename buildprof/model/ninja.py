@@ -5,10 +5,12 @@ Times read from ninja are integer milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 # One row per valid `.ninja_log` line, in file order (buildprof.ninja.log).
@@ -62,16 +64,89 @@ class UnorderedSpan:
     last_line: int
 
 
+class OutputPaths:
+    """The output path of every valid line of a log, kept as a byte range of the file until asked for.
+
+    A million-line log names hundreds of thousands of paths; turning each into a `str` costs more
+    than parsing its line, and a report shows the steps of one build. Line k's path is
+    `data[lo[k]:hi[k]]` (UTF-8, undecodable bytes kept as surrogates). `factorize` (the reader's)
+    gives each line a code shared by the lines naming the same path, and each code's first line.
+    """
+
+    def __init__(
+        self,
+        data: bytes,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        factorize: Callable[[bytes, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    ) -> None:
+        self.data, self.lo, self.hi = data, lo, hi
+        self._factorize = factorize
+        self._codes: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lo)
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The paths of the lines at `rows` (an object array of `str`), decoding only those."""
+        return _decode_slices(self.data, self.lo[rows], self.hi[rows])
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """A code per line, equal for lines naming the same path, and the first line of each code."""
+        if self._codes is None:
+            self._codes = self._factorize(self.data, self.lo, self.hi)
+        return self._codes
+
+    def all(self) -> np.ndarray:
+        """Every line's path (an object array of `str`), each distinct path decoded once and shared."""
+        codes, firsts = self.codes()
+        return self.of(firsts)[codes]
+
+
+def _decode_slices(data: bytes, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The strings data[lo:hi] as an object array, decoded in a few calls (paths hold no newline)."""
+    import numpy as np
+
+    names = np.empty(len(lo), dtype=object)
+    chunk = 1 << 17  # bounds the temporary joined copy
+    for a in range(0, len(lo), chunk):
+        rows = zip(lo[a : a + chunk].tolist(), hi[a : a + chunk].tolist(), strict=True)
+        joined = b"\n".join([data[first:last] for first, last in rows])
+        names[a : a + chunk] = joined.decode("utf-8", "surrogateescape").split("\n")
+    return names
+
+
 @dataclass
 class NinjaLog:
-    """A parsed `.ninja_log`: its version, the valid lines in file order and the damaged ones."""
+    """A parsed `.ninja_log`: its version, the valid lines in file order and the damaged ones.
+
+    The lines are held as numpy columns (`columns`: LOG_COLUMNS but `output`, which is `paths`);
+    `entries` is the same as a DataFrame with the paths as strings, built when first asked.
+    """
 
     path: str
     version: int
-    entries: pd.DataFrame  # columns LOG_COLUMNS, one row per valid line, in file order
+    columns: dict[str, np.ndarray]  # LOG_COLUMNS but output, one value per valid line
+    paths: OutputPaths  # the output column
     problems: list[LogProblem] = field(default_factory=list)  # the first MAX_PROBLEMS, by line
     total_lines: int = 0  # lines after the header, valid or not
     problems_total: int = 0  # damaged lines, all of them
+    _entries: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.columns["line"])
+
+    @property
+    def entries(self) -> pd.DataFrame:
+        """One row per valid line (columns LOG_COLUMNS, `output` as `str`), in file order."""
+        if self._entries is None:
+            import pandas as pd
+
+            columns = dict(self.columns)
+            columns["output"] = pd.Series(self.paths.all(), dtype=object, copy=False)
+            self._entries = pd.DataFrame(columns, columns=list(LOG_COLUMNS))
+            self._entries.attrs["ninja_log_version"] = self.version  # says what mtime means
+        return self._entries
 
 
 @dataclass

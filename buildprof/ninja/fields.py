@@ -161,7 +161,13 @@ def parse_hex(raw: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarr
 
 
 def factorize_slices(body: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes for the byte strings body[lo:hi] plus the distinct strings, decoded once.
+    """Integer codes for the byte strings body[lo:hi] plus the distinct strings, decoded once."""
+    codes, firsts = factorize_slice_rows(body, lo, hi)
+    return codes, _decode(body, lo[firsts], hi[firsts])
+
+
+def factorize_slice_rows(body: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes for the byte strings body[lo:hi], and the row of each code's first occurrence.
 
     Strings up to _STRING_WIDTH bytes are told apart by a 128-bit fingerprint computed over their bytes
     with numpy; should two different strings ever share the first half, the check on the second half
@@ -177,15 +183,13 @@ def factorize_slices(body: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[np.nd
     firsts = _first_occurrences(codes_short)
     if not np.array_equal(second_half, second_half[firsts][codes_short]):
         return _factorize_exact(body, lo, hi)
+    if not long_rows.size:
+        return codes_short.astype(np.int64, copy=False), firsts
     codes = np.empty(n, dtype=np.int64)
     codes[short] = codes_short
-    reps = [short[firsts]]
-    if long_rows.size:
-        codes_long, _ = _factorize_exact(body, lo[long_rows], hi[long_rows])
-        codes[long_rows] = codes_long + len(firsts)
-        reps.append(long_rows[_first_occurrences(codes_long)])
-    rows = np.concatenate(reps)
-    return codes, _decode(body, lo[rows], hi[rows])
+    codes_long, firsts_long = _factorize_exact(body, lo[long_rows], hi[long_rows])
+    codes[long_rows] = codes_long + len(firsts)
+    return codes, np.concatenate((short[firsts], long_rows[firsts_long]))
 
 
 def _fingerprints(raw: np.ndarray, lo: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,13 +223,11 @@ def _first_occurrences(codes: np.ndarray) -> np.ndarray:
 
 
 def _factorize_exact(body: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and distinct strings of body[lo:hi] through a Python dictionary of the bytes."""
+    """Codes and first-occurrence rows of body[lo:hi] through a Python dictionary of the bytes."""
     slices = [body[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-    codes_of = {}
+    codes_of: dict[bytes, int] = {}
     codes = np.fromiter((codes_of.setdefault(s, len(codes_of)) for s in slices), np.int64, len(slices))
-    names = np.empty(len(codes_of), dtype=object)
-    names[:] = [s.decode("utf-8", "surrogateescape") for s in codes_of]
-    return codes, names
+    return codes, _first_occurrences(codes)
 
 
 def _decode(body: bytes, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

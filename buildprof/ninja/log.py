@@ -1,10 +1,11 @@
-"""Read ninja's `.ninja_log` (versions 5-7) into a DataFrame, vectorised, keeping every damaged line.
+"""Read ninja's `.ninja_log` (versions 5-7) into numpy columns, vectorised, keeping every damaged line.
 
 The log is `# ninja log vN` then one line per output: start_ms, end_ms, mtime, output, hash, separated
 by TABs. Parsing works on the raw bytes with numpy (buildprof.ninja.fields): the separators are found in
-one pass, then every field of every line is decoded column-wise, so a million-line log takes about a
-second. Each line that does not have that shape is reported by line number and left out, never guessed
-at; ninja itself skips such lines silently.
+one pass, then every field of every line is decoded column-wise, so a million-line log takes about half
+a second. The output paths stay byte ranges of the file until someone asks for them (NinjaLog.paths):
+a report decodes only the paths of the build it analyses. Each line that does not have that shape is
+reported by line number and left out, never guessed at; ninja itself skips such lines silently.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from buildprof.errors import InputError
 from buildprof.files import NotRegularFile, read_regular, why_unusable
-from buildprof.model.ninja import LOG_COLUMNS, LogProblem, NinjaLog
-from buildprof.ninja.fields import factorize_slices, find_separators, parse_decimal, parse_hex
+from buildprof.model.ninja import LogProblem, NinjaLog, OutputPaths
+from buildprof.ninja.fields import factorize_slice_rows, find_separators, parse_decimal, parse_hex
 
 SUPPORTED_VERSIONS = (5, 6, 7)
 _HEADER = re.compile(rb"# ninja log v(\d+)\s*$")
@@ -58,9 +58,8 @@ def parse_ninja_log(data: bytes, path: str = ".ninja_log") -> NinjaLog:
     header = data[: header_end if header_end >= 0 else len(data)]
     version = _parse_header(header, path)
     body_start = header_end + 1 if header_end >= 0 else len(data)
-    entries, problems, total, n_problems = _parse_body(data, body_start, first_line=2)
-    entries.attrs["ninja_log_version"] = version  # says what the mtime column means
-    return NinjaLog(path, version, entries, problems, total, n_problems)
+    columns, paths, problems, total, n_problems = _parse_body(data, body_start, first_line=2)
+    return NinjaLog(path, version, columns, paths, problems, total, n_problems)
 
 
 def _parse_header(header: bytes, path: str) -> int:
@@ -81,8 +80,10 @@ def _parse_header(header: bytes, path: str) -> int:
     return version
 
 
-def _parse_body(data: bytes, offset: int, first_line: int) -> tuple[pd.DataFrame, list[LogProblem], int, int]:
-    """Parse the lines of data[offset:] block by block, then build the entries DataFrame.
+def _parse_body(
+    data: bytes, offset: int, first_line: int
+) -> tuple[dict[str, np.ndarray], OutputPaths, list[LogProblem], int, int]:
+    """Parse the lines of data[offset:] block by block: the columns, the paths, the damaged lines.
 
     Blocks of about _BLOCK_BYTES end right after a newline; working on ~30,000 lines at a time keeps
     the temporary arrays small, so their memory is reused instead of being faulted in afresh.
@@ -105,9 +106,8 @@ def _parse_body(data: bytes, offset: int, first_line: int) -> tuple[pd.DataFrame
     joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
     if not joined:
         joined = {name: np.zeros(0, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
-    codes, names = factorize_slices(data, joined.pop("output_lo"), joined.pop("output_hi"))
-    joined["output"] = pd.Series(names[codes], dtype=object, copy=False)
-    return pd.DataFrame(joined, columns=list(LOG_COLUMNS)), problems, n_lines, n_bad
+    paths = OutputPaths(data, joined.pop("output_lo"), joined.pop("output_hi"), factorize_slice_rows)
+    return joined, paths, problems, n_lines, n_bad
 
 
 def _parse_block(
