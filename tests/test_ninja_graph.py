@@ -34,8 +34,9 @@ def assert_same_as_ninja(folder: Path, unlike: tuple[str, ...] = ()) -> dict:
 
 
 @needs_ninja
-def test_captured_cmake_manifest_equals_ninja(capture_copy):
-    counts = assert_same_as_ninja(capture_copy("clang19-one-tu"))
+@pytest.mark.parametrize("name", ["clang19-one-tu", "clang19-headers"])
+def test_captured_cmake_manifest_equals_ninja(capture_copy, name):
+    counts = assert_same_as_ninja(capture_copy(name))
     assert counts == {"edges": 80, "nodes": 188, "phony": 35}
 
 
