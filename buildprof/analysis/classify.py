@@ -92,13 +92,12 @@ def classify_all(
                 kind = rule_kinds[statement.rule] = kind_from_rule(statement.rule)
         if kind is None:
             dot = base.find(".")
-            key = (
-                (facts[1], base[dot:].lower())
-                if dot >= 0
-                else (facts[1], None, base.lower().endswith("stamp"))
-            )
-            if base.lower() == "build.ninja":
+            if dot < 0:
+                key = (facts[1], None, base.lower().endswith("stamp"))
+            elif len(base) == 11 and base.lower() == "build.ninja":
                 key = ("build.ninja",)
+            else:
+                key = (facts[1], base[dot:].lower())
             kind = path_kinds.get(key)
             if kind is None:
                 kind = path_kinds[key] = kind_from_path(output)
