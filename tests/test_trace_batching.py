@@ -80,7 +80,7 @@ def test_batches_give_the_summaries_of_single_traces():
 def test_messages_give_back_the_summaries():
     summaries = [summarize_trace_bytes(*item) for item in _items(CAPTURE)]
     huge = summaries[0].__copy__()
-    huge.totals = [("Source", (1 << 63) + 5, 5)]  # does not fit in an int64 array: sent as it is
+    huge.breakdown = [("Source", (1 << 63) + 5)]  # does not fit in an int64 array: sent as it is
     results = [(s, i % 2 == 0) for i, s in enumerate([*summaries, huge])]
     names = NameReceiver()
     back = decode_results(encode_results(results), names)

@@ -79,7 +79,6 @@ class TraceSummary(msgspec.Struct):
     templates: list[str] = []  # instantiated names
     functions: list[FunctionStat] = []
     breakdown: list[tuple[str, int]] = []  # self time by event name; adds up to the root events
-    totals: list[tuple[str, int, int]] = []  # clang's "Total <name>" events: (name, count, us)
     columns: dict[str, bytes] = {}
 
 

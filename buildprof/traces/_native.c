@@ -11,7 +11,7 @@
  *
  *   configure(nice_path, collapse_template_args, is_header, kinds, max_event_us) -> None
  *       the rules of buildprof.trace_rules (called on import, before summarize)
- *   summarize(data: bytes) -> tuple | None     (see "the summary" below)
+ *   summarize(data: bytes-like) -> tuple | None     (see "the summary" below)
  *
  * It handles exactly the plain shape clang writes: a top-level object with a "traceEvents" array of
  * objects whose name/ph are strings, ts/dur integers, id an integer or null, args an object or null
@@ -465,7 +465,6 @@ typedef struct {
     int32_t active;    /* a template set: its instantiations on the nesting path being walked */
     uint64_t mark[2];  /* the summarize() call that numbered it last, as a file / a template or */
     int32_t mark_no[2]; /* event name, and its numbers there */
-    PyObject *extra;   /* an event name "Total X": "X" (owned, made when first needed) */
 } Entry;
 
 typedef struct {
@@ -503,7 +502,6 @@ static void cache_clear(Cache *c)
 {
     for (size_t i = 0; i < c->count; i++) {
         Py_DECREF(c->entries[i].text);
-        Py_XDECREF(c->entries[i].extra);
     }
     PyMem_Free(c->slots);
     PyMem_Free(c->entries);
@@ -569,7 +567,7 @@ static Entry *cache_find(Cache *c, const Str *str)
         return NULL;
     }
     Entry *e = &c->entries[c->count];
-    *e = (Entry){text, bytes, str->len, h, KIND_UNKNOWN, -1, -1, -1, 0, {0, 0}, {0, 0}, NULL};
+    *e = (Entry){text, bytes, str->len, h, KIND_UNKNOWN, -1, -1, -1, 0, {0, 0}, {0, 0}};
     cache_place(c->slots, c->mask, h, c->count++);
     c->bytes += (size_t)str->len;
     return e;
@@ -847,7 +845,7 @@ static PyObject *tuple_of(PyObject **items, Py_ssize_t n, int ok)
 
 /* ---------------------------------------------------------------- the summary */
 
-/* summarize(data) -> (events, process, beginning, totals, breakdown, total_us, frontend_us,
+/* summarize(data) -> (events, process, beginning, breakdown, total_us, frontend_us,
  * backend_us, cba_rejected, source, cba_frontends, cba_backends, files, templates, functions, columns),
  * the fields of a model.TraceSummary (functions as (name, file, count, us) tuples; an empty breakdown
  * means no timed event), or None when declined. It does in C what _reference.summarize_batch and
@@ -1193,23 +1191,6 @@ static int put_new(PyObject *dict, const char *key, PyObject *value)
 
 static PyObject *text_at(int32_t pos) { return string_cache.entries[pos].text; }
 
-/* clang's "Total X" events, in file order: ("X", count, us). */
-static PyObject *totals_of(Columns *c)
-{
-    PyObject *list = PyList_New(0);
-    for (Py_ssize_t i = 0; list != NULL && i < c->n; i++) {
-        if (c->phase[i] != 1 || name_kind(c->name[i]) != KIND_TOTAL)
-            continue;
-        Entry *e = &name_cache.entries[c->name[i]];
-        if (e->extra == NULL)
-            e->extra = PyUnicode_Substring(e->text, 6, PyUnicode_GET_LENGTH(e->text));
-        if (e->extra == NULL || append_new(list, Py_BuildValue("(OLL)", e->extra, (long long)c->count[i],
-                                                               (long long)c->dur[i])) < 0)
-            Py_CLEAR(list);
-    }
-    return list;
-}
-
 /* The process name: of the last "process_name" metadata event with args ("" without one). */
 static PyObject *process_of(Columns *c)
 {
@@ -1472,7 +1453,7 @@ static PyObject *summary_tuple(Columns *c, PyObject *beginning)
             source = tm.detail[t];
     }
     /* One statement each: the parts are computed in this order (an initializer list has none). */
-    enum { N_ITEMS = 16 };
+    enum { N_ITEMS = 15 };
     PyObject *items[N_ITEMS] = {NULL};
     PyObject *empty = PyUnicode_FromStringAndSize("", 0);
     PyObject *columns = PyDict_New(), *files = PyList_New(0), *templates = PyList_New(0);
@@ -1481,18 +1462,17 @@ static PyObject *summary_tuple(Columns *c, PyObject *beginning)
     PART(0, PyLong_FromSsize_t(c->n));
     PART(1, process_of(c));
     PART(2, Py_NewRef(beginning ? beginning : Py_None));
-    PART(3, totals_of(c));
-    PART(4, breakdown_of(c, &tm));
-    PART(5, PyLong_FromLongLong(sums[COMPILER]));
-    PART(6, PyLong_FromLongLong(sums[FRONTEND]));
-    PART(7, PyLong_FromLongLong(sums[BACKEND]));
-    PART(8, PyBool_FromLong(last >= 0 && tm.kparent[last] >= 0)); /* ClangBuildAnalyzer skips it */
-    PART(9, Py_NewRef(source < 0 ? empty : text_at(source)));
-    ok = ok && phases_of(&tm, empty, &items[10], &items[11]) == 0;
+    PART(3, breakdown_of(c, &tm));
+    PART(4, PyLong_FromLongLong(sums[COMPILER]));
+    PART(5, PyLong_FromLongLong(sums[FRONTEND]));
+    PART(6, PyLong_FromLongLong(sums[BACKEND]));
+    PART(7, PyBool_FromLong(last >= 0 && tm.kparent[last] >= 0)); /* ClangBuildAnalyzer skips it */
+    PART(8, Py_NewRef(source < 0 ? empty : text_at(source)));
+    ok = ok && phases_of(&tm, empty, &items[9], &items[10]) == 0;
     ok = ok && headers_of(&tm, columns, files) == 0 && templates_of(&tm, columns, templates) == 0;
-    PART(14, functions_of(&tm, empty));
+    PART(13, functions_of(&tm, empty));
 #undef PART
-    items[12] = files, items[13] = templates, items[15] = columns; /* owned by items from here */
+    items[11] = files, items[12] = templates, items[14] = columns; /* owned by items from here */
     timed_free(&tm);
     Py_XDECREF(empty);
     return tuple_of(items, N_ITEMS, ok);
@@ -1506,16 +1486,18 @@ static int busy; /* summarize() is not reentrant (its caches are process-wide) *
 static PyObject *summarize(PyObject *module, PyObject *data)
 {
     (void)module;
-    if (!PyBytes_Check(data)) {
-        PyErr_SetString(PyExc_TypeError, "summarize() takes bytes");
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) /* bytes, or a reused bytearray's view */
         return NULL;
-    }
     if (nice_path_fn == NULL) {
+        PyBuffer_Release(&view);
         PyErr_SetString(PyExc_RuntimeError, "summarize() needs configure() first");
         return NULL;
     }
-    if (busy)
+    if (busy) {
+        PyBuffer_Release(&view);
         Py_RETURN_NONE; /* only if a finalizer run by an allocation called it again: use msgspec */
+    }
     busy = 1;
     calls++;
     if (name_cache.count > CACHE_LIMIT || name_cache.bytes > CACHE_BYTES)
@@ -1524,8 +1506,8 @@ static PyObject *summarize(PyObject *module, PyObject *data)
         cache_clear(&string_cache);
     Parse ps;
     memset(&ps, 0, sizeof ps);
-    ps.s.p = (const unsigned char *)PyBytes_AS_STRING(data);
-    ps.s.end = ps.s.p + PyBytes_GET_SIZE(data);
+    ps.s.p = (const unsigned char *)view.buf;
+    ps.s.end = ps.s.p + view.len;
     ps.names = (Numbering){&name_cache, -1};
     ps.strings = (Numbering){&string_cache, -1};
     PyObject *beginning = NULL, *result = NULL;
@@ -1536,6 +1518,7 @@ static PyObject *summarize(PyObject *module, PyObject *data)
     Py_XDECREF(beginning);
     columns_free(&ps.cols);
     PyMem_Free(ps.s.scratch);
+    PyBuffer_Release(&view);
     busy = 0;
     return result;
 }
@@ -1602,7 +1585,7 @@ static PyObject *configure(PyObject *module, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"summarize", summarize, METH_O,
-     "summarize(data: bytes) -> tuple | None\n\n"
+     "summarize(data: bytes-like) -> tuple | None\n\n"
      "The summary of a clang -ftime-trace document (see \"the summary\" in the module source),\n"
      "or None when it is not the plain shape this module handles exactly."},
     {"configure", configure, METH_VARARGS,

@@ -61,7 +61,6 @@ class FlatTrace:
     beginning: Any
     events: int
     process: str  # the process name from the metadata
-    totals: list[tuple[str, int, int]]  # clang's "Total" events
     damaged: int  # events left out
     note: str  # what is wrong with the first of them
     code: np.ndarray  # NAMES number of each timed event's name
@@ -127,14 +126,11 @@ def _flatten(fields: _DecodedFields, code, phase, starts, durs, beginning: Any, 
     bad = out_of_range(starts, durs) & (complete | paired)
     rows = np.flatnonzero(complete & (kinds == TOTAL) & ~bad).tolist()
     names = NAMES.names
-    counts = fields.counts(rows)
+    counts = fields.counts(rows)  # a "Total" event's count must be a plain one (else it is damaged)
     bad_counts = []  # (row, problem)
     if not plain_counts(counts):  # look at each (decoded as any JSON value)
         checked = list(map(count_of, counts))
         bad_counts = [(row, problem) for row, (_, problem) in zip(rows, checked, strict=True) if problem]
-        rows = [row for row, (_, problem) in zip(rows, checked, strict=True) if not problem]
-        counts = [count for count, problem in checked if not problem]
-    totals = list(zip([names[c][6:] for c in code[rows].tolist()], counts, durs[rows].tolist(), strict=True))
     damaged, note = 0, ""
     if bad_counts or bad.any():
         damaged, note = describe_damage(names, code, starts, durs, paired, bad, bad_counts)
@@ -151,7 +147,6 @@ def _flatten(fields: _DecodedFields, code, phase, starts, durs, beginning: Any, 
         beginning=beginning,
         events=len(code),
         process=process,
-        totals=totals,
         damaged=damaged,
         note=note,
         code=code[timed],
@@ -209,7 +204,6 @@ def summarize_batch(flats: list[FlatTrace]) -> list[TraceSummary]:
             events=f.events,
             damaged_events=f.damaged,
             damaged_note=f.note,
-            totals=f.totals,
             **f.base,
         )
         if len(f.code)

@@ -243,19 +243,24 @@ def _summarize_chunk(task: Task) -> list[tuple[TraceSummary, bool]]:
             results[i] = (cached, True)
         else:
             todo.append(i)
-    readable = []
-    for i in todo:
-        file = files[i]
-        try:
-            readable.append((i, _read_trace(file)))
-        except OSError as exc:
-            why = f"cannot be read: {exc.strerror}"
-            summary = TraceSummary(file.path, file.size, file.mtime_ns, "damaged", why)
-            results[i] = (summary, False)
-    summaries = summarize_many(
-        [(data, files[i].path, files[i].size, files[i].mtime_ns) for i, data in readable]
-    )
-    for (i, _), summary in zip(readable, summaries, strict=True):
+    read: list[int] = []  # the files summarised, in order
+
+    def contents() -> Iterator[tuple[memoryview, str, int, int]]:
+        """Each file's bytes in turn, read into the worker's one buffer just before it is summarised."""
+        for i in todo:
+            file = files[i]
+            try:
+                data = _BUFFER.read(file)
+            except OSError as exc:
+                why = f"cannot be read: {exc.strerror}"
+                summary = TraceSummary(file.path, file.size, file.mtime_ns, "damaged", why)
+                results[i] = (summary, False)
+                continue
+            read.append(i)
+            yield data, file.path, file.size, file.mtime_ns
+
+    summaries = summarize_many(contents())
+    for i, summary in zip(read, summaries, strict=True):
         results[i] = (summary, False)
     for i in todo:
         if entries[i] is not None and write_entries:
@@ -263,27 +268,54 @@ def _summarize_chunk(task: Task) -> list[tuple[TraceSummary, bool]]:
     return results  # type: ignore[return-value]
 
 
-def _read_trace(file: TraceFile) -> bytes:
-    """The file's bytes; only the first bytes when they show it is not a trace.
+class _ReadBuffer:
+    """One buffer a worker reads every trace into, so that reading a file is one copy from the page
+    cache into memory already mapped (a fresh buffer per file cost page faults and a second copy)."""
 
-    Read with os.read into one buffer of the size the scan saw (one system call for a trace), then
-    to the end in case the file grew since. Opened without blocking and checked to be a regular file:
-    it may have been replaced by a FIFO or a device since it was found.
-    """
-    fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(kind_of(mode))
-        head = os.read(fd, _SNIFF)
-        if len(head) < _SNIFF or not looks_like_trace(head):
-            return head
-        parts = [head, os.read(fd, max(file.size - len(head), 0) + 1)]
-        while len(parts[-1]) > 0:
-            parts.append(os.read(fd, 1 << 20))
-        return b"".join(parts)
-    finally:
-        os.close(fd)
+    def __init__(self) -> None:
+        self.buffer = bytearray()  # grown (replaced) on the first read
+
+    def read(self, file: TraceFile) -> memoryview:
+        """The file's bytes (valid until the next read); only the first bytes when they show it is
+        not a trace.
+
+        Opened without blocking and checked to be a regular file: it may have been replaced by a
+        FIFO or a device since it was found. Read to the end in case it grew since it was found.
+        """
+        fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise NotRegularFile(kind_of(mode))
+            if len(self.buffer) <= max(file.size, _SNIFF):  # room for one byte more: growth is seen
+                self.buffer = bytearray(2 * (max(file.size, _SNIFF) + 1))  # a new one: views of the
+            view = memoryview(self.buffer)  # old one may still be held; it goes with them
+            size = _read_into(fd, view[:_SNIFF])
+            if size < _SNIFF or not looks_like_trace(bytes(view[:size])):
+                return view[:size]
+            while True:
+                size += _read_into(fd, view[size:])
+                if size < len(view):
+                    return view[:size]
+                grown = bytearray(2 * len(view))  # the file grew since it was found
+                grown[:size] = view
+                self.buffer, view = grown, memoryview(grown)
+        finally:
+            os.close(fd)
+
+
+def _read_into(fd: int, view: memoryview) -> int:
+    """Read until the view is full or the file ends; the bytes read."""
+    done = 0
+    while done < len(view):
+        got = os.readv(fd, [view[done:]])
+        if got == 0:
+            break
+        done += got
+    return done
+
+
+_BUFFER = _ReadBuffer()  # each forked worker writes to its own copy
 
 
 def require_traces(scan: TraceScan, root: str | Path) -> None:

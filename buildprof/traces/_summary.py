@@ -11,6 +11,7 @@ batch). Both paths give the same summaries and take their rules from buildprof.t
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from buildprof.model.traces import FunctionStat, TraceSummary
 from buildprof.trace_rules import KINDS, MAX_EVENT_US, collapse_template_args, is_header, nice_path
@@ -24,6 +25,7 @@ except ImportError:  # built without a C compiler: the reference path does every
 else:
     _native.configure(nice_path, collapse_template_args, is_header, KINDS, MAX_EVENT_US)
 
+Buffer = bytes | bytearray | memoryview
 NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0") to use the reference path only
 
 
@@ -40,12 +42,14 @@ def summarize_trace_bytes(data: bytes, path: str, size: int, mtime_ns: int) -> T
     return summarize_many([(data, path, size, mtime_ns)])[0]
 
 
-def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummary]:
+def summarize_many(files: Iterable[tuple[Buffer, str, int, int]]) -> list[TraceSummary]:
     """The summary of each (data, path, size, mtime_ns), in order; the reference path as one batch.
 
     Each trace is flattened as soon as it is decoded, so only one trace's decoded events exist at a
-    time; the batch keeps their arrays. A damaged trace gets its status and message and never stops
-    the others.
+    time; the batch keeps their arrays. `data` is bytes, or a view of a buffer the caller reuses for
+    the next file (`files` may be a generator that reads each file into it): nothing here keeps it
+    once the next item is asked for. A damaged trace gets its status and message and never stops the
+    others.
     """
     NAMES.start_batch()
     summarize = native_summarize()
@@ -54,12 +58,12 @@ def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummar
     slots: list[int] = []
     for data, path, size, mtime_ns in files:
         base = {"path": path, "size": size, "mtime_ns": mtime_ns}
-        if summarize is not None and looks_like_trace(data[:SNIFF_BYTES]):
+        if summarize is not None and looks_like_trace(bytes(data[:SNIFF_BYTES])):
             result = summarize(data)
             if result is not None:
                 summaries.append(summary_from_native(result, base))
                 continue
-        summary, trace = decode_trace(data, base)
+        summary, trace = decode_trace(bytes(data), base)  # declined or not native: bytes of its own
         if trace is not None:
             slots.append(len(summaries))
             flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
@@ -72,8 +76,8 @@ def summarize_many(files: list[tuple[bytes, str, int, int]]) -> list[TraceSummar
 
 def summary_from_native(result: tuple, base: dict) -> TraceSummary:
     """The TraceSummary of a tuple from the C module's `summarize(data)`: what the reference gives."""
-    (events, process, beginning, totals, breakdown, total_us, frontend_us, backend_us, rejected) = result[:9]
-    source, frontends, backends, files, templates, functions, columns = result[9:]
+    (events, process, beginning, breakdown, total_us, frontend_us, backend_us, rejected) = result[:8]
+    source, frontends, backends, files, templates, functions, columns = result[8:]
     if not breakdown:  # every timed event has a row in the breakdown
         return TraceSummary(status="damaged", message=NO_TIMED, **base)
     return TraceSummary(  # no damaged event: summarize() declines a trace with one
@@ -81,7 +85,6 @@ def summary_from_native(result: tuple, base: dict) -> TraceSummary:
         clang=process,
         beginning_of_time=beginning_of_time(beginning),
         events=events,
-        totals=totals,
         breakdown=breakdown,
         total_us=total_us,
         frontend_us=frontend_us,

@@ -3,7 +3,7 @@
 The included files, template names and event names of traces overlap heavily (every TU includes the
 same headers and emits the same kinds of events), so a message carries each name only the first time
 its stream sends it, and every summary refers to names by number; the per-name numbers of the
-self-time breakdown and of clang's "Total" events travel as arrays. A stream is one worker's messages
+self-time breakdown travel as arrays. A stream is one worker's messages
 in the order it wrote them (a NameSender on its side, a table per stream in the parent's NameReceiver),
 or one message alone (the cache pack: no sender). The receiver gives the summaries back with their
 names as shared string objects, across all streams, which also makes indexing them (analysis.trace_set)
@@ -72,8 +72,6 @@ class _Lists(msgspec.Struct, array_like=True, gc=False):
     templates: bytes
     breakdown: bytes  # names, then...
     breakdown_us: bytes  # int64
-    totals: bytes
-    totals_values: bytes  # int64 pairs: count, us
 
 
 class _Message(msgspec.Struct, array_like=True, gc=False):
@@ -89,7 +87,7 @@ _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(_Message)
 # Lists travel as arrays of name numbers; the path is the receiver's to set (it may not be UTF-8,
 # which msgpack cannot carry, and the receiver knows it anyway: it asked for that file).
-_EMPTIED = {"path": "", "files": [], "templates": [], "breakdown": [], "totals": []}
+_EMPTIED = {"path": "", "files": [], "templates": [], "breakdown": []}
 
 
 def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender | None = None) -> bytes:
@@ -99,8 +97,7 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
     first = len(numbers)
     summaries = [summary for summary, _ in results]
     everything = chain.from_iterable(
-        chain(s.files, s.templates, (n for n, _ in s.breakdown), (n for n, _, _ in s.totals))
-        for s in summaries
+        chain(s.files, s.templates, (n for n, _ in s.breakdown)) for s in summaries
     )
     new = [name for name in dict.fromkeys(everything) if name not in numbers]
     numbers.update(zip(new, range(first, first + len(new)), strict=True))
@@ -121,18 +118,12 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
 
 def _lists(summary: TraceSummary, number) -> _Lists | None:
     """The summary's lists as arrays; None if a number does not fit in 64 bits (kept as is)."""
-    totals = summary.totals
-    values = np.empty((len(totals), 2), dtype="<i8")
     try:
-        values[:, 0] = [count for _, count, _ in totals]
-        values[:, 1] = [us for _, _, us in totals]
         return _Lists(
             files=_numbers(map(number, summary.files)),
             templates=_numbers(map(number, summary.templates)),
             breakdown=_numbers(number(n) for n, _ in summary.breakdown),
             breakdown_us=np.array([us for _, us in summary.breakdown], dtype="<i8").tobytes(),
-            totals=_numbers(number(n) for n, _, _ in totals),
-            totals_values=values.tobytes(),
         )
     except OverflowError:
         return None
@@ -163,7 +154,4 @@ def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tupl
                 strict=True,
             )
         )
-        counts, us = np.frombuffer(packed.totals_values, dtype="<i8").reshape(-1, 2).T.tolist()
-        totals = names[np.frombuffer(packed.totals, dtype="<i4")].tolist()
-        summary.totals = list(zip(totals, counts, us, strict=True))
     return list(zip(message.summaries, message.cached, strict=True))
