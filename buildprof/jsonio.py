@@ -56,6 +56,14 @@ def encode_json(obj: Any, indent: int = 0, sort_keys: bool = False) -> bytes:
     return _TO_ESCAPE_BYTES.sub(_escape_bytes, data)
 
 
+def inert_json(data: bytes) -> bytes:
+    """JSON text (UTF-8) with the characters that could steer a terminal written as `\\uNNNN` escapes,
+    as encode_json writes them: for JSON copied from elsewhere (a clang trace's args)."""
+    if data.isascii() or _TO_ESCAPE_BYTES.search(data) is None:
+        return data
+    return _TO_ESCAPE_BYTES.sub(_escape_bytes, data)
+
+
 def decode_json(data: bytes) -> Any:
     """The document of `encode_json`'s bytes (lone surrogate escapes included); ValueError if invalid."""
     try:

@@ -103,10 +103,10 @@ def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportO
     )
     export.read_events = read_clang_events
     export.granularity_us = round(options.granularity_ms * 1000)
+    export.warnings += [f"{s.path}: {s.message}" for s in (scan.damaged if scan is not None else [])]
     if scan is None or not scan.summaries:
         export.warnings.append(f"{found.build_dir}: no clang -ftime-trace .json files to embed")
         return
-    export.warnings += [f"{s.path}: {s.message}" for s in scan.damaged]
     steps = pd.DataFrame(
         {
             "output": export.output,

@@ -261,3 +261,49 @@ def test_abseil_build_trace(run_cli, abseil_build, tmp_path):
             want += clang_events_of(trace, 1000)
     got = Counter(e["ph"] for e in clang)
     assert want["b"] > 1000 and got == Counter({"X": want["X"], "b": want["b"], "e": want["b"]})
+
+
+def test_hostile_clang_events_stay_valid_json(run_cli, write_log, tmp_path):
+    folder = write_log(["10\t20\t0\tobj/b.cc.o\t2", "0\t50\t0\tobj/a.cc.o\t1"])
+    (folder / "obj").mkdir()
+    hostile = 'Parse"Class\\\x1b\u202e</script>'
+    events = [
+        {
+            "ph": "X",
+            "name": hostile,
+            "ts": 100,
+            "dur": 5000,
+            "pid": 1,
+            "tid": 1,
+            "args": {"detail": "\x01\n\u202e"},
+        },
+        {"ph": "b", "name": "Source", "cat": "Source", "id": 0, "ts": 200, "pid": 1, "tid": 1},
+        {"ph": "e", "name": "Source", "cat": "Source", "id": 0, "ts": 900, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "ExecuteCompiler", "ts": 0, "dur": 60_000, "pid": 1, "tid": 1},
+        {
+            "ph": "X",
+            "name": "Total Frontend",
+            "ts": 0,
+            "dur": 60_000,
+            "pid": 1,
+            "tid": 2,
+            "args": {"count": 1},
+        },
+        {"ph": "X", "name": "negative", "ts": 5, "dur": -3, "pid": 1, "tid": 1},
+    ]
+    trace = json.dumps({"traceEvents": events, "beginningOfTime": 1}, ensure_ascii=False)
+    (folder / "obj" / "a.cc.json").write_bytes(trace.encode())  # raw ESC and U+202E bytes
+    (folder / "obj" / "b.cc.json").write_text('{"traceEvents": [')  # damaged: reported, skipped
+    out = tmp_path / "trace.json"
+    result = run_cli("trace", folder, "--embed-time-trace", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "b.cc.json" in result.stderr  # the damaged trace is named
+    steps, clang = check_structure(json.loads(out.read_bytes()))
+    assert sorted(e["name"] for e in steps) == ["obj/a.cc.o", "obj/b.cc.o"]
+    assert Counter(e["name"] for e in clang) == Counter({hostile: 1, "Source": 2, "ExecuteCompiler": 1})
+    assert b"\x1b" not in out.read_bytes() and "\u202e".encode() not in out.read_bytes()
+    detail = next(e for e in clang if e["name"] == hostile)["args"]["detail"]
+    assert detail == "\x01\n\u202e"
+    # The 60 ms trace is scaled into its 50 ms step: ExecuteCompiler fills it exactly.
+    compiler = next(e for e in clang if e["name"] == "ExecuteCompiler")
+    assert (compiler["ts"], compiler["dur"]) == (0, 50_000)

@@ -20,7 +20,7 @@ their own (clang 19 gives all of a trace's pairs id 0).
 
 Names are data: every string is JSON-escaped (buildprof.jsonio's rules: names that were not UTF-8
 keep their bytes as \\udcNN escapes, terminal-steering characters become \\u escapes); the clang
-events' args are copied as the trace wrote them.
+events' args are copied as the trace wrote them (but those characters, escaped).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from buildprof.jsonio import encode_json
+from buildprof.jsonio import encode_json, inert_json
 from buildprof.model.trace_export import TraceExport, TraceExportCounts
 
 PID = 1
@@ -163,7 +163,7 @@ def _embedded(export: TraceExport, row: int, counts: TraceExportCounts) -> Itera
         ts, te = step_start + begin, step_start + finish
         name = json_string(ev.name)
         cat = json_string(ev.cat or "clang")
-        args = ',"args":' + ev.args.decode("utf-8") if ev.args else ""
+        args = ',"args":' + inert_json(ev.args).decode("utf-8") if ev.args else ""
         if ev.pair:
             pieces.append(
                 f'{{"name":{name},"cat":{cat},"ph":"b","id":{pair_id},"ts":{ts},"pid":1,"tid":{tid}{args}}},\n'
