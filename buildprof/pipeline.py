@@ -27,6 +27,7 @@ from buildprof.model.report import (
 )
 from buildprof.model.trace_report import CbaSettings, DamagedEvents, DamagedTrace, TraceInput, TraceScope
 from buildprof.model.traces import TraceScan
+from buildprof.pipeline_schedule import critical_path_document, report_critical_path, what_if_document
 
 
 class ReportOptions(msgspec.Struct):
@@ -99,7 +100,7 @@ def report_document(found: FolderInputs, options: ReportOptions) -> ReportDocume
         doc.manifest = manifest_facts(manifest)
         if not doc.builds:
             raise InputError(_no_build_message(doc), log.path)
-        doc.critical_path = _critical_path(found, log, analysed, options.top)
+        doc.critical_path = report_critical_path(found, log, analysed, options.top)[0]
     scan = load_traces(found, options)
     doc.skipped_inputs = found.skipped_inputs(manifest)
     if inputs.ninja_log is None and scan is None:
@@ -269,24 +270,6 @@ def _codebase(found: FolderInputs, scan: TraceScan, facts: TraceInput | None = N
     }
 
 
-def _critical_path(found: FolderInputs, log, analysed: list, top: int):
-    from buildprof.pipeline_schedule import report_critical_path
-
-    return report_critical_path(found, log, analysed, top)[0]
-
-
-def _critical_path_document(found: FolderInputs, options: ReportOptions) -> Document:
-    from buildprof.pipeline_schedule import critical_path_document
-
-    return critical_path_document(found, options)
-
-
-def _what_if_document(found: FolderInputs, options: ReportOptions) -> Document:
-    from buildprof.pipeline_schedule import what_if_document
-
-    return what_if_document(found, options)
-
-
 # Each command's document builder, and the options its document depends on (the report cache's key).
 BUILDERS: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "report": (report_document, ("top", "all_builds", "all_traces", "cba")),
@@ -294,8 +277,8 @@ BUILDERS: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "templates": (templates_document, ("top", "sort", "match")),
     "functions": (functions_document, ("top", "sort", "match")),
     "why": (why_document, ("top", "header", "since", "commits", "repo")),
-    "critical-path": (_critical_path_document, ("top",)),
-    "what-if": (_what_if_document, ("what_if_jobs", "speedups", "remove_headers")),
+    "critical-path": (critical_path_document, ("top",)),
+    "what-if": (what_if_document, ("what_if_jobs", "speedups", "remove_headers")),
 }
 
 

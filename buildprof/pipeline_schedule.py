@@ -4,8 +4,9 @@ and hands durations to the pure analyses (analysis/critical_path.py, analysis/si
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from buildprof.errors import InputError
 
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
     from buildprof.model.graph_report import CriticalPath
 
 
-@dataclass
-class JoinedBuild:
+class JoinedBuild(msgspec.Struct):
     """The log's last build, its steps joined to the graph's edges."""
 
     graph: BuildGraph
@@ -29,7 +29,7 @@ class JoinedBuild:
     times: EdgeTimes
     build: int  # 1 = the log's oldest build
     jobs: int
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
 
 
 def joined_last_build(found: FolderInputs) -> JoinedBuild:
