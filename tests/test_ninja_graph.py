@@ -200,6 +200,8 @@ def test_damaged_manifest_reads_the_rest(tmp_path):
         "  pool = nosuchpool\n"
         "default nosuchtarget\n"
         "build f.o: cc f.c\n"
+        "build f.o: cc again.c |@ e.o\n"
+        "build g.o: cc g.c |@ f.o\n"
     )
     graph = read_build_graph(tmp_path)
     where = str(tmp_path / "build.ninja")
@@ -210,9 +212,12 @@ def test_damaged_manifest_reads_the_rest(tmp_path):
         f"{where}:7: multiple rules generate a.o",
         f"{where}:8: unknown pool name 'nosuchpool'",
         f"{where}:10: unknown target 'nosuchtarget'",
+        f"{where}:12: multiple rules generate f.o",
     ]
-    assert [graph.outputs_of(e) for e in range(graph.edges)] == [["a.o"], ["d.o"], ["e.o"], ["f.o"]]
-    assert graph.producer[graph.node_of["a.o"]] == 0 and list(graph.edge_pool) == [-1, -1, -1, -1]
+    # The second writer of f.o has no output left: it leaves the graph with its validation.
+    assert [graph.outputs_of(e) for e in range(graph.edges)] == [["a.o"], ["d.o"], ["e.o"], ["f.o"], ["g.o"]]
+    assert graph.producer[graph.node_of["a.o"]] == 0 and list(graph.edge_pool) == [-1] * 5
+    assert graph.validations == {4: [graph.node_of["f.o"]]} and graph.inputs_of(4) == ["g.c"]
 
 
 def test_include_cycle_missing_subninja_and_runaway_variables(tmp_path, hang_guard):
@@ -249,4 +254,20 @@ def test_crlf_and_continuations_equal_ninja(tmp_path):
     graph = read_build_graph(tmp_path)
     assert graph.outputs_of(0) == ["xy.o", "two.o"] and graph.inputs_of(0) == ["in$put.c"]
     assert graph.problems == []
+    assert_same_as_ninja(tmp_path)
+
+
+@needs_ninja
+def test_unusual_whitespace_is_part_of_a_path_as_for_ninja(tmp_path):
+    """Only the space separates paths: a no-break space, a tab or a vertical tab is a path character."""
+    (tmp_path / "build.ninja").write_bytes(
+        "rule cc\n  command = cc\nbuild caf\u00e9\u00a0x.o: cc a\u00a0b.c\n".encode()
+        + b"build t\tab.o v\x0bt.o: cc c.c\n"
+    )
+    graph = read_build_graph(tmp_path)
+    assert [graph.outputs_of(e) for e in range(graph.edges)] == [
+        ["caf\u00e9\u00a0x.o"],
+        ["t\tab.o", "v\x0bt.o"],
+    ]
+    assert graph.inputs_of(0) == ["a\u00a0b.c"]
     assert_same_as_ninja(tmp_path)

@@ -1,169 +1,106 @@
-"""The build graph while the manifest is read: nodes numbered as they appear, one row per edge.
+"""The build graph while the manifest is read: edges as rows and path strings, numbered at the end.
 
-`EdgeTable.add` adds a build statement as ninja's ParseEdge does once its bindings are read (paths
-expanded and canonicalised, a second writer of an output dropped, a phony edge's self-reference
-dropped, the pool and `deps` looked up). `add_simple` does the same at once for the common line: no
-`$`, no implicit outputs or validations, a rule whose pool and deps name no variable, bindings that
-set neither; anything else it leaves, untouched, to `add`. `graph()` gives the BuildGraph.
+While the files are read, each build statement becomes one row (rule, counts, pool, deps) and its
+paths are appended, as strings, to flat lists. `graph()` then numbers the nodes in one pass
+(`dict.fromkeys` keeps the order in which paths first appear), canonicalises the few paths that
+need it (CanonicalizePath), and applies in bulk what ninja's ParseEdge applies per edge: a second
+edge writing an output already written loses that output (and the edge goes when it has none left);
+a phony edge whose single output is among its inputs loses those inputs (phonycycle=warn). Paths
+become Python strings once each; edges and their nodes become numpy arrays.
+
+`add_simple` takes the common build line without building anything per path: no `$`, no implicit
+outputs or validations, a rule whose pool and deps name no variable, bindings that set neither.
+`add` takes any other, its paths already expanded.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
+from itertools import chain, count
 
 from buildprof.model.graph import BuildGraph
-from buildprof.ninja.syntax import Rule, canonicalize, evaluate
+from buildprof.ninja.syntax import Rule, canonicalize
 
 
 class EdgeTable:
-    """Nodes, rules, pools and edges read so far."""
+    """Edges, their paths, rules and pools read so far."""
 
     def __init__(self, problem: Callable[[str, str], None]) -> None:
         """`problem(where, message)` receives what ninja would refuse."""
         self.problem = problem
-        self.node_of: dict[str, int] = {}  # path -> node id, in the order nodes appear
-        self.produced: set[int] = set()  # nodes an edge writes
         self.rules: list[str] = []
         self.rule_index: dict[str, int] = {}
         # per edge: rule, outputs, explicit outputs, inputs, explicit inputs, implicit inputs, pool, deps
-        self.edge_rows: list[tuple[int, int, int, int, int, int, int, bool]] = []
-        self.out_nodes: list[int] = []
-        self.in_nodes: list[int] = []
-        self.validations: dict[int, list[int]] = {}
+        self.rows: list[tuple[int, int, int, int, int, int, int, bool]] = []
+        self.out_paths: list[str] = []
+        self.in_paths: list[str] = []
+        self.validations: dict[int, list[str]] = {}
         self.pools: list[tuple[str, int]] = []
         self.pool_index: dict[str, int] = {}
+        self.where: list[int | str] = []  # per edge: "file:line", or its line index in the segment
+        self.segments: list[tuple[int, str, list[int] | None]] = []  # (first edge, file, line numbers)
 
-    def add(
-        self,
-        groups: list,
-        rule: Rule,
-        bindings: dict[str, str],
-        variables: dict[str, str],
-        where: str,
-        final: bool,
-    ) -> None:
-        """Add a build statement: its six path groups (outputs, implicit outputs, inputs, implicit,
-        order-only, validations) as strings when `final`, else EvalStrings to expand; its bindings;
-        the file scope's variables; "file:line" for messages."""
+    def segment(self, label: str, numbers: list[int] | None) -> None:
+        """Edges from now on come from file `label` (line index i is line numbers[i], or i + 1)."""
+        self.segments.append((len(self.rows), label, numbers))
 
-        def lookup(name: str) -> str | None:
-            value = bindings.get(name)
-            return variables.get(name) if value is None else value
-
-        def binding(name: str) -> str:
-            """An edge variable as ninja's EdgeEnv finds it: edge binding, rule binding, file scope."""
-            value = bindings.get(name)
-            if value is not None:
-                return value
-            raw = rule.bindings.get(name)
-            return (variables.get(name) or "") if raw is None else evaluate(raw, lookup)
-
-        if not final:
-            groups = [[canonicalize(evaluate(p, lookup)) for p in group] for group in groups]
-            if any(not p for group in groups for p in group):
-                self.problem(where, "empty path")
-                return
+    def add(self, groups: list[list[str]], rule: Rule, pool_id: int, deps: bool, where: str) -> None:
+        """Add a build statement: its six groups of expanded, canonical paths (outputs, implicit
+        outputs, inputs, implicit, order-only, validations), pool and deps as looked up."""
         outs, implicit_outs, explicit, implicit, order_only, validations = groups
-        node_of, produced = self.node_of, self.produced
-        add = node_of.setdefault
-        out_paths = outs + implicit_outs
-        out_ids = [add(p, len(node_of)) for p in out_paths]
-        explicit_outs = len(outs)
-        kept = []
-        for i, node in enumerate(out_ids):
-            if node in produced:
-                self.problem(where, f"multiple rules generate {out_paths[i]}")
-                explicit_outs -= i < len(outs)
-            else:
-                produced.add(node)
-                kept.append(node)
-        out_ids = kept
-        if not out_ids:
-            return
-        in_ids = [add(p, len(node_of)) for p in explicit + implicit + order_only + validations]
-        counts = [len(explicit), len(implicit), len(order_only)]
         if validations:
-            self.validations[len(self.edge_rows)] = in_ids[len(in_ids) - len(validations) :]
-            del in_ids[len(in_ids) - len(validations) :]
-        if rule.name == "phony" and len(out_ids) == 1 and not implicit_outs and not implicit:
-            kinds = [0] * counts[0] + [2] * counts[2]
-            kept = [(n, k) for n, k in zip(in_ids, kinds, strict=True) if n != out_ids[0]]
-            in_ids, counts = [n for n, _ in kept], [sum(1 for _, k in kept if k == j) for j in (0, 1, 2)]
-        pool = binding("pool")
-        pool_id = self.pool_index.get(pool, -1) if pool else -1
-        if pool and pool_id < 0:
-            if pool == "console":
-                pool_id = self.pool_index[pool] = len(self.pools)
-                self.pools.append((pool, 1))
-            else:
-                self.problem(where, f"unknown pool name '{pool}'")
-        self.out_nodes += out_ids
-        self.in_nodes += in_ids
-        deps = bool(binding("deps"))
-        row = (self.rule_id(rule), len(out_ids), explicit_outs, len(in_ids), *counts[:2], pool_id, deps)
-        self.edge_rows.append(row)
+            self.validations[len(self.rows)] = validations
+        self.out_paths += outs + implicit_outs
+        self.in_paths += explicit + implicit + order_only
+        inputs = len(explicit) + len(implicit) + len(order_only)
+        outputs = len(outs) + len(implicit_outs)
+        self.rows.append(
+            (self.rule_id(rule), outputs, len(outs), inputs, len(explicit), len(implicit), pool_id, deps)
+        )
+        self.where.append(where)
 
-    def add_simple(self, rest: str, rules: dict[str, Rule], variables: dict[str, str]) -> bool:
-        """Add the edge of `build REST` when it is the simple kind (see the module); False, nothing
-        changed but nodes named, when it needs `add`."""
+    def add_simple(self, rest: str, rules: dict[str, Rule], variables: dict[str, str], line: int) -> bool:
+        """Add the edge of `build REST` (at line index `line`) when it is the simple kind (see the
+        module); False, nothing changed, when it needs the general path."""
         head, colon, tail = rest.partition(":")
         if not colon or "|" in head or ":" in tail:
             return False
         name, _, tail = tail.lstrip(" ").partition(" ")
         rule = rules.get(name)  # (a rule's name is an identifier: "name|x" is not found)
-        if rule is None or rule.variable_pool:
+        if rule is None or rule.variable_pool or "pool" in variables or "deps" in variables:
             return False
-        implicit: list[str] = []
-        order_only: list[str] = []
+        pool_id = rule.pool_id
+        if pool_id is None:
+            pool = rule.fixed["pool"]
+            pool_id = self.pool_index.get(pool) if pool else -1
+            if pool_id is None:
+                return False  # console's first edge, or an unknown pool: the general path says which
+            rule.pool_id = pool_id
         if "|" in tail:
+            if "|@" in tail:
+                return False  # validations: the general path
             tail, _, order_text = tail.partition("||")
             tail, _, implicit_text = tail.partition("|")
             if "|" in implicit_text or "|" in order_text:
                 return False
-            implicit, order_only = implicit_text.split(), order_text.split()
-        outs, explicit = head.split(), tail.split()
+            explicit, implicit = tail.split(), implicit_text.split()
+            paths = explicit + implicit + order_text.split()
+        else:
+            explicit = paths = tail.split()
+            implicit = ()
+        outs = head.split()
         if not outs:
             return False
-        pool = rule.fixed["pool"]
-        if pool is None:
-            pool = variables.get("pool")
-        pool_id = self.pool_index.get(pool, -1) if pool else -1
-        if pool and pool_id < 0:
-            return False  # console's first edge, or an unknown pool
-        # Node ids; a path not seen yet is canonicalised first (a known one is canonical already).
-        get = self.node_of.get
-        out_ids = list(map(get, outs))
-        if None in out_ids:
-            out_ids = self._named(outs, out_ids)
-        paths = explicit + implicit + order_only if implicit or order_only else explicit
-        in_ids = list(map(get, paths))
-        if None in in_ids:
-            in_ids = self._named(paths, in_ids)
-        produced = self.produced
-        if not produced.isdisjoint(out_ids) or (len(out_ids) > 1 and len(set(out_ids)) < len(out_ids)):
-            return False
-        if rule.name == "phony" and len(out_ids) == 1 and not implicit and out_ids[0] in in_ids:
-            return False
-        produced.update(out_ids)
-        deps = rule.fixed["deps"]
-        if deps is None:
-            deps = variables.get("deps")
-        self.out_nodes += out_ids
-        self.in_nodes += in_ids
+        self.out_paths += outs
+        self.in_paths += paths
         rule_id = rule.index if rule.index >= 0 else self.rule_id(rule)
-        outputs = len(out_ids)
-        self.edge_rows.append(
-            (rule_id, outputs, outputs, len(in_ids), len(explicit), len(implicit), pool_id, bool(deps))
+        outputs = len(outs)
+        self.rows.append(
+            (rule_id, outputs, outputs, len(paths), len(explicit), len(implicit), pool_id, rule.deps)
         )
+        self.where.append(line)
         return True
-
-    def _named(self, paths: list[str], ids: list[int | None]) -> list[int]:
-        """`ids` with each None replaced by the id of its path, canonicalised (a new node if need be)."""
-        node_of = self.node_of
-        add = node_of.setdefault
-        return [
-            add(canonicalize(p), len(node_of)) if n is None else n for p, n in zip(paths, ids, strict=True)
-        ]
 
     def rule_id(self, rule: Rule) -> int:
         """The index of a rule's name in `rules` (kept on the rule too)."""
@@ -174,37 +111,127 @@ class EdgeTable:
         rule.index = found
         return found
 
-    def graph(self, manifest: str, defaults: list[int], skipped: list, problems: list[str]) -> BuildGraph:
-        """The table as a BuildGraph of numpy arrays."""
+    def where_of(self, edge: int) -> str:
+        """ "file:line" of an edge's build statement."""
+        where = self.where[edge]
+        if isinstance(where, str):
+            return where
+        _, label, numbers = self.segments[bisect_right(self.segments, edge, key=lambda s: s[0]) - 1]
+        return f"{label}:{numbers[where] if numbers else where + 1}"
+
+    def node_ids(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(node_of, id_of): canonical path -> node id in order of first appearance, and every path
+        as written -> its node id (the same dict when every path was canonical)."""
+        written = dict.fromkeys(chain(self.out_paths, self.in_paths, *self.validations.values()))
+        # Paths that may not be canonical: looked for in all of them at once, one by one only if found.
+        blob = "\n".join(written)
+        suspects: set[str] = set()
+        if (
+            "/." in blob
+            or "//" in blob
+            or "\n." in blob
+            or "/\n" in blob
+            or blob[:1] == "."
+            or blob[-1:] == "/"
+        ):
+            suspects = {k for k in written if "/." in k or "//" in k or k[:1] == "." or k[-1:] == "/"}
+        if not suspects:
+            node_of = dict(zip(written, count()))
+            return node_of, node_of
+        node_of: dict[str, int] = {}
+        add = node_of.setdefault
+        id_of = {raw: add(canonicalize(raw) if raw in suspects else raw, len(node_of)) for raw in written}
+        return node_of, id_of
+
+    def graph(self, manifest: str, defaults: list[tuple[str, str]], skipped: list) -> BuildGraph:
+        """The table as a BuildGraph: nodes numbered, duplicate outputs and phony self-references
+        dropped as ninja drops them; `defaults` as (canonical path, "file:line")."""
         import numpy as np
 
-        rows = np.array(self.edge_rows, dtype=np.int64).reshape(-1, 8)
+        node_of, id_of = self.node_ids()
+        rows = np.fromiter(chain.from_iterable(self.rows), np.int64, 8 * len(self.rows)).reshape(-1, 8)
+        out_nodes = np.fromiter(map(id_of.__getitem__, self.out_paths), np.int32, len(self.out_paths))
+        in_nodes = np.fromiter(map(id_of.__getitem__, self.in_paths), np.int32, len(self.in_paths))
+        validations = {e: [id_of[p] for p in paths] for e, paths in self.validations.items()}
+        paths = list(node_of)
+        _, first = np.unique(out_nodes, return_index=True)
+        if len(first) < len(out_nodes):
+            dropped = self._drop_second_writers(rows, out_nodes, in_nodes, validations, first, paths)
+            rows, out_nodes, in_nodes, validations = dropped
+        in_nodes = _drop_phony_self_references(rows, out_nodes, in_nodes, self.rule_index.get("phony", -1))
         out_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         in_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(rows[:, 1], out=out_offsets[1:])
         np.cumsum(rows[:, 3], out=in_offsets[1:])
-        out_nodes = np.array(self.out_nodes, dtype=np.int32)
-        producer = np.full(len(self.node_of), -1, dtype=np.int32)
+        producer = np.full(len(paths), -1, dtype=np.int32)
         producer[out_nodes] = np.repeat(np.arange(len(rows), dtype=np.int32), rows[:, 1])
+        default_ids = []
+        for path, where in defaults:
+            if path in node_of:
+                default_ids.append(node_of[path])
+            else:
+                self.problem(where, f"unknown target '{path}'")
         return BuildGraph(
             manifest=manifest,
-            paths=list(self.node_of),
-            node_of=self.node_of,
+            paths=paths,
+            node_of=node_of,
             rules=self.rules,
             edge_rule=rows[:, 0].astype(np.int32),
             out_offsets=out_offsets,
             out_nodes=out_nodes,
             out_explicit=rows[:, 2].astype(np.int32),
             in_offsets=in_offsets,
-            in_nodes=np.array(self.in_nodes, dtype=np.int32),
+            in_nodes=in_nodes,
             in_explicit=rows[:, 4].astype(np.int32),
             in_implicit=rows[:, 5].astype(np.int32),
             producer=producer,
             edge_pool=rows[:, 6].astype(np.int32),
             pools=self.pools,
-            defaults=defaults,
+            defaults=default_ids,
             skipped_files=skipped,
             edge_deps=rows[:, 7].astype(np.bool_),
-            validations=self.validations,
-            problems=problems,
+            validations=validations,
         )
+
+    def _drop_second_writers(self, rows, out_nodes, in_nodes, validations: dict, first, paths: list[str]):
+        """Outputs already written by an earlier edge leave the later one (noted as problems); an edge
+        left without outputs leaves the graph, with its inputs and validations."""
+        import numpy as np
+
+        edges = len(rows)
+        edge_of_out = np.repeat(np.arange(edges), rows[:, 1])
+        out_start = np.cumsum(rows[:, 1]) - rows[:, 1]
+        keep = np.zeros(len(out_nodes), dtype=np.bool_)
+        keep[first] = True
+        for position in np.flatnonzero(~keep).tolist():
+            edge = int(edge_of_out[position])
+            self.problem(self.where_of(edge), f"multiple rules generate {paths[out_nodes[position]]}")
+            rows[edge, 2] -= position - out_start[edge] < rows[edge, 2]
+        rows[:, 1] = np.bincount(edge_of_out[keep], minlength=edges)
+        live = rows[:, 1] > 0
+        in_nodes = in_nodes[np.repeat(live, rows[:, 3])]
+        new_id = np.cumsum(live) - 1
+        validations = {int(new_id[e]): v for e, v in validations.items() if live[e]}
+        return rows[live], out_nodes[keep], in_nodes, validations
+
+
+def _drop_phony_self_references(rows, out_nodes, in_nodes, phony: int):
+    """ninja's phonycycle=warn: a phony edge with one output, no implicit outputs or inputs, loses
+    the inputs that name that output (CMake 2.8/3.0 wrote such edges). `rows` is updated in place."""
+    import numpy as np
+
+    candidate = (rows[:, 0] == phony) & (rows[:, 1] == 1) & (rows[:, 2] == 1) & (rows[:, 5] == 0)
+    if not candidate.any():
+        return in_nodes
+    edges = len(rows)
+    edge_of_in = np.repeat(np.arange(edges), rows[:, 3])
+    out_start = np.cumsum(rows[:, 1]) - rows[:, 1]
+    only_out = np.where(rows[:, 1] > 0, out_nodes[np.minimum(out_start, max(len(out_nodes) - 1, 0))], -1)
+    self_ref = candidate[edge_of_in] & (in_nodes == only_out[edge_of_in])
+    if not self_ref.any():
+        return in_nodes
+    in_start = np.cumsum(rows[:, 3]) - rows[:, 3]
+    explicit = np.arange(len(in_nodes)) - in_start[edge_of_in] < rows[edge_of_in, 4]
+    rows[:, 4] -= np.bincount(edge_of_in[self_ref & explicit], minlength=edges)
+    rows[:, 3] -= np.bincount(edge_of_in[self_ref], minlength=edges)
+    return in_nodes[~self_ref]

@@ -36,6 +36,7 @@ from buildprof.model.graph import BuildGraph
 from buildprof.ninja.edges import EdgeTable
 from buildprof.ninja.syntax import (
     IDENT,
+    ODD_SPACES,
     PendingEdge,
     Rule,
     Scope,
@@ -82,9 +83,9 @@ class _Reader:
         self.files_read = 1
         self.reading = [top.resolve()]
         self.table = EdgeTable(self.problem)
-        self.defaults: list[int] = []
+        self.defaults: list[tuple[str, str]] = []  # (canonical path, "file:line"), checked at the end
         self.skipped_files: list[tuple[str, str]] = []
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []  # (where, message)
         self.problems_total = 0
 
     def problem(self, where: str | tuple[str, int], message: str) -> None:
@@ -92,8 +93,7 @@ class _Reader:
         (file, line)."""
         self.problems_total += 1
         if len(self.problems) < MAX_PROBLEMS:
-            where = where if isinstance(where, str) else f"{where[0]}:{where[1]}"
-            self.problems.append(f"{where}: {message}")
+            self.problems.append((where if isinstance(where, str) else f"{where[0]}:{where[1]}", message))
 
     def parse(self, label: str, text: str, scope: Scope) -> None:
         """Add the statements of one file (named `label` in messages) read in `scope`."""
@@ -109,22 +109,28 @@ class _Reader:
             self._bindings(None, lines, 0, starts[0], scope, label, numbers)
         pending: PendingEdge | list | None = None  # an edge, or [kind, name, bindings, where] of rule/pool
         add_simple = self.table.add_simple
+        self.table.segment(label, numbers)
+        # The simple path splits on whitespace: only where the only whitespace is the space (ninja
+        # reads a tab, a form feed or a no-break space as part of a path).
+        plain_text = not any(ch in text for ch in ODD_SPACES)
         for i, end in pairwise(starts):
             if pending is not None:
                 pending = self._finish(pending, scope)
             line = lines[i]
             if line.startswith("build "):
-                if "$" not in line and "\t" not in line:
+                if plain_text and "$" not in line and line.isascii():
                     block = "".join(lines[i + 1 : end]) if end > i + 1 else ""
                     if (
                         "pool" not in block
                         and "deps" not in block
-                        and add_simple(line[6:], scope.rules, scope.vars)
+                        and add_simple(line[6:], scope.rules, scope.vars, i)
                     ):
                         continue
                 pending = self._build_line(line[6:], scope, f"{label}:{numbers[i] if numbers else i + 1}")
             elif line:
                 pending = self._statement(line, scope, f"{label}:{numbers[i] if numbers else i + 1}")
+                if self.table.segments[-1][1] is not label:  # an included file's edges came in between
+                    self.table.segment(label, numbers)
             if end > i + 1:
                 pending = self._bindings(pending, lines, i + 1, end, scope, label, numbers)
         self._finish(pending, scope)
@@ -185,9 +191,7 @@ class _Reader:
         if pending is None:
             return None
         if pending.__class__ is PendingEdge:
-            self.table.add(
-                pending.groups, pending.rule, pending.bindings, scope.vars, pending.line, pending.final
-            )
+            self._add_edge(pending, scope.vars)
             return None
         kind, name, bindings, where = pending
         if kind == "rule":
@@ -226,20 +230,48 @@ class _Reader:
             return None
         return PendingEdge(groups, rule, where, fast)
 
+    def _add_edge(self, edge: PendingEdge, variables: dict[str, str]) -> None:
+        """Expand a build statement's paths and look up its pool and deps as ninja's ParseEdge does
+        once the bindings are read: paths see the edge's bindings, then the file scope; pool and deps
+        the edge's binding, else the rule's (expanded likewise), else the file scope's variable."""
+        bindings, rule = edge.bindings, edge.rule
+
+        def lookup(name: str) -> str | None:
+            value = bindings.get(name)
+            return variables.get(name) if value is None else value
+
+        def binding(name: str) -> str:
+            value = bindings.get(name)
+            if value is not None:
+                return value
+            raw = rule.bindings.get(name)
+            return (variables.get(name) or "") if raw is None else evaluate(raw, lookup)
+
+        groups = edge.groups
+        if not edge.final:
+            groups = [[canonicalize(evaluate(p, lookup)) for p in group] for group in groups]
+            if any(not p for group in groups for p in group):
+                self.problem(edge.line, "empty path")
+                return
+        pool = binding("pool")
+        pool_id = self.table.pool_index.get(pool, -1) if pool else -1
+        if pool and pool_id < 0:
+            if pool == "console":
+                pool_id = self.table.pool_index[pool] = len(self.table.pools)
+                self.table.pools.append((pool, 1))
+            else:
+                self.problem(edge.line, f"unknown pool name '{pool}'")
+        self.table.add(groups, rule, pool_id, bool(binding("deps")), edge.line)
+
     def _default(self, rest: str, scope: Scope, where: str) -> None:
-        """A `default` statement: each path must name a node already in the graph."""
+        """A `default` statement: each path must name a node of the graph (checked at the end)."""
         problems: list[str] = []
         items = split_path_list(rest, problems)
         if problems or not items or any(isinstance(item, str) for item in items):
             self.problem(where, problems[0] if problems else "expected target name")
             return
         for item in items:
-            path = canonicalize(evaluate(item, scope.vars.get))
-            node = self.table.node_of.get(path)
-            if node is None:
-                self.problem(where, f"unknown target '{path}'")
-            else:
-                self.defaults.append(node)
+            self.defaults.append((canonicalize(evaluate(item, scope.vars.get)), where))
 
     def _include(self, rest: str, scope: Scope, subninja: bool, where: str) -> None:
         """Parse an included file where it is included (in a child scope for subninja)."""
@@ -271,7 +303,15 @@ class _Reader:
             self.reading.pop()
 
     def graph(self) -> BuildGraph:
-        """The graph read."""
+        """The graph read; its problems in file order, then line order."""
+        graph = self.table.graph(self.top, self.defaults, self.skipped_files)
+        rank = {label: i for i, (_, label, _) in reversed(list(enumerate(self.table.segments)))}
+
+        def order(problem: tuple[str, str]) -> tuple[int, int]:
+            label, _, line = problem[0].rpartition(":")
+            return rank.get(label, len(rank)), int(line) if line.isdigit() else 0
+
+        graph.problems = [f"{where}: {message}" for where, message in sorted(self.problems, key=order)]
         if self.problems_total > len(self.problems):
-            self.problems.append(f"... and {self.problems_total - len(self.problems)} more problems")
-        return self.table.graph(self.top, self.defaults, self.skipped_files, self.problems)
+            graph.problems.append(f"... and {self.problems_total - len(self.problems)} more problems")
+        return graph

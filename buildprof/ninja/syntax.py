@@ -31,13 +31,14 @@ _PATH_TOKEN = re.compile(
     r"|\$(?P<escape>[$ :])|\$\{(?P<brace>[A-Za-z0-9_.-]+)\}|\$(?P<var>[A-Za-z0-9_-]+)|(?P<bad>\$.?)"
 )
 BAD_ESCAPE = "bad $-escape (literal $ must be written as $$)"
+ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"  # str.split() splits on them, ninja never does
 _RANK = {"|": 1, "||": 2, "|@": 3}
 
 
 class Rule:
     """A `rule` statement: its name and its bindings, unexpanded (they are expanded per edge)."""
 
-    __slots__ = ("bindings", "fixed", "index", "name", "variable_pool")
+    __slots__ = ("bindings", "deps", "fixed", "index", "name", "pool_id", "variable_pool")
 
     def __init__(self, name: str, bindings: dict[str, EvalString] | None = None) -> None:
         self.name = name
@@ -52,6 +53,8 @@ class Rule:
             key: None if self.variable_pool or key not in self.bindings else "".join(self.bindings[key])
             for key in ("pool", "deps")
         }
+        self.deps = bool(self.fixed["deps"])  # when it names no variable
+        self.pool_id = None if self.fixed["pool"] else -1  # the pool's index once known (-1: none)
 
 
 class Scope:
@@ -197,7 +200,7 @@ def split_build_line(rest: str) -> tuple[list[list], str, bool] | str:
     """Split what follows `build` into six path groups (outputs, implicit outputs, inputs, implicit
     inputs, order-only inputs, validations), the rule name, and whether the paths are final (no `$`:
     canonical strings) or EvalStrings still to expand; a message when the line is malformed."""
-    if "$" not in rest and "\t" not in rest:
+    if "$" not in rest and rest.isascii() and not any(ch in rest for ch in ODD_SPACES):
         groups = _simple_groups(rest)
         if groups is not None:
             rule = groups.pop(2)
