@@ -18,13 +18,13 @@ from buildprof.ninja.graph import read_build_graph
 
 
 def deps_log(version: int, records: list[tuple]) -> bytes:
-    """A `.ninja_deps` as ninja writes it: ("path", text) records get ids 0, 1, ... in order;
+    """A `.ninja_deps` as ninja writes it: ("path", text or bytes) records get ids 0, 1, ... in order;
     ("deps", out_id, mtime, [ids]) records; a version 3 log has 32-bit mtimes."""
     out = [b"# ninjadeps\n", struct.pack("<i", version)]
     next_id = 0
     for record in records:
         if record[0] == "path":
-            data = record[1].encode()
+            data = record[1] if isinstance(record[1], bytes) else record[1].encode()
             data += b"\0" * (-len(data) % 4)
             out += [struct.pack("<I", len(data) + 4), data, struct.pack("<I", ~next_id & 0xFFFFFFFF)]
             next_id += 1
@@ -200,6 +200,14 @@ def test_version_3_log_reads_as_its_version_4_original(capture_copy, tmp_path):
     ours = listing(v3)
     assert read_ninja_deps(v3).version == 3
     assert [(o, m & 0x7FFFFFFF, d) for o, m, d in ninja_deps(original)] == ours
+
+
+def test_hostile_paths_are_kept_as_written(tmp_path):
+    """A NUL inside a path (ninja keeps it: only up to 3 trailing NULs are padding) and bytes that are
+    not UTF-8 come back as written (undecodable bytes as surrogate escapes)."""
+    data = deps_log(4, [("path", b"a\0b.o"), ("path", b"c\xff.h"), ("deps", 0, 5, [1])])
+    deps = read_ninja_deps(write(tmp_path / "b", data))
+    assert deps.paths == ["a\0b.o", "c\udcff.h"] and list(deps.dep_ids) == [1]
 
 
 def test_bad_signature_unknown_version_and_no_log(tmp_path):

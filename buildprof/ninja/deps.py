@@ -97,9 +97,10 @@ def parse_ninja_deps(data: bytes, path: str) -> NinjaDeps:
     stop = positions[cut] if cut < len(positions) else _tail(data, positions, sizes)
     problems = [f"truncated at byte {stop}: the records from there on are damaged"] if stop else []
     keep_paths = int(np.searchsorted(path_index, cut))
-    paths = (
-        b"\0".join(texts[:keep_paths]).decode("utf-8", "surrogateescape").split("\0") if keep_paths else []
-    )
+    joined = b"\0".join(texts[:keep_paths])
+    paths = joined.decode("utf-8", "surrogateescape").split("\0") if keep_paths else []
+    if len(paths) != keep_paths:  # a path with a NUL inside (ninja keeps it): one by one
+        paths = [text.decode("utf-8", "surrogateescape") for text in texts[:keep_paths]]
     live = int(np.searchsorted(deps_index, cut))
     starts, counts, out_ids = starts[:live], counts[:live], out_ids[:live]
     ids, offsets = ids[: offsets[live]], offsets[: live + 1]
