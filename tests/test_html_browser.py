@@ -23,6 +23,7 @@ from html_helpers import (
     report_of,
 )
 
+from buildprof.pipeline import ReportOptions, build
 from buildprof.render.escape import visible
 from buildprof.render.html import render_html
 from buildprof.render.html_page import MAX_ROWS
@@ -280,6 +281,19 @@ def test_hostile_names_render_as_text(open_page, fixture_doc):
     assert visible(HOSTILE_OUTPUT) in o.page.locator(".timeline .tl-tip").inner_text()
     o.shot("hostile-templates", "#block-templates")
     o.clean()  # and no alert() ran
+
+
+def test_every_build_has_its_timeline(open_page):
+    doc = build("report", str(CAPTURE), ReportOptions(all_builds=True, use_cache=False))
+    o = open_page(render_html(doc))
+    assert [b.index for b in doc.builds] == [0, 1]
+    for k, b in enumerate(doc.builds):
+        assert o.page.locator(f"section#timeline-{b.index}").is_visible()
+        assert o.page.evaluate(f"window.buildprofReport.timelines[{k}].steps") == b.summary.steps
+        assert float(
+            o.page.locator(f"#t-steps-{b.index} tbody tr td.num").nth(0).get_attribute("data-v")
+        ) == (b.slowest_steps[0].duration_ms)
+    o.clean()
 
 
 def test_a_3000_tu_report_opens(open_page, fixture_doc):
