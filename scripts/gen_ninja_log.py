@@ -101,11 +101,16 @@ def _line(start: int, end: int, output: str, cmdhash: int, origin_ns: int, versi
     return f"{start}\t{end}\t{mtime}\t{output}\t{cmdhash:x}\n"
 
 
-def generate(lines: int, version: int, seed: int, builds: int, jobs: int, damaged: int) -> str:
-    """The text of a log with `lines` lines after the header, fewer by one per glued pair of lines."""
+def generate(
+    lines: int, version: int, seed: int, builds: int, jobs: int, damaged: int, edges: int | None = None
+) -> str:
+    """The text of a log with `lines` lines after the header, fewer by one per glued pair of lines.
+
+    The project has `edges` build statements (by default as many as make about `builds` builds).
+    """
     rng = random.Random(seed)
     # A clean build writes every edge; each incremental one rewrites about 27% of them on average.
-    n_edges = max(1, int(lines / (1.05 * (1 + 0.275 * (max(builds, 1) - 1)))))
+    n_edges = edges or max(1, int(lines / (1.05 * (1 + 0.275 * (max(builds, 1) - 1)))))
     project = _project(rng, n_edges)
     out: list[str] = [f"# ninja log v{version}\n"]
     build_starts: list[int] = []
@@ -154,9 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--builds", type=int, default=5, help="about how many builds the log holds")
     parser.add_argument("--jobs", type=int, default=64, help="parallel jobs of the simulated ninja")
     parser.add_argument("--damaged", type=int, default=6, help="lines to damage (0: a clean log)")
+    parser.add_argument(
+        "--edges",
+        type=int,
+        help="build statements of the project (default: from --lines and --builds); "
+        "--lines 1000000 --edges 1000000 is one clean build of about 992,000 steps",
+    )
     parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
-    text = generate(args.lines, args.version, args.seed, args.builds, args.jobs, args.damaged)
+    text = generate(args.lines, args.version, args.seed, args.builds, args.jobs, args.damaged, args.edges)
     if args.output:
         args.output.write_bytes(text.encode())
     else:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from buildprof.analysis.builds import LogBuilds, split_builds
 from buildprof.analysis.classify import classify_steps
+from buildprof.analysis.classify_paths import classify_paths
 from buildprof.analysis.steps import steps_of_log, summarize_build
 from buildprof.analysis.timeline import timeline_of
 from buildprof.model.ninja import BuildSpan, NinjaLog, NinjaManifest
@@ -39,7 +40,13 @@ STEP_FIELDS = (
 
 def analyse_build(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) -> pd.DataFrame:
     """Classified steps of one build of the log."""
-    return classify_steps(steps_of_log(log.columns, log.paths, span), manifest)
+    steps, rows, outputs = steps_of_log(log.columns, log.paths, span)
+    if manifest is not None:
+        return classify_steps(steps, manifest)
+    steps["kind"], steps["target"] = classify_paths(
+        log.paths.data, log.paths.lo[rows], log.paths.hi[rows], outputs
+    )
+    return steps
 
 
 def ninja_section(

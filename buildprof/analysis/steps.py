@@ -24,14 +24,16 @@ def group_steps(lines: pd.DataFrame) -> pd.DataFrame:
     return steps_frame(columns, lines["output"].to_numpy(dtype=object)[firsts], firsts, sizes)
 
 
-def steps_of_log(columns: Mapping[str, np.ndarray], paths: OutputPaths, span: BuildSpan) -> pd.DataFrame:
-    """The steps of one build of a parsed log (NinjaLog.columns and .paths): only their paths are
-    decoded."""
+def steps_of_log(
+    columns: Mapping[str, np.ndarray], paths: OutputPaths, span: BuildSpan
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The steps of one build of a parsed log (NinjaLog.columns and .paths), the log row of each
+    step's first line and its output (an object array): only these paths are decoded."""
     part = {name: columns[name][span.first_row : span.end_row] for name in ("cmdhash", "start_ms", "end_ms")}
     part["line"] = columns["line"][span.first_row : span.end_row]
     firsts, sizes = step_rows(part["cmdhash"], part["start_ms"], part["end_ms"])
     outputs = paths.of(firsts + span.first_row)
-    return steps_frame(part, outputs, firsts, sizes)
+    return steps_frame(part, outputs, firsts, sizes), firsts + span.first_row, outputs
 
 
 def step_rows(cmdhash: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
