@@ -53,7 +53,7 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
 
     inputs = found.inputs
     log = read_ninja_log(inputs.ninja_log)
-    split = split_builds(log.entries, log.version)
+    split = split_builds(log)
     if not split.builds:
         raise InputError("the ninja log holds no build to export", log.path)
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
