@@ -18,9 +18,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import chain, count
+from typing import TYPE_CHECKING
 
 from buildprof.model.graph import BuildGraph
 from buildprof.ninja.syntax import Rule, canonicalize
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class EdgeTable:
@@ -119,13 +123,18 @@ class EdgeTable:
         _, label, numbers = self.segments[bisect_right(self.segments, edge, key=lambda s: s[0]) - 1]
         return f"{label}:{numbers[where] if numbers else where + 1}"
 
-    def node_ids(self) -> tuple[dict[str, int], dict[str, int]]:
-        """(node_of, id_of): canonical path -> node id in order of first appearance, and every path
-        as written -> its node id (the same dict when every path was canonical)."""
-        written = dict.fromkeys(chain(self.out_paths, self.in_paths, *self.validations.values()))
+    def node_ids(self) -> tuple[list[str], dict[str, int], np.ndarray]:
+        """(paths, node_of, ids): the canonical paths in order of first appearance, path -> node id,
+        and the node id of each path written (outputs, inputs, validations, in table order)."""
+        import numpy as np
+
+        written = list(chain(self.out_paths, self.in_paths, *self.validations.values()))
+        # One dict operation per path: each path keeps the index where it first appears; ranking
+        # those indexes numbers the nodes in order of appearance.
+        first: dict[str, int] = {}
+        at = np.fromiter(map(first.setdefault, written, count()), np.int64, len(written))
         # Paths that may not be canonical: looked for in all of them at once, one by one only if found.
-        blob = "\n".join(written)
-        suspects: set[str] = set()
+        blob = "\n".join(first)
         if (
             "/." in blob
             or "//" in blob
@@ -134,26 +143,28 @@ class EdgeTable:
             or blob[:1] == "."
             or blob[-1:] == "/"
         ):
-            suspects = {k for k in written if "/." in k or "//" in k or k[:1] == "." or k[-1:] == "/"}
-        if not suspects:
-            node_of = dict(zip(written, count()))
-            return node_of, node_of
-        node_of: dict[str, int] = {}
-        add = node_of.setdefault
-        id_of = {raw: add(canonicalize(raw) if raw in suspects else raw, len(node_of)) for raw in written}
-        return node_of, id_of
+            canonical = {
+                k: canonicalize(k) for k in first if "/." in k or "//" in k or k[:1] == "." or k[-1:] == "/"
+            }
+            written = [canonical.get(p, p) for p in written]
+            first = {}
+            at = np.fromiter(map(first.setdefault, written, count()), np.int64, len(written))
+        ids = np.unique(at, return_inverse=True)[1].astype(np.int32)
+        return list(first), dict(zip(first, count())), ids
 
     def graph(self, manifest: str, defaults: list[tuple[str, str]], skipped: list) -> BuildGraph:
         """The table as a BuildGraph: nodes numbered, duplicate outputs and phony self-references
         dropped as ninja drops them; `defaults` as (canonical path, "file:line")."""
         import numpy as np
 
-        node_of, id_of = self.node_ids()
+        paths, node_of, ids = self.node_ids()
         rows = np.fromiter(chain.from_iterable(self.rows), np.int64, 8 * len(self.rows)).reshape(-1, 8)
-        out_nodes = np.fromiter(map(id_of.__getitem__, self.out_paths), np.int32, len(self.out_paths))
-        in_nodes = np.fromiter(map(id_of.__getitem__, self.in_paths), np.int32, len(self.in_paths))
-        validations = {e: [id_of[p] for p in paths] for e, paths in self.validations.items()}
-        paths = list(node_of)
+        outputs, inputs = len(self.out_paths), len(self.in_paths)
+        out_nodes, in_nodes = ids[:outputs], ids[outputs : outputs + inputs]
+        validations, at = {}, outputs + inputs
+        for edge, nodes in self.validations.items():
+            validations[edge] = ids[at : at + len(nodes)].tolist()
+            at += len(nodes)
         _, first = np.unique(out_nodes, return_index=True)
         if len(first) < len(out_nodes):
             dropped = self._drop_second_writers(rows, out_nodes, in_nodes, validations, first, paths)
