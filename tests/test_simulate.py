@@ -229,3 +229,25 @@ def test_ninja_1_12_pools_release_by_priority_after_the_first_scheduling():
 
 def test_the_log_version_tells_the_ready_order():
     assert [ready_order(v) for v in (4, 5, 6, 7)] == ["1.11", "1.11", "1.12", "1.12"]
+
+
+POOL_FIRST = [
+    cc("x", pool="p"),
+    cc("y", pool="p"),
+    ("cat", ["zx"], ["x"], [], []),
+    ("cat", ["zy"], ["y"], [], []),
+]
+
+
+def test_ninja_1_11_schedules_the_first_pool_edges_as_it_walks_from_the_targets():
+    """`default zy zx`: ninja 1.11 reaches y first walking from the targets, so y takes the pool's
+    one place although x has the lower id; 1.12 releases by priority (equal here), then id: x."""
+    graph = make_graph(POOL_FIRST, defaults=["zy", "zx"], pools=[("p", 1)])
+    durations = np.array([200.0, 200.0, 4.0, 4.0])
+    old = simulate(graph, durations, np.ones(4, dtype=bool), 4)
+    assert spans(old, [1, 3, 0, 2]) == [(0, 200), (200, 204), (200, 400), (400, 404)]
+    new = simulate(graph, durations, np.ones(4, dtype=bool), 4, order="1.12")
+    assert spans(new, [0, 2, 1, 3]) == [(0, 200), (200, 204), (200, 400), (400, 404)]
+    # without defaults, ninja walks from the root nodes in edge order: zx, then zy
+    graph = make_graph(POOL_FIRST, pools=[("p", 1)])
+    assert simulate(graph, durations, np.ones(4, dtype=bool), 4).start_ms.tolist() == [0, 200, 200, 400]

@@ -26,10 +26,11 @@ What it follows (ninja 1.11.1 src/build.cc `Plan`, `Builder::Build`; src/state.c
   given ones, with no overhead between steps. Optionally (`cores`) commands beyond the machine's
   cores share them, each slowed by cores / running.
 
+- The edges ready at the start are scheduled as ninja 1.11 finds them walking from the targets
+  (depth first), which decides which edges of a pool go first; 1.12 releases them by priority.
+
 Left out: dyndep files, `restat` (an edge that does not change its output stops the rebuild below
-it: give the wanted set of the real build instead), the load limit (`-l`), the jobserver (1.13),
-and, for 1.11, the order in which ninja first schedules edges ready before anything runs (its
-depth-first walk from the targets; by edge id here, which matters only for pools with a depth).
+it: give the wanted set of the real build instead), the load limit (`-l`), the jobserver (1.13).
 
 The what-if transforms are pure functions over per-edge duration arrays: durations in, durations out.
 """
@@ -46,6 +47,7 @@ import numpy as np
 
 from buildprof.analysis.step_graph import (
     EdgeDeps,
+    default_targets,
     edge_deps,
     needed_edges,
     phony_mask,
@@ -170,12 +172,9 @@ def simulate(
                     else:
                         stack.append(nxt)
 
-    for edge in np.flatnonzero(plan).tolist():
-        if waiting[edge] == 0:
-            if is_dirty[edge]:
-                schedule(edge, release=order == "1.11")
-            else:
-                finished(edge, 0.0)
+    initial = plan & dirty & (np.array(waiting) == 0) if n_edges else plan
+    for edge in _first_scheduled(graph, initial, targets, order):
+        schedule(edge, release=order == "1.11")
     for pool in range(len(depth)):
         if depth[pool] > 0:
             retrieve(pool)
@@ -231,6 +230,38 @@ def ready_order(log_version: int) -> str:
     by ninja 1.11 and older ("1.11"), v6 by 1.12 and v7 by 1.13 (each refuses older logs and starts
     a new one), which share 1.12's order ("1.12")."""
     return "1.12" if log_version >= 6 else "1.11"
+
+
+def _first_scheduled(
+    graph: BuildGraph, initial: np.ndarray, targets: np.ndarray | None, order: str
+) -> list[int]:
+    """The edges ready at the start, in the order ninja schedules them. 1.11 schedules each while
+    walking the graph from the targets (`Plan::AddSubTarget`: depth first, an edge before its
+    inputs, inputs in their order), which decides which edges of a pool with a depth go first;
+    edges the walk does not reach follow by id. Without such a pool (and for 1.12, which releases
+    pools by priority afterwards) the order changes nothing: by id."""
+    edges = np.flatnonzero(initial)
+    pooled = graph.edge_pool[edges]
+    depths = np.array([d for _, d in graph.pools] + [0], dtype=np.int64)
+    if order != "1.11" or not (depths[pooled] > 0).any():
+        return edges.tolist()
+    ready = initial.tolist()
+    offsets = graph.in_offsets.tolist()
+    producers = graph.producer[graph.in_nodes].tolist() if len(graph.in_nodes) else []
+    nodes = default_targets(graph) if targets is None else np.asarray(targets, dtype=np.int64)
+    seen = bytearray(graph.edges)
+    walked: list[int] = []
+    for root in graph.producer[nodes].tolist() if len(nodes) else []:
+        stack = [root]
+        while stack:
+            edge = stack.pop()
+            if edge < 0 or seen[edge]:  # (ninja stops at edges already done: none leads to a ready one)
+                continue
+            seen[edge] = 1
+            if ready[edge]:
+                walked.append(edge)
+            stack.extend(reversed(producers[offsets[edge] : offsets[edge + 1]]))
+    return walked + [e for e in edges.tolist() if not seen[e]]
 
 
 def _priority_rank(
