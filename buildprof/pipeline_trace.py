@@ -62,6 +62,7 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
     steps = steps.iloc[np.lexsort((steps["end_ms"].to_numpy(), steps["start_ms"].to_numpy()))]
     start, end = steps["start_ms"].to_numpy(np.int64), steps["end_ms"].to_numpy(np.int64)
     lane = assign_lanes(start, end)
+    group, kinds, targets = _groups(steps)
     warnings = []
     if log.problems_total:
         first = log.problems[0]
@@ -80,14 +81,30 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
         start_ms=start,
         end_ms=end,
         weighted_ms=steps["weighted_ms"].to_numpy(np.float64),
-        kind=steps["kind"].tolist(),
-        target=steps["target"].tolist(),
+        group=group,
+        groups=list(zip(kinds.tolist(), targets.tolist(), strict=True)),
         lane=lane,
         warnings=warnings,
     )
     if options.embed:
         _join_traces(export, found, options)
     return export
+
+
+def _groups(steps):
+    """Each step's (kind, target) pair as a code, and the kind and target of each code."""
+    import numpy as np
+    import pandas as pd
+
+    kind_codes, kinds = pd.factorize(steps["kind"].to_numpy(object))
+    target_codes, targets = pd.factorize(steps["target"].to_numpy(object))
+    pairs, group = np.unique(kind_codes.astype(np.int64) * len(targets) + target_codes, return_inverse=True)
+    kind_of, target_of = np.divmod(pairs, max(len(targets), 1))
+    return (
+        group.reshape(-1).astype(np.int64),
+        np.asarray(kinds, dtype=object)[kind_of],
+        np.asarray(targets, dtype=object)[target_of],
+    )
 
 
 def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportOptions) -> None:
@@ -112,7 +129,7 @@ def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportO
             "output": export.output,
             "duration_ms": export.end_ms - export.start_ms,
             "weighted_ms": export.weighted_ms,
-            "target": export.target,
+            "target": [export.groups[g][1] for g in export.group.tolist()],
         }
     )
     units = compile_unit_table(scan.summaries, str(found.build_dir), steps)

@@ -30,8 +30,8 @@ class TraceExport(msgspec.Struct, kw_only=True):
     start_ms: Any  # int64 array: ninja's times, ms since the start of its run
     end_ms: Any
     weighted_ms: Any  # float array
-    kind: Any  # list[str]
-    target: Any  # list[str]
+    group: Any  # int array: the step's (kind, target) pair, an index into `groups`
+    groups: list[tuple[str, str]]  # the distinct (kind, target) pairs
     lane: Any  # int64 array: 0-based
     # Embedding: the trace of each compile step that has one (row -> path), read when written.
     traces: dict[int, str] = {}

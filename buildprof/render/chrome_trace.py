@@ -27,9 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from buildprof.jsonio import encode_json, inert_json
 from buildprof.model.trace_export import TraceExport, TraceExportCounts
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PID = 1
 STEPS_PER_PIECE = 20_000
@@ -49,20 +53,23 @@ def chrome_trace(export: TraceExport, counts: TraceExportCounts | None = None) -
     counts = counts if counts is not None else TraceExportCounts()
     yield b'{"traceEvents":[\n'
     yield _metadata(export).encode("utf-8")
+    import numpy as np
+
+    texts = [np.array(column, dtype=object) for column in _group_texts(export)]
     n = len(export.start_ms)
     for first in range(0, n, STEPS_PER_PIECE):
         rows = range(first, min(first + STEPS_PER_PIECE, n))
         if not export.traces:
-            yield _steps(export, rows).encode("utf-8")
+            yield _steps(export, rows, *texts).encode("utf-8")
             counts.steps += len(rows)
             continue
         done = first
         for row in rows:  # a step with a trace is written, then its events
             if row in export.traces:
-                yield _steps(export, range(done, row + 1)).encode("utf-8")
+                yield _steps(export, range(done, row + 1), *texts).encode("utf-8")
                 done = row + 1
                 yield from _embedded(export, row, counts)
-        yield _steps(export, range(done, rows.stop)).encode("utf-8")
+        yield _steps(export, range(done, rows.stop), *texts).encode("utf-8")
         counts.steps += len(rows)
     other = encode_json(
         {"generator": export.generator, "build_dir": export.build_dir, "ninja_log": export.log_path}
@@ -89,52 +96,62 @@ def _metadata(export: TraceExport) -> str:
     return ",\n".join(encode_json(event).decode("utf-8") for event in events)
 
 
-def _json_strings(texts: list[str]) -> list[str]:
-    """Each text as a JSON string literal: the plain ones (printable ASCII but '"' and '\\', found
-    with one search over them all) quoted as they are, the others through json_string."""
-    quoted = [f'"{text}"' for text in texts]
+def _json_contents(texts: list[str]) -> list[str]:
+    """Each text as the inside of a JSON string literal: the plain ones (printable ASCII but '"' and
+    '\\', found with one search over them all) as they are, the others escaped by json_string."""
     joined = " ".join(texts)  # a space is plain: every other character found belongs to a text
-    if _PLAIN.fullmatch(joined) is None:
-        import numpy as np
+    if _PLAIN.fullmatch(joined) is not None:
+        return texts
+    import numpy as np
 
-        ends = np.cumsum([len(text) + 1 for text in texts])
-        found = [m.start() for m in _NOT_PLAIN.finditer(joined)]
-        for row in set(np.searchsorted(ends, found, "right").tolist()):
-            quoted[row] = json_string(texts[row])
-    return quoted
+    contents = list(texts)
+    ends = np.cumsum([len(text) + 1 for text in texts])
+    found = [m.start() for m in _NOT_PLAIN.finditer(joined)]
+    for row in set(np.searchsorted(ends, found, "right").tolist()):
+        contents[row] = json_string(texts[row])[1:-1]
+    return contents
 
 
-def _steps(export: TraceExport, rows: range) -> str:
-    """The X events of the steps at `rows`, each line starting with the comma that separates it."""
+def _group_texts(export: TraceExport) -> tuple[list[str], list[str]]:
+    """Per (kind, target) pair: the text between a step's start time and its output, and between its
+    lane and its duration."""
+    kinds = _json_contents([kind for kind, _ in export.groups])
+    targets = _json_contents([target for _, target in export.groups])
+    heads = [f'","cat":"{kind}","ph":"X","ts":' for kind in kinds]
+    args = [
+        f',"args":{{"kind":"{kind}","target":"{target}","duration_ms":'
+        for kind, target in zip(kinds, targets, strict=True)
+    ]
+    return heads, args
+
+
+def _steps(export: TraceExport, rows: range, heads: np.ndarray, args: np.ndarray) -> str:
+    """The X events of the steps at `rows`, each line starting with the comma that separates it:
+    every field is a column of strings, interleaved with the constant text between them."""
     a, b = rows.start, rows.stop
     n = b - a
     if n <= 0:
         return ""
-    kinds, targets = export.kind[a:b], export.target[a:b]
-    heads = {k: f',"cat":{json_string(k)},"ph":"X","ts":' for k in set(kinds)}
-    args = {
-        (k, t): f',"args":{{"kind":{json_string(k)},"target":{json_string(t)},"duration_ms":'
-        for k, t in set(zip(kinds, targets, strict=True))
-    }
+    group = export.group[a:b]
     start = export.start_ms[a:b]
     duration = export.end_ms[a:b] - start
     parts: list = [None] * (14 * n)
-    parts[0::14] = _json_strings(export.output[a:b])
-    parts[1::14] = [heads[k] for k in kinds]
+    parts[0::14] = _json_contents(export.output[a:b])
+    parts[1::14] = heads[group].tolist()
     parts[2::14] = map(str, (start * 1000).tolist())
     parts[3::14] = [',"dur":'] * n
     parts[4::14] = map(str, (duration * 1000).tolist())
     parts[5::14] = [',"pid":1,"tid":'] * n
     parts[6::14] = map(str, (export.lane[a:b] + 1).tolist())
-    parts[7::14] = [args[kt] for kt in zip(kinds, targets, strict=True)]
+    parts[7::14] = args[group].tolist()
     parts[8::14] = map(str, duration.tolist())
     parts[9::14] = [',"weighted_ms":'] * n
     parts[10::14] = map(repr, export.weighted_ms[a:b].round(3).tolist())
     parts[11::14] = [',"outputs":'] * n
     parts[12::14] = map(str, export.n_outputs[a:b].tolist())
-    parts[13::14] = ['}},\n{"name":'] * n
+    parts[13::14] = ['}},\n{"name":"'] * n
     parts[-1] = "}}"
-    return ',\n{"name":' + "".join(parts)
+    return ',\n{"name":"' + "".join(parts)
 
 
 def _embedded(export: TraceExport, row: int, counts: TraceExportCounts) -> Iterator[bytes]:
