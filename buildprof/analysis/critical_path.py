@@ -25,6 +25,7 @@ that finishes exactly when the current edge can start (the longest one when seve
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,14 +99,19 @@ def _longest_chain(
         return np.zeros(0, dtype=np.int64)
     candidates = np.flatnonzero(mask & (ef == ef[mask].max()))
     current = int(candidates[np.lexsort((candidates, -durations[candidates]))[0]])
+    offsets = deps.pred_offsets.tolist()
+    preds_of = deps.src[deps.pred_order].tolist()
+    in_mask, finish, start, length = mask.tolist(), ef.tolist(), es.tolist(), durations.tolist()
     chain = [current]
     while True:
-        pairs, _ = deps.predecessors(np.array([current]))
-        preds = np.unique(deps.src[pairs])
-        preds = preds[mask[preds] & (ef[preds] == es[current])]
-        if not len(preds):
+        binding = [
+            p
+            for p in preds_of[offsets[current] : offsets[current + 1]]
+            if in_mask[p] and finish[p] == start[current]
+        ]
+        if not binding:
             break
-        current = int(preds[np.lexsort((preds, -durations[preds]))[0]])
+        current = min(binding, key=lambda p: (-length[p], p))
         chain.append(current)
     return np.array(chain[::-1], dtype=np.int64)
 
@@ -118,15 +124,35 @@ def _drag(
     slack: np.ndarray,
     real: np.ndarray,
 ) -> np.ndarray:
-    """ninjago's drag for each real step of the path, 0 elsewhere."""
+    """ninjago's drag for each real step of the path with no slack, 0 elsewhere.
+
+    The steps parallel to path step `c` are the real steps `o != c` with ES(o) < LF(c) <= LF(o): the
+    intervals (ES, LF] that hold the point LF(c). One sweep over the path's points in increasing
+    order answers every step at once: steps enter a heap by slack when ES(o) < point and leave it
+    for good once LF(o) < point (later points are larger)."""
     drag = np.zeros(len(durations))
+    queries = [int(e) for e in path if real[e] and slack[e] == 0]
+    if not queries:
+        return drag
     steps = np.flatnonzero(real)
-    step_es, step_lf, step_slack = es[steps], lf[steps], slack[steps]
-    for edge in path:
-        if not real[edge] or slack[edge] != 0:
-            continue
-        parallel = (step_lf >= lf[edge]) & (step_es < lf[edge]) & (steps != edge)
-        smallest = step_slack[parallel].min() if parallel.any() else np.inf
+    steps = steps[np.argsort(es[steps], kind="stable")]
+    step_es, step_lf, step_slack = es[steps].tolist(), lf[steps].tolist(), slack[steps].tolist()
+    step_ids = steps.tolist()
+    heap: list[tuple[float, float, int]] = []
+    entered = 0
+    for edge in sorted(queries, key=lambda e: lf[e]):
+        point = lf[edge]
+        while entered < len(step_ids) and step_es[entered] < point:
+            heapq.heappush(heap, (step_slack[entered], step_lf[entered], step_ids[entered]))
+            entered += 1
+        while heap and heap[0][1] < point:
+            heapq.heappop(heap)
+        own = heapq.heappop(heap) if heap and heap[0][2] == edge else None
+        while heap and heap[0][1] < point:
+            heapq.heappop(heap)
+        smallest = heap[0][0] if heap else np.inf
+        if own is not None:
+            heapq.heappush(heap, own)
         drag[edge] = min(durations[edge], smallest)
     return drag
 

@@ -26,6 +26,9 @@ from buildprof.model.graph import BuildGraph
 def csr_rows(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For CSR `offsets`, the value positions of `rows` (concatenated) and the row each belongs to."""
     rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 1:  # one row: a slice (deep, narrow graphs walk one edge per level)
+        first, last = int(offsets[rows[0]]), int(offsets[rows[0] + 1])
+        return np.arange(first, last, dtype=np.int64), np.full(last - first, rows[0], dtype=np.int64)
     starts = offsets[rows]
     lengths = offsets[rows + 1] - starts
     total = int(lengths.sum())
