@@ -7,7 +7,7 @@ from buildprof.model.report import Document, FunctionsDocument, HeadersDocument,
 from buildprof.model.trace_report import Listing
 from buildprof.render.escape import visible
 from buildprof.render.html_graph import critical_outputs, graph_sections
-from buildprof.render.html_page import Section, Table
+from buildprof.render.html_page import MAX_DETAIL_ROWS, Section, Table
 from buildprof.render.html_sections import function_table, header_table, template_table
 from buildprof.render.trace_sections import path_shortener, scope_line
 
@@ -78,14 +78,18 @@ def notes_section(doc: Document, tables: list[Table], timeline_cut: list[str]) -
     if doc.skipped_inputs:
         lines.append(f"{len(doc.skipped_inputs)} input(s) not read:")
         lines += [f"{s.path}: {s.message}" for s in doc.skipped_inputs[:MAX_PROBLEMS_SHOWN]]
-    cut = [f"{t.title}: {t.capped}." for t in tables if t.capped] + timeline_cut
-    cut.append(
-        "Include chains and paying TUs are embedded for the first 100 rows of each table; "
-        "`buildprof why FILE` lists every chain of a header."
+    limits = [f"{t.title}: {t.capped}." for t in tables if t.capped] + timeline_cut
+    listed = [t for t in tables if t.id in ("headers", "templates", "functions") and not t.capped]
+    if listed and isinstance(doc, ReportDocument):
+        limits.append(
+            f"Headers, templates and functions: the {len(listed[0].rows)} most expensive of each "
+            "(raise --top for more)."
+        )
+    limits.append(
+        f"Include chains and paying TUs are embedded for the first {MAX_DETAIL_ROWS} rows of a table; "
+        "buildprof why FILE lists every chain of a header. The JSON report has the whole document."
     )
-    lines.append("What this page leaves out (the JSON report has the document whole):")
-    lines += cut
-    return Section("inputs", "Inputs, problems and limits", lines=lines)
+    return Section("inputs", "Inputs, problems and limits", lines=lines, limits=limits)
 
 
 def timeline_payload(doc: Document) -> tuple[dict, list[str]]:

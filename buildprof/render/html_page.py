@@ -78,7 +78,8 @@ class Section(msgspec.Struct):
     facts: list[Fact] = []
     timeline: int | None = None
     tables: list[Table] = []
-    lines: list[str] = []  # plain sentences (problems, what was capped); names inside are escaped
+    lines: list[str] = []  # plain sentences (inputs, problems); names inside are escaped
+    limits: list[str] = []  # what the page leaves out of the document
 
 
 class Col(msgspec.Struct):
