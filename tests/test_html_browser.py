@@ -8,6 +8,7 @@ happen. Skipped, with the reason, without chromium or playwright, unless BUILDPR
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -293,6 +294,26 @@ def test_every_build_has_its_timeline(open_page):
         assert float(
             o.page.locator(f"#t-steps-{b.index} tbody tr td.num").nth(0).get_attribute("data-v")
         ) == (b.slowest_steps[0].duration_ms)
+    o.clean()
+
+
+@pytest.mark.parametrize("keep", ["log", "traces"])
+def test_a_log_alone_or_traces_alone_make_a_page(open_page, tmp_path, keep):
+    """Without traces: no compile-time sections; without a log: no timeline; no error either way."""
+    if keep == "log":
+        (tmp_path / ".ninja_log").write_bytes((CAPTURE / "ninja_log.clean").read_bytes())
+    else:
+        shutil.copytree(CAPTURE / "core", tmp_path / "core")
+    doc = build("report", str(tmp_path), ReportOptions(use_cache=False))
+    o = open_page(render_html(doc))
+    sections = o.page.eval_on_selector_all("section", "s => s.map(e => e.id)")
+    if keep == "log":
+        assert sections == ["summary", "timeline-0", "steps-0", "targets", "inputs"]
+        assert o.page.evaluate("window.buildprofReport.timelines[0].steps") == doc.builds[0].summary.steps
+    else:
+        assert sections == ["summary", "targets", "units", "headers", "templates", "functions", "inputs"]
+        assert o.page.evaluate("window.buildprofReport.timelines.length") == 0
+        assert o.column("units", 2) == [u.total_ms for u in doc.traces.compile_units]
     o.clean()
 
 
