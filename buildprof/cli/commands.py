@@ -74,6 +74,7 @@ def report(build_dir: str, all_builds: bool, all_traces: bool, output: Output, u
     Examples:
       buildprof report build/
       buildprof report build/ --top 20 -o build-report.md
+      buildprof report build/ -o report.html
       buildprof report build/ --all-builds --format json
     """
     from buildprof.cba_ini import read_cba_settings

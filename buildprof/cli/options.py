@@ -51,7 +51,7 @@ def output_options(default_top: int = 10):
             "--output",
             "output_path",
             type=click.Path(dir_okay=False),
-            help="Write to this file; the format follows its suffix (.txt, .md, .json). "
+            help="Write to this file; the format follows its suffix (.txt, .md, .json, .html). "
             "Never one of the inputs.",
         )
         @click.option(
