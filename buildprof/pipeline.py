@@ -87,14 +87,14 @@ def report_document(found: FolderInputs, options: ReportOptions) -> ReportDocume
     """`report`: the build(s) of the ninja log and the compile time of the TUs they compiled."""
     inputs = found.inputs
     doc = ReportDocument(**header_fields(found))
-    analysed: list = []
-    manifest = None
+    analysed, manifest = [], None
     if inputs.ninja_log is not None:
-        from buildprof.analysis.ninja_report import manifest_facts, ninja_section  # pandas: after the scan
         from buildprof.ninja.log import read_ninja_log
         from buildprof.ninja.manifest import read_ninja_manifest
 
-        log = read_ninja_log(inputs.ninja_log)
+        log = read_ninja_log(inputs.ninja_log, lambda: __import__("buildprof.analysis.ninja_report"))
+        from buildprof.analysis.ninja_report import manifest_facts, ninja_section  # pandas: meanwhile
+
         manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
         doc.ninja_log, doc.builds, analysed = ninja_section(log, manifest, options.top, options.all_builds)
         doc.manifest = manifest_facts(manifest)

@@ -55,6 +55,14 @@ PATHS = [
     "q/libx.A",
     "q/libx.Lib",
     "q/CMakeFiles/x.dir/gen.h",
+    "z/lib.a",
+    "z/liba.a",
+    "z/LIBfoo.a",
+    "z/libq.so.3.dylib",
+    "z/libw.a.lib.exe",
+    "z/lib.so",
+    "z/prog.EXE",
+    "z/x.dll.a",
 ]
 
 

@@ -27,6 +27,7 @@ from buildprof.analysis.classify import (
 _CMAKE_DIR = np.frombuffer(b"CMakeFiles/", dtype=np.uint8)
 _LOWER_CMAKE_DIR = np.frombuffer(b"cmakefiles/", dtype=np.uint8)
 _DIR_END = np.frombuffer(b".dir", dtype=np.uint8)
+_LIB = np.frombuffer(b"lib", dtype=np.uint8)
 _SLASH, _DOT, _TAB = 47, 46, 9
 _ENDING_BYTES = 16  # file-name endings are packed into two uint64 words
 _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
@@ -62,7 +63,7 @@ def classify_paths(
     # Kinds: one per distinct file-name ending (the ending decides kind_from_path when there is a dot).
     firsts = _first_rows(ending_codes)
     ending_kinds = np.array([kind_from_path(outputs[k]) for k in firsts.tolist()] or [""], dtype=object)
-    special = {k for k, text in enumerate(ending) if text == ".ninja"}  # build.ninja: by name
+    special = {k for k, text in enumerate(ending) if text.lower() == ".ninja"}  # build.ninja: by name
     if special:
         one_by_one |= np.isin(ending_codes, list(special))
     kinds[:] = ending_kinds[ending_codes]
@@ -78,13 +79,9 @@ def classify_paths(
     # A shared library's ending (classify._SHARED_LIB) makes kind_from_path say "link" already.
     made = np.flatnonzero(np.isin(ending_kinds, ["link", "archive"]))
     artifact = ~in_dir & ~one_by_one & np.isin(ending_codes, made)
-    found: list[tuple[str, str, str | None, bool]] = []
-    subset: list[int] = []
-    for k in np.flatnonzero(artifact).tolist():
-        target = _target_from_artifact(outputs[k])
-        targets[k] = target
-        found.append((kinds[k], target, None, True))
-        subset.append(k)
+    subset = np.flatnonzero(artifact).tolist()
+    targets[subset] = _artifact_targets(data, raw, base_lo[subset], hi[subset], ending, ending_codes[subset])
+    found = [(kinds[k], targets[k], None, True) for k in subset]
     fallback = np.flatnonzero(one_by_one)
     for k, answer in zip(fallback.tolist(), classify_all(outputs[fallback].tolist(), None), strict=True):
         kinds[k], targets[k] = answer[0], answer[1]
@@ -119,13 +116,25 @@ def _windows(raw: np.ndarray, width: int) -> np.ndarray:
     return as_strided(raw, shape=(max(len(raw) - width + 1, 0), width), strides=(1, 1), writeable=False)
 
 
+def _artifact_targets(
+    data: bytes, raw: np.ndarray, base_lo: np.ndarray, hi: np.ndarray, ending: list[str], codes: np.ndarray
+) -> np.ndarray:
+    """classify._target_from_artifact of libraries and programs with file names data[base_lo:hi]: the
+    ending it strips is decided by the file name's ending alone, then a `lib` prefix goes."""
+    strip = np.array([len(text) + 1 - len(_target_from_artifact("x" + text)) for text in ending] or [0])
+    stop = hi - strip[codes]
+    prefixed = (stop - base_lo > 3) & (_windows(raw, 3)[np.minimum(base_lo, len(raw) - 3)] == _LIB).all(
+        axis=1
+    )
+    return _decode(data, base_lo + 3 * prefixed, stop)
+
+
 def _endings(raw: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The distinct file-name endings (lower-cased ASCII) and each path's code among them."""
+    """The distinct file-name endings (ASCII, as written) and each path's code among them."""
     width = _ENDING_BYTES
     start = np.minimum(start, len(raw) - width)
     chars = _windows(raw, width)[start]
     chars = np.where(np.arange(width) < np.minimum(length, width)[:, None], chars, 0).astype(np.uint8)
-    chars += 32 * ((chars >= 65) & (chars <= 90)).astype(np.uint8)  # A-Z to a-z
     words = np.ascontiguousarray(chars).view("<u8")
     key = words[:, 0] * _SPREAD[0] ^ words[:, 1] * _SPREAD[1]
     codes, _ = pd.factorize(key)

@@ -84,8 +84,10 @@ def steps_frame(
 
 def _concurrency(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct boundary times and how many steps run in each interval between two of them."""
-    start, end = np.sort(start), np.sort(end)
-    times = np.sort(np.concatenate([start, end]))
+    # Stable sorts are timsort or radix sorts: a build's ends are already in order and its starts
+    # nearly so, and the two sorted halves merge in one pass (several times faster than quicksort).
+    start, end = np.sort(start, kind="stable"), np.sort(end, kind="stable")
+    times = np.sort(np.concatenate([start, end]), kind="stable")
     times = times[np.concatenate(([True], times[1:] != times[:-1]))]  # np.unique, without its overhead
     started = np.searchsorted(start, times, side="right")
     ended = np.searchsorted(end, times, side="right")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd
 from numpy.lib.stride_tricks import as_strided
 
 _SEPARATOR_MAX = 10  # TAB (9) and newline (10) are the only bytes below 11 a text file should hold
@@ -178,6 +177,8 @@ def factorize_slice_rows(body: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[n
     length = hi - lo
     short = np.flatnonzero(length <= _STRING_WIDTH)
     long_rows = np.flatnonzero(length > _STRING_WIDTH)
+    import pandas as pd  # only here: reading a log needs numpy alone
+
     first_half, second_half = _fingerprints(raw, lo[short], length[short])
     codes_short, _ = pd.factorize(first_half)
     firsts = _first_occurrences(codes_short)
