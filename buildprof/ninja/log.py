@@ -99,11 +99,13 @@ def _parse_body(
     """Parse the lines of data[offset:] block by block: the columns, the paths, the damaged lines.
 
     Blocks of about _BLOCK_BYTES end right after a newline; working on ~30,000 lines at a time keeps
-    the temporary arrays small, so their memory is reused instead of being faulted in afresh.
+    the temporary arrays small, so their memory is reused instead of being faulted in afresh. Each
+    block's columns go straight into arrays sized for every line of the file (no concatenation).
     """
-    parts: list[dict[str, np.ndarray]] = []
+    capacity = data.count(b"\n", offset) + 1
+    joined = {name: np.empty(capacity, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
     problems: list[LogProblem] = []
-    n_lines = n_bad = 0
+    n_lines = n_bad = n_valid = 0
     start = offset
     while start < len(data):
         newline = data.find(b"\n", start + _BLOCK_BYTES)
@@ -111,14 +113,15 @@ def _parse_body(
         columns, block_problems, block_lines, block_bad = _parse_block(
             data, start, stop, first_line + n_lines, MAX_PROBLEMS - len(problems)
         )
-        parts.append(columns)
+        valid = len(columns["line"])
+        for name, values in columns.items():
+            joined[name][n_valid : n_valid + valid] = values
+        n_valid += valid
         problems += block_problems
         n_lines += block_lines
         n_bad += block_bad
         start = stop
-    joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
-    if not joined:
-        joined = {name: np.zeros(0, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
+    joined = {name: values[:n_valid] for name, values in joined.items()}
     paths = OutputPaths(data, joined.pop("output_lo"), joined.pop("output_hi"), factorize_slice_rows)
     return joined, paths, problems, n_lines, n_bad
 
