@@ -62,6 +62,9 @@ def test_the_real_series_fails_at_each_regression_blaming_its_header(series, run
         assert (out / "trend.png").read_bytes()[:4] == b"\x89PNG" and b"<svg" in (
             out / "trend.svg"
         ).read_bytes()
+        page = (out / "report.html").read_text()  # the build's own HTML report, self-contained
+        assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
+        assert "report.html" in report["artifacts"]
         build["outcome"] = expected
         previous = build
     assert step_summary.read_text().count("# buildprof ci") == len(builds)  # appended, never overwritten

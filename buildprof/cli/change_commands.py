@@ -65,7 +65,8 @@ def compare(base, head, db, label, output: Output) -> None:
 @trace_options
 def ci(build_dir, out_dir, db, label, overrides, repo, budgets, base_branch, use_cache, jobs) -> None:
     """Record the last build of BUILD_DIR, compare it with its baseline and judge it; write summary.md,
-    report.json, trend.png and trend.svg to --out (and append the summary to $GITHUB_STEP_SUMMARY).
+    report.json, trend.png, trend.svg and report.html (the build's HTML report) to --out (and append
+    the summary to $GITHUB_STEP_SUMMARY).
 
     Exit 0 when it passed (or there is nothing to compare with yet), 1 when it regressed, 2 on an
     error. The build is recorded before the verdict is known; a re-run of the same commit, label and
@@ -86,14 +87,30 @@ def ci(build_dir, out_dir, db, label, overrides, repo, budgets, base_branch, use
         raise CliError(f"{out}: cannot create the artifact folder: {exc.strerror or exc}") from None
     options = ReportOptions(use_cache=use_cache, jobs=jobs)
     doc = ci_document(build_dir, out_dir, db, label, overrides, repo, True, budgets, base_branch, options)
-    write_artifacts(doc, out, db)
+    write_artifacts(doc, out, db, html_report(build_dir, options))
     emit_summary(doc)
     if doc.status == "regressed":
         click.get_current_context().exit(EXIT_REGRESSION)
 
 
-def write_artifacts(doc, out: Path, db: str | None) -> None:
-    """summary.md, report.json, trend.png and trend.svg into `out`; the summary to the step summary."""
+def html_report(build_dir: str, options) -> bytes | None:
+    """The build's report as the HTML page (None, with a warning, when it cannot be made: the verdict
+    and the other artifacts do not depend on it)."""
+    from buildprof.cli.output import write_stderr
+    from buildprof.errors import BuildprofError
+    from buildprof.pipeline import build
+    from buildprof.render.html import render_html
+
+    try:
+        return render_html(build("report", build_dir, options)).encode("utf-8", "surrogateescape")
+    except BuildprofError as exc:
+        write_stderr(f"warning: report.html left out: {exc}\n")
+        return None
+
+
+def write_artifacts(doc, out: Path, db: str | None, html: bytes | None = None) -> None:
+    """summary.md, report.json, trend.png, trend.svg and report.html into `out`; the summary to the
+    step summary."""
     from buildprof.pipeline_history import trend_document
     from buildprof.render.json import render_json
     from buildprof.render.markdown import render_markdown
@@ -104,11 +121,15 @@ def write_artifacts(doc, out: Path, db: str | None) -> None:
         metrics.append(f"header:{doc.verdict.attribution.headers[0].name}")
     trend = trend_document(metrics, db, doc.build.label, None)
     title = f"Build cost over commits: {doc.build.label}"
-    doc.artifacts = ["summary.md", "report.json", "trend.png", "trend.svg"]
+    doc.artifacts = ["summary.md", "report.json", "trend.png", "trend.svg"] + (
+        ["report.html"] if html else []
+    )
     files = {
         "trend.png": draw_trend(trend.series, "png", title=title),
         "trend.svg": draw_trend(trend.series, "svg", title=title),
     }
+    if html:
+        files["report.html"] = html
     summary = capped_summary(render_markdown(doc, SUMMARY_LIMIT))
     files["summary.md"] = summary.encode("utf-8", "backslashreplace")
     files["report.json"] = render_json(doc).encode("utf-8")
