@@ -39,6 +39,7 @@ class GraphInputs:
     edge_deps: EdgeDeps | None = None
     needed: np.ndarray | None = None
     source_root: str = ""  # the build's source tree as the compiler saw it
+    order: str = "1.11"  # the ready order of the ninja that wrote the log (simulate.ready_order)
 
 
 def read_graph_inputs(found: FolderInputs, need_manifest: bool = True) -> GraphInputs:
@@ -113,6 +114,7 @@ def rebuild_impacts(
             inputs.durations,
             inputs.jobs if i < with_wall else None,
             memo,
+            inputs.order,
         )
         if churn is not None and changes is not None:
             impact.changes = changes[i]
@@ -202,6 +204,7 @@ def graph_with_times(found: FolderInputs) -> GraphInputs:
     """The folder's graph and deps, with the log's measured durations when there is a log."""
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.ninja_report import analyse_build
+    from buildprof.analysis.simulate import ready_order
     from buildprof.ninja.log import read_ninja_log
 
     inputs = read_graph_inputs(found)
@@ -215,6 +218,7 @@ def graph_with_times(found: FolderInputs) -> GraphInputs:
     builds = split_builds(log.entries, log.version).builds
     steps = analyse_build(log, builds[-1], None) if builds else None
     add_log_times(inputs, log.entries, steps)
+    inputs.order = ready_order(log.version or 5)
     return inputs
 
 

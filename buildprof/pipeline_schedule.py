@@ -29,6 +29,7 @@ class JoinedBuild(msgspec.Struct):
     times: EdgeTimes
     build: int  # 1 = the log's oldest build
     jobs: int
+    order: str = "1.11"  # the ready order of the ninja that wrote the log (simulate.ready_order)
     notes: list[str] = msgspec.field(default_factory=list)
 
 
@@ -57,6 +58,7 @@ def joined_last_build(found: FolderInputs) -> JoinedBuild:
 def joined_build(graph: BuildGraph, log, span, steps: pd.DataFrame) -> JoinedBuild:
     """One build of the log (its span and classified steps) joined to the graph's edges."""
     from buildprof.analysis.header_impact import most_at_once
+    from buildprof.analysis.simulate import ready_order
     from buildprof.analysis.step_graph import join_steps
 
     times = join_steps(graph, steps, log.entries.iloc[span.first_row : span.end_row])
@@ -66,7 +68,8 @@ def joined_build(graph: BuildGraph, log, span, steps: pd.DataFrame) -> JoinedBui
             f"{len(times.unmatched)} steps write nothing build.ninja names (it changed since the build), "
             f"e.g. {times.unmatched[0]}: left out"
         )
-    return JoinedBuild(graph, steps, times, span.index + 1, most_at_once(steps), notes)
+    order = ready_order(log.version or 5)
+    return JoinedBuild(graph, steps, times, span.index + 1, most_at_once(steps), order, notes)
 
 
 def report_critical_path(
@@ -116,7 +119,7 @@ def _replay(joined: JoinedBuild, durations: np.ndarray, jobs: int):
     from buildprof.analysis.step_graph import phony_mask
 
     wanted = joined.times.ran & ~phony_mask(joined.graph)
-    schedule = simulate(joined.graph, durations, wanted, jobs)
+    schedule = simulate(joined.graph, durations, wanted, jobs, order=joined.order)
     return simulated_build(schedule, joined.times.wall_ms)
 
 

@@ -136,6 +136,7 @@ def impact_of(
     durations: np.ndarray | None,
     jobs: int | None,
     memo: dict[bytes, tuple],
+    order: str = "1.11",
 ) -> RebuildImpact:
     """Who includes dependency `key` and what touching it reruns; without a graph, only who.
 
@@ -167,7 +168,7 @@ def impact_of(
         if jobs not in walls:
             from buildprof.analysis.simulate import simulate
 
-            walls[jobs] = simulate(graph, np.nan_to_num(durations), run, jobs, edge_deps).wall_ms
+            walls[jobs] = simulate(graph, np.nan_to_num(durations), run, jobs, edge_deps, order=order).wall_ms
         impact.wall_ms = round(float(walls[jobs]), 3)
         impact.jobs = jobs
     return impact
