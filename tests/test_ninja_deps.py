@@ -4,6 +4,7 @@ damage, and so must we)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -223,3 +224,10 @@ def test_bad_signature_unknown_version_and_no_log(tmp_path):
     assert "version 5" in error.value.detail
     empty = read_ninja_deps(write(tmp_path / "e", deps_log(4, [])))
     assert (len(empty.paths), len(empty.outputs), len(empty.dep_ids), empty.problems) == (0, 0, 0, [])
+
+
+def test_a_fifo_is_never_opened(tmp_path, hang_guard):
+    os.mkfifo(tmp_path / ".ninja_deps")
+    with pytest.raises(InputError) as error:
+        read_ninja_deps(tmp_path)
+    assert error.value.path == str(tmp_path / ".ninja_deps")

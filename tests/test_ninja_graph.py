@@ -271,3 +271,19 @@ def test_unusual_whitespace_is_part_of_a_path_as_for_ninja(tmp_path):
     ]
     assert graph.inputs_of(0) == ["a\u00a0b.c"]
     assert_same_as_ninja(tmp_path)
+
+
+def test_fifos_are_never_opened(tmp_path, hang_guard):
+    """An included FIFO would block forever if opened: skipped with the reason; a FIFO named
+    build.ninja is an error naming it, not a wait."""
+    os.mkfifo(tmp_path / "pipe.ninja")
+    (tmp_path / "build.ninja").write_text("rule cc\n  command = cc\ninclude pipe.ninja\nbuild a.o: cc a.c\n")
+    graph = read_build_graph(tmp_path)
+    assert graph.outputs_of(0) == ["a.o"]
+    assert graph.skipped_files == [
+        (str(tmp_path / "pipe.ninja"), "is a FIFO (named pipe), not a regular file: skipped")
+    ]
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(InputError) as error:
+        read_build_graph(tmp_path, "fifo")
+    assert error.value.path == str(tmp_path / "fifo")
