@@ -231,3 +231,24 @@ def test_a_fifo_is_never_opened(tmp_path, hang_guard):
     with pytest.raises(InputError) as error:
         read_ninja_deps(tmp_path)
     assert error.value.path == str(tmp_path / ".ninja_deps")
+
+
+@needs_ninja
+def test_generated_cmake_like_build_equals_ninja(tmp_path):
+    """The benchmark's generator at a small size (scripts/bench_graph.py): its manifest node by node
+    and its deps log record by record, as ninja reads them."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import numpy as np
+    from bench_graph import write_deps, write_manifest
+    from test_ninja_graph import assert_same_as_ninja
+
+    rng = np.random.default_rng(9)
+    objects = write_manifest(tmp_path, 3000, rng)
+    write_deps(tmp_path / ".ninja_deps", objects[:400], 300, rng)
+    counts = assert_same_as_ninja(tmp_path)
+    assert counts["edges"] == 3006  # 17 libraries (the last with 39 objects), one executable, `all`
+    ours = listing(tmp_path)
+    assert len(ours) == 400 and {len(d) for _, _, d in ours} == {300}
+    assert ours == ninja_deps(tmp_path)
