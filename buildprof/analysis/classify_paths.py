@@ -18,7 +18,6 @@ from numpy.lib.stride_tricks import as_strided
 
 from buildprof.analysis.classify import (
     NO_TARGET,
-    _name_artifacts_after_targets,
     _target_from_artifact,
     classify_all,
     kind_from_path,
@@ -81,20 +80,35 @@ def classify_paths(
     artifact = ~in_dir & ~one_by_one & np.isin(ending_codes, made)
     subset = np.flatnonzero(artifact).tolist()
     targets[subset] = _artifact_targets(data, raw, base_lo[subset], hi[subset], ending, ending_codes[subset])
-    found = [(kinds[k], targets[k], None, True) for k in subset]
-    fallback = np.flatnonzero(one_by_one)
-    for k, answer in zip(fallback.tolist(), classify_all(outputs[fallback].tolist(), None), strict=True):
+    fallback = np.flatnonzero(one_by_one).tolist()
+    answers = classify_all(outputs[fallback].tolist(), None)
+    for k, answer in zip(fallback, answers, strict=True):
         kinds[k], targets[k] = answer[0], answer[1]
-        found.append(answer)
-        subset.append(k)
-    if found:  # libraries named after a target of their folder (classify._name_artifacts_after_targets)
-        for d, target in zip(distinct_dirs.tolist(), dir_targets.tolist(), strict=False):
-            found.append((NO_TARGET, target, d[: max(d.rfind("CMakeFiles/") - 1, 0)], False))
-        named = np.array([targets[k] for k in subset] + [""] * (len(found) - len(subset)), dtype=object)
-        shown = np.array([outputs[k] for k in subset] + [""] * (len(found) - len(subset)), dtype=object)
-        _name_artifacts_after_targets(shown, named, found)
-        targets[subset] = named[: len(subset)]
+    prefixes = [d[: max(d.rfind("CMakeFiles/") - 1, 0)] for d in distinct_dirs.tolist()]
+    found = list(zip(prefixes, dir_targets.tolist(), strict=False))
+    found += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
+    named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
+    if named and found:
+        folders = _decode(data, lo[named], np.maximum(folder_end[named], lo[named]))
+        targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), found)
     return kinds, targets
+
+
+def _named_after_targets(folders: list[str], names: list[str], found: list[tuple[str, str]]) -> list[str]:
+    """classify._name_artifacts_after_targets: the target of each library or program (file name
+    `names[i]` in folder `folders[i]`) becomes the longest CMake target of its folder (`found`:
+    (folder, target) pairs) that the name ends with after `_`, unless it is one of them already."""
+    known: dict[str, set[str]] = {}
+    for folder, target in found:
+        known.setdefault(folder, set()).add(target)
+    for k, (folder, name) in enumerate(zip(folders, names, strict=True)):
+        candidates = known.get(folder)
+        if not candidates or name in candidates:
+            continue
+        matches = [t for t in candidates if name.endswith("_" + t)]
+        if matches:
+            names[k] = max(matches, key=len)
+    return names
 
 
 def _last_before(positions: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
