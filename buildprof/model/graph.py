@@ -99,9 +99,11 @@ class NinjaDeps:
     """
 
     path: str
-    version: int  # 3 (ninja < 1.10, 32-bit mtimes) or 4
+    version: int  # 3 (ninja before 1.9, 32-bit mtimes) or 4
     paths: list[str]  # path id -> path, as recorded
-    outputs: np.ndarray  # int32 path ids, one per output with a live deps record
+    # int32 path ids, one per output that has a deps record (its newest counts), in id order; `ninja
+    # -t deps` lists only those whose edge has `deps` set in the manifest (BuildGraph.edge_deps)
+    outputs: np.ndarray
     mtimes: np.ndarray  # int64, ninja's mtime units (nanoseconds on Linux for version 4)
     dep_offsets: np.ndarray  # int64, len(outputs) + 1
     dep_ids: np.ndarray  # int32
