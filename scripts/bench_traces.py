@@ -1,9 +1,10 @@
 """Benchmark buildprof's time-trace analysis (cold, first, warm, incremental) against ClangBuildAnalyzer.
 
 Builds a large trace set by copying the 159 abseil traces of ../shared/data/abseil-build (a real clang
-19 build) into COPIES folders (default 19: 3,021 traces, 685 MB), or reuses the set if it is already
+19 build) into COPIES folders (default 20: 3,180 traces, 734 MB), or reuses the set if it is already
 there, then times in the same run, each as a fresh `python -m buildprof report DIR --format json`
-process (interpreter start-up and imports included):
+process (interpreter start-up and imports included; Python may write its bytecode, as in a user's
+install, and one untimed run of each command comes first):
 
   cold         --no-cache: every trace read and summarised (what `--no-cache` always costs)
   cold Python  the same with BUILDPROF_NO_NATIVE=1: without the optional C module (the Python reference path)
@@ -12,13 +13,16 @@ process (interpreter start-up and imports included):
   incremental  with the cache, after touching --touch traces: only those are read again (checked
                against the report's trace_input.parsed)
   CBA          ClangBuildAnalyzer `--all DIR out.bin` then `--analyze out.bin`, timed together, when a
-               binary is given with --cba or the CBA_BIN environment variable (skipped otherwise)
+               binary is given with --cba or the CBA_BIN environment variable (skipped otherwise); in
+               each round right before or after the cold run (the order alternates), so that the two
+               are paired
 
-Each is run --repeat times; the best wall time is reported (the machine this was written on is shared
-and noisy: the best run is the least disturbed one). Peak memory is the largest resident set of any
-process of the run (wait4's ru_maxrss covers the child and the workers it waited for) and, sampled
-every 10 ms from /proc, the peak of the whole process tree's resident sets added up. Never run by the
-tests: machines differ.
+Each is run --repeat times; the best and the median wall time are reported, the median CPU time (user
++ system of the process and every descendant it waited for, from wait4) and peak memory: the largest
+resident set of any process of the run (wait4's ru_maxrss covers the child and the workers it waited
+for) and, sampled every 10 ms from /proc in one more round, the peak of the whole process tree's
+resident sets added up. The ratios to ClangBuildAnalyzer are of the medians, and the median of the
+paired rounds' ratios. Never run by the tests: machines differ.
 
 Example (the numbers in docs/benchmarks.md):
     python scripts/bench_traces.py --repeat 5 --cba /tmp/cba/build/ClangBuildAnalyzer
@@ -31,6 +35,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,6 +57,7 @@ class Run:
     max_rss_mb: float
     tree_rss_mb: float
     stdout: bytes = b""
+    cpu: float = 0.0  # user + system, the process and its waited-for descendants
 
 
 @dataclass
@@ -147,7 +153,8 @@ def measure(command: list[str], sample_memory: bool = False, env: dict | None = 
             err.seek(0)
             raise RuntimeError(f"{' '.join(command)} failed:\n{err.read().decode(errors='replace')}")
         out.seek(0)
-        return Run(wall, usage.ru_maxrss / 1024, peak[0] / 1024, out.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(wall, usage.ru_maxrss / 1024, peak[0] / 1024, out.read(), cpu)
 
 
 NAMES = ("cold", "cold_python", "first", "warm", "warm_query", "incremental", "cba")
@@ -187,15 +194,31 @@ def run_all(args: argparse.Namespace) -> dict:
         print(f"ClangBuildAnalyzer not found at {cba}: comparison skipped", file=sys.stderr)
         cba = None
     env_cache = os.environ.pop("BUILDPROF_CACHE_DIR", None)  # the cache must be the folder's own
+    bytecode = os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's install has its .pyc files
     memory: dict[str, float] = {}
+    cache_sizes: list[int] = []  # bytes on disk of the cache folder after each first run
+    cba_script = ""
+    if cba:
+        scratch = tempfile.mkdtemp(prefix="bench-cba-")
+        cba_script = f'"{cba}" --all "{folder}" "{scratch}/out.bin" >/dev/null && '
+        cba_script += f'"{cba}" --analyze "{scratch}/out.bin" >/dev/null'
     try:
+        measure(_buildprof(folder, "--no-cache", *jobs))  # untimed: bytecode written, files cached
+        if cba:
+            measure(["sh", "-c", cba_script])
         for round_ in range(args.repeat + 1):
             last = round_ == args.repeat  # one more round that samples the process tree's memory
-            cold = measure(_buildprof(folder, "--no-cache", *jobs), last)
+            runs: dict[str, Run] = {}
+            if cba and round_ % 2 == 1:  # paired with the cold run; which goes first alternates
+                runs["cba"] = measure(["sh", "-c", cba_script], last)
+            runs["cold"] = measure(_buildprof(folder, "--no-cache", *jobs), last)
+            if cba and round_ % 2 == 0:
+                runs["cba"] = measure(["sh", "-c", cba_script], last)
             python_only = {**os.environ, "BUILDPROF_NO_NATIVE": "1"}
             cold_python = measure(_buildprof(folder, "--no-cache", *jobs), last, python_only)
             shutil.rmtree(cache, ignore_errors=True)
             first = measure(_buildprof(folder, *jobs), last)
+            cache_sizes.append(_disk_usage(cache))
             warm = measure(_buildprof(folder, *jobs), last)
             # Other options: the finished-report cache misses, the per-trace summaries are reused.
             warm_query = measure(_buildprof(folder, "--top", str(11 + round_), *jobs), last)
@@ -204,14 +227,9 @@ def run_all(args: argparse.Namespace) -> dict:
             parsed = json.loads(incremental.stdout)["trace_input"]["parsed"]
             if parsed != len(touched):
                 raise RuntimeError(f"incremental run read {parsed} traces, {len(touched)} were touched")
-            runs = {"cold": cold, "cold_python": cold_python, "first": first, "warm": warm}
+            runs |= {"cold_python": cold_python, "first": first, "warm": warm}
             runs["warm_query"] = warm_query
             runs["incremental"] = incremental
-            if cba:
-                with tempfile.TemporaryDirectory(prefix="bench-cba-") as tmp:
-                    script = f'"{cba}" --all "{folder}" "{tmp}/out.bin" >/dev/null && '
-                    script += f'"{cba}" --analyze "{tmp}/out.bin" >/dev/null'
-                    runs["cba"] = measure(["sh", "-c", script], last)
             for name, run in runs.items():
                 if last:
                     memory[name] = run.tree_rss_mb
@@ -221,9 +239,25 @@ def run_all(args: argparse.Namespace) -> dict:
     finally:
         if env_cache is not None:
             os.environ["BUILDPROF_CACHE_DIR"] = env_cache
+        if bytecode is not None:
+            os.environ["PYTHONDONTWRITEBYTECODE"] = bytecode
+        if cba:
+            shutil.rmtree(scratch, ignore_errors=True)
     for name, peak in memory.items():
         results[name].tree_rss_mb = peak
-    return report(args, results, count, total_bytes, largest, bool(cba))
+    summary = report(args, results, count, total_bytes, largest, bool(cba))
+    summary["cache_bytes"] = size = max(cache_sizes)
+    print(f"cache after a first run: {size / 1e6:.1f} MB on disk, {size / total_bytes:.3f}x the traces")
+    return summary
+
+
+def _disk_usage(folder: Path) -> int:
+    """Bytes on disk of a folder (as du counts them: allocated blocks)."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _median(values) -> float:
+    return statistics.median(values)
 
 
 def report(args, results: dict[str, Result], count: int, total_bytes: int, largest: int, cba: bool) -> dict:
@@ -235,53 +269,63 @@ def report(args, results: dict[str, Result], count: int, total_bytes: int, large
         result = results[name]
         if not result.runs:
             continue
-        best = result.best
-        walls = sorted(r.wall for r in result.runs)
+        best, median = result.best, _median(r.wall for r in result.runs)
         summary[name] = {
             "best_s": round(best.wall, 3),
-            "median_s": round(walls[len(walls) // 2], 3),
-            "max_rss_mb": round(max(r.max_rss_mb for r in result.runs), 1),
+            "median_s": round(median, 3),
+            "cpu_s": round(_median(r.cpu for r in result.runs), 3),
+            "max_rss_mb": round(_median(r.max_rss_mb for r in result.runs), 1),
             "tree_rss_mb": round(result.tree_rss_mb, 1),
         }
-        label = LABELS[name]
+        row = summary[name]
         rows.append(
-            f"| {label} | **{best.wall:.2f} s** | {walls[len(walls) // 2]:.2f} s | {mb / best.wall:.0f} MB/s"
-            f" | {count / best.wall:.0f} | {summary[name]['max_rss_mb']:.0f} MB"
-            f" | {summary[name]['tree_rss_mb']:.0f} MB |"
+            f"| {LABELS[name]} | **{best.wall:.2f} s** | {median:.2f} s | {row['cpu_s']:.2f} s"
+            f" | {mb / median:.0f} MB/s | {count / median:.0f} | {row['max_rss_mb']:.0f} MB"
+            f" | {row['tree_rss_mb']:.0f} MB |"
         )
-    cold = summary["cold"]["best_s"]
-    ratios = {"warm_vs_cold": cold / summary["warm"]["best_s"]}
-    ratios["warm_query_vs_cold"] = cold / summary["warm_query"]["best_s"]
-    ratios["incremental_vs_cold"] = cold / summary["incremental"]["best_s"]
-    ratios["python_vs_cold"] = summary["cold_python"]["best_s"] / cold
+    cold = summary["cold"]["median_s"]
+    ratios = {"warm_vs_cold": cold / summary["warm"]["median_s"]}
+    ratios["warm_query_vs_cold"] = cold / summary["warm_query"]["median_s"]
+    ratios["incremental_vs_cold"] = cold / summary["incremental"]["median_s"]
+    ratios["python_vs_cold"] = summary["cold_python"]["median_s"] / cold
+    ratios["first_vs_cold"] = summary["first"]["median_s"] / cold
     if cba:
-        ratios["cold_vs_cba"] = cold / summary["cba"]["best_s"]
+        ours, theirs = summary["cold"], summary["cba"]
+        ratios["cold_vs_cba"] = cold / theirs["median_s"]
+        ratios["cold_vs_cba_paired"] = _median(
+            a.wall / b.wall for a, b in zip(results["cold"].runs, results["cba"].runs, strict=True)
+        )
+        ratios["cold_vs_cba_cpu"] = ours["cpu_s"] / theirs["cpu_s"]
+        ratios["cold_vs_cba_memory"] = ours["max_rss_mb"] / theirs["max_rss_mb"]
     summary["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
-    print(f"\n{count} traces, {mb:.0f} MB (largest {largest / 1e6:.2f} MB), best of {args.repeat}")
+    print(f"\n{count} traces, {mb:.0f} MB (largest {largest / 1e6:.2f} MB), {args.repeat} runs each")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"load average before: {os.getloadavg()[0]:.2f}\n")
-    print("| run | best wall | median | throughput | traces/s | largest process | process tree |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+    print("| run | best wall | median wall | median CPU | throughput | traces/s | largest process | tree |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     print()
     print(
         f"warm is {ratios['warm_vs_cold']:.1f}x faster than cold (other options "
         f"{ratios['warm_query_vs_cold']:.1f}x); incremental {ratios['incremental_vs_cold']:.1f}x; "
-        f"cold without the C scanner {ratios['python_vs_cold']:.2f}x cold",
-        end="",
+        f"first run {ratios['first_vs_cold']:.2f}x cold; cold without the C scanner "
+        f"{ratios['python_vs_cold']:.2f}x cold"
     )
     if cba:
-        verdict = "faster" if ratios["cold_vs_cba"] <= 1 else "slower"
-        print(f"; buildprof cold takes {ratios['cold_vs_cba']:.2f}x ClangBuildAnalyzer's time ({verdict})")
+        print(
+            f"buildprof cold / ClangBuildAnalyzer (medians): wall {ratios['cold_vs_cba']:.2f}x "
+            f"(paired rounds: {ratios['cold_vs_cba_paired']:.2f}x), CPU {ratios['cold_vs_cba_cpu']:.2f}x, "
+            f"peak memory {ratios['cold_vs_cba_memory']:.2f}x"
+        )
     else:
-        print("; no ClangBuildAnalyzer binary given (--cba or CBA_BIN): comparison skipped")
+        print("no ClangBuildAnalyzer binary given (--cba or CBA_BIN): comparison skipped")
     return summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--traces-dir", default=os.path.join(tempfile.gettempdir(), "buildprof-bench-traces"))
-    parser.add_argument("--copies", type=int, default=19, help="copies of the 159 abseil traces")
+    parser.add_argument("--copies", type=int, default=20, help="copies of the 159 abseil traces")
     parser.add_argument("--source", default=str(SOURCE), help="abseil build-dir.tar.zst")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (best kept)")
     parser.add_argument("--touch", type=int, default=5, help="traces changed before an incremental run")
