@@ -4,8 +4,8 @@ For each size (lines after the header) a log is generated with scripts/gen_ninja
 line: ninjatracing stops at the first one; five-ish builds of a CMake-like project, or one clean
 build with --one-build), then both tools run as a user runs them, in fresh processes, alternately
 (which goes first alternates too): `python -m buildprof report DIR --no-cache --format json -o FILE`
-and `python3 ninjatracing LOG > FILE`. Wall time, CPU time (user + system) and peak resident memory
-(ru_maxrss) of each run come from wait4; the medians and every run go to the JSON, with the load
+and `python3 ninjatracing LOG > FILE`. Wall time of each run, its CPU time (user + system) and peak
+resident memory (GNU time's %U, %S, %M); the medians and every run go to the JSON, with the load
 average seen before and after each size. ninjatracing is not part of this repository: fetch
 https://github.com/nico/ninjatracing somewhere outside it and pass its `ninjatracing` script.
 
@@ -24,6 +24,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,15 +33,25 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 
 def measure(command: list[str], stdout: Path) -> dict[str, float]:
-    """Wall and CPU seconds and peak resident MiB of one run of `command` (its output to `stdout`)."""
-    with open(stdout, "wb") as out:
+    """Wall and CPU seconds and peak resident MiB of one run of `command` (its output to `stdout`).
+
+    The command runs under GNU time (/usr/bin/time, a small C program): a process forked from this
+    one would count this one's resident memory in its peak (Linux records the old memory's peak at
+    exec), a child of `time` only its own.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as usage, open(stdout, "wb") as out:
         t0 = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%U %S %M", "-o", usage.name, *command],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} exited {os.waitstatus_to_exitcode(status)}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} exited {done.returncode}")
+        user, system, peak_kib = usage.read().split()[-3:]
+    return {"wall_s": wall, "cpu_s": float(user) + float(system), "peak_mib": int(peak_kib) / 1024}
 
 
 def commands(folder: Path, ninjatracing: Path | None) -> dict[str, tuple[list[str], Path]]:

@@ -1,14 +1,20 @@
 """Benchmark buildprof's `.ninja_log` parser against a plain line-by-line Python parser.
 
 Generates a realistic log with scripts/gen_ninja_log.py (or reads one given with --log), then times, in
-the same process and on the same bytes: buildprof.ninja.log.parse_ninja_log (best of --runs) and
-the straightforward parser below (split on newlines and tabs, int() per field, the same validation),
-checks that both agree row for row, and finally times the whole `buildprof report --no-cache` command
-in a fresh interpreter on a folder holding the log (and one warm run that reads the cached report).
-Never asserted in tests: machines differ.
+the same process and on the same bytes: buildprof.ninja.log.parse_ninja_log (best of --runs; it leaves
+the output paths as byte ranges, so decoding every path is timed apart) and the straightforward parser
+below (split on newlines and tabs, int() per field, the same validation), checks that both agree row
+for row, and finally times the whole `buildprof report --no-cache` command in a fresh interpreter on a
+folder holding the log (and one warm run that reads the cached report). With --ninjatracing (a
+checkout of https://github.com/nico/ninjatracing outside this repository, never committed) both
+tools then run alternately as whole processes on the same log (scripts/bench_log_scaling.py's
+measure: median wall, CPU and peak memory) and the ratios are printed; the generated log then has no
+damaged line (ninjatracing stops at the first). Never asserted in tests: machines differ.
 
-Example (the numbers in docs/benchmarks.md):
+Examples (the numbers in docs/benchmarks.md):
     python scripts/bench_ninja_log.py --lines 1000000 --runs 5
+    python scripts/bench_ninja_log.py --lines 1000000 --edges 1000000 --cli-runs 0 \\
+        --ninjatracing /tmp/ninjatracing/ninjatracing --pair-runs 3   # one build of 992,000 steps
 """
 
 from __future__ import annotations
@@ -137,13 +143,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of buildprof's parser (best is kept)")
     parser.add_argument("--plain-runs", type=int, default=2, help="runs of the line-by-line parser")
     parser.add_argument("--cli-runs", type=int, default=3, help="runs of the whole report command")
+    parser.add_argument("--edges", type=int, help="build statements of the generated project (gen_ninja_log)")
+    parser.add_argument("--ninjatracing", type=Path, help="nico/ninjatracing's script, run beside ours")
+    parser.add_argument("--pair-runs", type=int, default=3, help="alternate runs of both tools")
     args = parser.parse_args(argv)
 
     tmp: Path | None = None
     if args.log:
         log_path = args.log
     else:
-        text = generate(args.lines, args.version, args.seed, builds=5, jobs=64, damaged=6)
+        damaged = 0 if args.ninjatracing else 6
+        text = generate(
+            args.lines, args.version, args.seed, builds=5, jobs=64, damaged=damaged, edges=args.edges
+        )
         tmp = Path(tempfile.mkdtemp(prefix="bench-ninja-")) / ".ninja_log"
         tmp.write_bytes(text.encode())
         log_path = tmp
@@ -159,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     entries, bad = plain[-1][1]
     pd.testing.assert_frame_equal(log.entries.reset_index(drop=True), entries, check_dtype=True)
     assert [p.line for p in log.problems] == bad, "the two parsers disagree on damaged lines"
+    decode_seconds, _ = _timed(log.paths.all)  # already decoded by .entries: time a fresh copy
     best_ours = min(t for t, _ in ours)
     best_plain = min(t for t, _ in plain)
     print(f"both parsers agree: {len(entries):,} valid lines, {len(bad)} damaged")
@@ -172,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_lines / best_plain / 1e6:.2f} M lines/s"
     )
     print(f"speed ratio: {best_plain / best_ours:.1f}x")
+    print(f"decoding every output path as str (done only when asked): {decode_seconds:.3f} s")
     if args.cli_runs:
         cli, warm = _cli_seconds(log_path, args.cli_runs)
         print(
@@ -179,9 +193,37 @@ def main(argv: list[str] | None = None) -> int:
             f"of {args.cli_runs} (all: {', '.join(f'{t:.2f}' for t in cli)}); "
             f"warm (the finished report from the cache): {warm:.3f} s"
         )
+    if args.ninjatracing:
+        _beside_ninjatracing(log_path, args.ninjatracing, args.pair_runs)
     if tmp is not None:
         shutil.rmtree(tmp.parent)
     return 0
+
+
+def _beside_ninjatracing(log_path: Path, ninjatracing: Path, runs: int) -> None:
+    """Both tools on the log as whole processes, alternately; medians and ratios."""
+    from bench_log_scaling import paired
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-ninja-")) / "log"
+    folder.mkdir()
+    try:
+        shutil.copyfile(log_path, folder / ".ninja_log")
+        load = os.getloadavg()[0]
+        medians = paired(folder, runs, ninjatracing)["median"]
+        ours, theirs = medians["buildprof"], medians["ninjatracing"]
+        size = log_path.stat().st_size / 2**20
+        print(f"side by side, median of {runs} alternate runs (load {load:.1f}-{os.getloadavg()[0]:.1f}):")
+        for name, m in medians.items():
+            print(
+                f"  {name}: {m['wall_s']:.2f} s wall, {m['cpu_s']:.2f} s CPU, {m['peak_mib']:.0f} MiB "
+                f"({m['peak_mib'] / size:.2f}x the log's {size:.0f} MiB)"
+            )
+        print(
+            f"  ratio buildprof/ninjatracing: {ours['wall_s'] / theirs['wall_s']:.3f} wall, "
+            f"{ours['cpu_s'] / theirs['cpu_s']:.3f} CPU, {ours['peak_mib'] / theirs['peak_mib']:.2f} memory"
+        )
+    finally:
+        shutil.rmtree(folder.parent)
 
 
 if __name__ == "__main__":
