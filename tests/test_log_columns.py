@@ -1,0 +1,76 @@
+"""The report's array path over a parsed log equals the DataFrame path: builds split on NinjaLog's
+columns (repeated paths found by their codes) and steps grouped with numpy, paths decoded only for
+the analysed build; read_ninja_log runs `meanwhile` in a thread and still raises InputError."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from buildprof.analysis.builds import split_builds
+from buildprof.analysis.steps import group_steps, steps_of_log
+from buildprof.errors import InputError
+from buildprof.ninja.log import parse_ninja_log, read_ninja_log
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _assert_same(log) -> None:
+    by_columns, by_frame = split_builds(log), split_builds(log.entries)
+    assert (by_columns.builds, by_columns.unordered) == (by_frame.builds, by_frame.unordered)
+    assert by_columns.wall_clock == by_frame.wall_clock
+    for span in by_columns.builds:
+        steps, rows, outputs = steps_of_log(log.columns, log.paths, span)
+        pd.testing.assert_frame_equal(steps, group_steps(log.entries.iloc[span.first_row : span.end_row]))
+        assert list(outputs) == log.entries["output"].iloc[rows].tolist()
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "clang19-ninja1.11/.ninja_log",
+        "clang19-ninja1.11/ninja_log.recompacted",
+        "clang19-ninja1.11/ninja_log.before_recompact",
+        "clang19-headers/.ninja_log",
+        "clang14-ninja1.13/.ninja_log",
+        "damaged/ninja_log.glued",
+        "damaged/ninja_log.truncated",
+    ],
+)
+def test_captures(captures, log):
+    _assert_same(read_ninja_log(captures / log))
+
+
+def test_generated_logs_and_steps_whose_lines_are_apart():
+    sys.path.insert(0, str(REPO / "scripts"))
+    from gen_ninja_log import generate
+
+    _assert_same(parse_ninja_log(generate(20_000, 6, 5, 4, 16, 4).encode()))
+    # One edge's two outputs logged with another edge's line between them: grouped all the same.
+    text = "# ninja log v5\n0\t10\t0\ta.h\tab\n0\t10\t0\tb.o\tcd\n0\t10\t0\ta.cc\tab\n5\t12\t0\tc\tef\n"
+    log = parse_ninja_log(text.encode())
+    _assert_same(log)
+    steps, _, _ = steps_of_log(log.columns, log.paths, split_builds(log).builds[0])
+    assert steps["n_outputs"].tolist() == [2, 1, 1]
+
+
+def test_paths_are_decoded_when_asked():
+    log = parse_ninja_log("# ninja log v5\n0\t1\t0\tx/été.o\t1\n1\t2\t0\ty\\xff.o\t2\n".encode())
+    assert log.paths.of([1, 0]).tolist() == ["y\\xff.o", "x/été.o"]
+    raw = parse_ninja_log(b"# ninja log v5\n0\t1\t0\tbad\xff.o\t1\n")
+    assert raw.paths.all().tolist() == ["bad\udcff.o"] == raw.entries["output"].tolist()
+
+
+def test_meanwhile_runs_in_a_thread_and_errors_still_raise(tmp_path):
+    ran = []
+    (tmp_path / ".ninja_log").write_bytes(b"# ninja log v5\n0\t1\t0\ta.o\t1\n")
+    log = read_ninja_log(tmp_path / ".ninja_log", lambda: ran.append(threading.current_thread().name))
+    assert len(log) == 1 and ran and ran[0] != threading.main_thread().name
+    (tmp_path / "bad").write_bytes(b"not a log\n")
+    with pytest.raises(InputError):
+        read_ninja_log(tmp_path / "bad", lambda: ran.append("again"))
+    assert ran[-1] == "again"
