@@ -322,13 +322,13 @@ def trace_set_of(scan: TraceScan, keep: list[int] | None = None):
     """The analysis index (TraceSet) of the scan's traces, or of those at `keep`, and their
     demangled function names."""
     from buildprof.analysis.trace_set import build_trace_set
-    from buildprof.traces import demangle_names
+    from buildprof.traces import demangle_in_background
 
     keep = list(range(len(scan.summaries))) if keep is None else keep
     chosen = [scan.summaries[i] for i in keep]
+    demangled = demangle_in_background(f.name for s in chosen for f in s.functions)  # beside the index
     trace_set = build_trace_set(chosen, [scan.names[i] for i in keep])
-    demangled = demangle_names(f.name for s in chosen for f in s.functions)
-    return trace_set, demangled
+    return trace_set, demangled()
 
 
 def trace_input(scan: TraceScan, found: FolderInputs) -> TraceInput:

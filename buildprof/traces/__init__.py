@@ -20,7 +20,7 @@ import msgspec
 
 from buildprof.model.traces import ClangEvents, TraceFile, TraceFiles, TraceScan
 from buildprof.traces._cache_dir import CACHE_ENV, default_cache_dir, make_cache_dir
-from buildprof.traces._demangle import demangle_names, demangler_status
+from buildprof.traces._demangle import demangle_in_background, demangle_names, demangler_status
 from buildprof.traces._discover import find_json_files, object_name
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "TraceOptions",
     "TraceScan",
     "default_cache_dir",
+    "demangle_in_background",
     "demangle_names",
     "demangler_status",
     "find_trace_files",

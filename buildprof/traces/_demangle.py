@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 
 _VERSIONS = [""] + [f"-{v}" for v in range(22, 9, -1)]
 _ITANIUM_PREFIXES = ("_Z", "__Z", "___Z", "____Z")
@@ -43,6 +44,31 @@ def demangle_names(names: Iterable[str]) -> dict[str, str]:
         result.update(_run_filter(_find("llvm-cxxfilt", "c++filt"), itanium))
     if microsoft:
         result.update(_run_undname(_find("llvm-undname"), microsoft))
+    return result
+
+
+def demangle_in_background(names: Iterable[str]) -> Callable[[], dict[str, str]]:
+    """`demangle_names` in a thread, so that the tools run beside what the caller does next (on a
+    core that would wait otherwise); call the result to wait for the names."""
+    listed = list(names)
+    outcome: dict[str, dict[str, str] | BaseException] = {}
+
+    def work() -> None:
+        try:
+            outcome["names"] = demangle_names(listed)
+        except BaseException as exc:  # raised again in the caller's thread
+            outcome["names"] = exc
+
+    thread = threading.Thread(target=work, name="buildprof-demangle", daemon=True)
+    thread.start()
+
+    def result() -> dict[str, str]:
+        thread.join()
+        names = outcome["names"]
+        if isinstance(names, BaseException):
+            raise names
+        return names
+
     return result
 
 
