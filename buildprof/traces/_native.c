@@ -713,8 +713,13 @@ static int scan_interned(Parse *ps, Numbering *nb, int nullable, int32_t *number
     return intern(nb, &str, number);
 }
 
-/* The "args" of event i: an object, or null (as if absent). */
-static int scan_args(Parse *ps, Py_ssize_t i)
+static int name_kind(int32_t pos); /* the kind of an event name (see "the summary") */
+
+/* The "args" of event i: an object, or null (as if absent). Its detail is numbered only if
+ * `want_detail`: the summary reads the details of the kinds ClangBuildAnalyzer knows only (a third
+ * of clang's events are of other kinds: passes, parsing of declarations...); it is checked all the
+ * same, and reads as "". */
+static int scan_args(Parse *ps, Py_ssize_t i, int want_detail)
 {
     Scanner *s = &ps->s;
     Columns *c = &ps->cols;
@@ -729,7 +734,12 @@ static int scan_args(Parse *ps, Py_ssize_t i)
         case -1:
             return -1;
         case K_DETAIL:
-            bit = 1, rc = scan_interned(ps, &ps->strings, 1, &c->detail[i]);
+            if (want_detail)
+                bit = 1, rc = scan_interned(ps, &ps->strings, 1, &c->detail[i]);
+            else /* a string or null, as scan_interned wants it */
+                bit = 1, rc = peek(s) == 'n'   ? scan_literal(s, "null")
+                              : peek(s) == '"' ? scan_string(s, NULL)
+                                               : -1;
             break;
         case K_NAME:
             bit = 2, rc = scan_interned(ps, &ps->strings, 1, &c->arg_name[i]);
@@ -790,8 +800,8 @@ static int scan_event(Parse *ps)
             else if (rc == 1)
                 c->id[i] = NO_ID, rc = 0;
             break;
-        case K_ARGS:
-            bit = 32, rc = scan_args(ps, i);
+        case K_ARGS: /* clang writes the name first: then only a known kind's detail is numbered */
+            bit = 32, rc = scan_args(ps, i, !(seen & 1) || name_kind(c->name[i]) > 0);
             break;
         default:
             bit = 0, rc = skip_value(s, 2);
