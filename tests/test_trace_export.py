@@ -307,3 +307,4 @@ def test_hostile_clang_events_stay_valid_json(run_cli, write_log, tmp_path):
     # The 60 ms trace is scaled into its 50 ms step: ExecuteCompiler fills it exactly.
     compiler = next(e for e in clang if e["name"] == "ExecuteCompiler")
     assert (compiler["ts"], compiler["dur"]) == (0, 50_000)
+    assert "a.cc.json: 60.0 ms of events in a step of 50 ms" in result.stderr

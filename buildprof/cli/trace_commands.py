@@ -79,6 +79,12 @@ def trace(build_dir: str, output_path, embed: bool, granularity_ms: float, use_c
             raise CliError(f"{output_path}: cannot write: {exc.strerror or exc}") from None
     for line in [*export.warnings, *counts.unreadable]:
         write_stderr(f"warning: {line}\n")
+    if counts.longer:
+        more = f" (and {len(counts.longer) - 1} more)" if len(counts.longer) > 1 else ""
+        write_stderr(
+            f"warning: {counts.longer[0]}{more}: a trace longer than its step may come from another "
+            "build; its events were scaled into the step\n"
+        )
     if output_path is not None:
         embedded = f", {counts.clang_events} clang events from {counts.traces} traces" if embed else ""
         write_stderr(f"Wrote {counts.steps} steps on {export.lanes} lanes{embedded} to {output_path}\n")

@@ -48,3 +48,6 @@ class TraceExportCounts(msgspec.Struct):
     clang_events: int = 0  # clang events written (a b/e pair counts once)
     left_out: int = 0  # clang events shorter than the granularity
     unreadable: list[str] = []  # "path: why" of traces that could not be read
+    # traces lasting over a millisecond longer than their step (ninja's times are whole ms): written
+    # from another compilation than the step's? They are scaled into the step all the same.
+    longer: list[str] = []

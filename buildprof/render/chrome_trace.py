@@ -168,6 +168,10 @@ def _embedded(export: TraceExport, row: int, counts: TraceExportCounts) -> Itera
     step_us = (int(export.end_ms[row]) - int(export.start_ms[row])) * 1000
     span = found.end_us - found.start_us
     scale = step_us / span if span > step_us else 1.0
+    if span > step_us + 1000:
+        counts.longer.append(
+            f"{found.path}: {span / 1000:.1f} ms of events in a step of {step_us // 1000} ms"
+        )
     origin = found.start_us
     tid = int(export.lane[row]) + 1
     pair_id = row + 1
