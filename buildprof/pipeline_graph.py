@@ -64,6 +64,8 @@ def read_graph_inputs(found: FolderInputs, need_manifest: bool = True) -> GraphI
             out.graph = read_build_graph(folder)
             if out.graph is None:
                 out.notes.append(f"{folder}: no build.ninja: the rebuild after a change cannot be followed")
+            else:
+                out.notes += out.graph.problems
         except InputError as exc:
             out.notes.append(str(exc))
     return out

@@ -62,7 +62,7 @@ def joined_build(graph: BuildGraph, log, span, steps: pd.DataFrame) -> JoinedBui
     from buildprof.analysis.step_graph import join_steps
 
     times = join_steps(graph, steps, log.entries.iloc[span.first_row : span.end_row])
-    notes = [f"{graph.manifest}: {p}" for p in getattr(graph, "problems", [])]
+    notes = list(graph.problems)  # "file:line: message", statements ninja would refuse
     if times.unmatched:
         notes.append(
             f"{len(times.unmatched)} steps write nothing build.ninja names (it changed since the build), "
