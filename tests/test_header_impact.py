@@ -219,3 +219,23 @@ def test_abseil_why_counts_equal_ninja_deps(run_cli, abseil_build, shared_data):
         assert doc["why"]["tus"] <= expected
         checked += 1
     assert checked == 3
+
+
+def test_a_damaged_deps_log_is_a_note_and_the_rest_runs(run_cli, capture, tmp_path):
+    """A cut .ninja_deps keeps the records before the cut (as ninja does) and says where; one that
+    is not a deps log at all is named in a note; either way the trace answer is there."""
+    folder = tmp_path / "build"
+    shutil.copytree(capture, folder, ignore=shutil.ignore_patterns(".buildprof"))
+    deps = folder / ".ninja_deps"
+    whole = deps.read_bytes()
+    deps.write_bytes(whole[: len(whole) * 2 // 3])
+    result = run_cli("why", "format.h", str(folder), "--format", "json", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert any("truncated at byte" in n for n in doc["graph_notes"]) and doc["why"]["tus"] == 2
+    deps.write_bytes(b"not a deps log\n")
+    result = run_cli("headers", str(folder), "--format", "json", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["impact"] is None and any(".ninja_deps" in n for n in doc["graph_notes"])
+    assert doc["headers"]["rows"][0]["deps_tus"] is None
