@@ -92,8 +92,8 @@ def report_document(found: FolderInputs, options: ReportOptions) -> ReportDocume
         from buildprof.ninja.log import read_ninja_log
         from buildprof.ninja.manifest import read_ninja_manifest
 
-        log = read_ninja_log(inputs.ninja_log, lambda: __import__("buildprof.analysis.ninja_report"))
-        from buildprof.analysis.ninja_report import manifest_facts, ninja_section  # pandas: meanwhile
+        log = read_ninja_log(inputs.ninja_log)  # numpy only: pandas comes with the analysis
+        from buildprof.analysis.ninja_report import manifest_facts, ninja_section
 
         manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
         doc.ninja_log, doc.builds, analysed = ninja_section(log, manifest, options.top, options.all_builds)

@@ -1,11 +1,10 @@
 """The report's array path over a parsed log equals the DataFrame path: builds split on NinjaLog's
 columns (repeated paths found by their codes) and steps grouped with numpy, paths decoded only for
-the analysed build; read_ninja_log runs `meanwhile` in a thread and still raises InputError."""
+the analysed build."""
 
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,6 @@ import pytest
 
 from buildprof.analysis.builds import split_builds
 from buildprof.analysis.steps import group_steps, steps_of_log
-from buildprof.errors import InputError
 from buildprof.ninja.log import parse_ninja_log, read_ninja_log
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,14 +61,3 @@ def test_paths_are_decoded_when_asked():
     assert log.paths.of([1, 0]).tolist() == ["y\\xff.o", "x/été.o"]
     raw = parse_ninja_log(b"# ninja log v5\n0\t1\t0\tbad\xff.o\t1\n")
     assert raw.paths.all().tolist() == ["bad\udcff.o"] == raw.entries["output"].tolist()
-
-
-def test_meanwhile_runs_in_a_thread_and_errors_still_raise(tmp_path):
-    ran = []
-    (tmp_path / ".ninja_log").write_bytes(b"# ninja log v5\n0\t1\t0\ta.o\t1\n")
-    log = read_ninja_log(tmp_path / ".ninja_log", lambda: ran.append(threading.current_thread().name))
-    assert len(log) == 1 and ran and ran[0] != threading.main_thread().name
-    (tmp_path / "bad").write_bytes(b"not a log\n")
-    with pytest.raises(InputError):
-        read_ninja_log(tmp_path / "bad", lambda: ran.append("again"))
-    assert ran[-1] == "again"

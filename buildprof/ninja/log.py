@@ -11,8 +11,6 @@ reported by line number and left out, never guessed at; ninja itself skips such 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,27 +38,16 @@ _FIELD_PROBLEMS = {
 }
 
 
-def read_ninja_log(path: str | Path, meanwhile: Callable[[], None] | None = None) -> NinjaLog:
-    """Read and parse the `.ninja_log` at `path`; raises InputError if it cannot be used at all.
-
-    `meanwhile` (the imports of what comes next: pandas takes a quarter of a second) runs in a thread
-    while the file is read and parsed, which needs numpy alone and mostly runs without the GIL.
-    """
+def read_ninja_log(path: str | Path) -> NinjaLog:
+    """Read and parse the `.ninja_log` at `path`; raises InputError if it cannot be used at all."""
     path = Path(path)
-    thread = threading.Thread(target=meanwhile, daemon=True) if meanwhile is not None else None
-    if thread is not None:
-        thread.start()
     try:
-        try:
-            data = read_regular(path)
-        except NotRegularFile as exc:
-            raise InputError(f"is {exc.kind}, not a ninja log", path) from None
-        except OSError as exc:
-            raise InputError(why_unusable(path) or f"cannot read: {exc.strerror}", path) from None
-        return parse_ninja_log(data, str(path))
-    finally:
-        if thread is not None:
-            thread.join()
+        data = read_regular(path)
+    except NotRegularFile as exc:
+        raise InputError(f"is {exc.kind}, not a ninja log", path) from None
+    except OSError as exc:
+        raise InputError(why_unusable(path) or f"cannot read: {exc.strerror}", path) from None
+    return parse_ninja_log(data, str(path))
 
 
 def parse_ninja_log(data: bytes, path: str = ".ninja_log") -> NinjaLog:
