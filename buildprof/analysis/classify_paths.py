@@ -29,6 +29,7 @@ _DIR_END = np.frombuffer(b".dir", dtype=np.uint8)
 _LIB = np.frombuffer(b"lib", dtype=np.uint8)
 _SLASH, _DOT, _TAB = 47, 46, 9
 _ENDING_BYTES = 16  # file-name endings are packed into two uint64 words
+_SCAN_BYTES = 1 << 22
 _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
@@ -46,10 +47,10 @@ def classify_paths(
     raw = np.frombuffer(data, dtype=np.uint8)
     first, stop = int(lo.min()), int(hi.max())
     region = raw[first:stop]
-    slashes = np.flatnonzero(region == _SLASH) + first
+    slashes = _positions(region, first, _SLASH)
     folder_end = _last_before(slashes, hi, lo)  # the last "/" of each path, -1 if none
     base_lo = np.where(folder_end >= 0, folder_end + 1, lo)
-    dots = np.flatnonzero(region == _DOT) + first
+    dots = _positions(region, first, _DOT)
     dot = _first_from(dots, base_lo, hi)  # the first "." of each file name, -1 if none
     length = hi - dot
     ending_ok = (dot >= 0) & (length <= _ENDING_BYTES) & (dot + _ENDING_BYTES <= len(raw))
@@ -111,6 +112,16 @@ def _named_after_targets(folders: list[str], names: list[str], found: list[tuple
     return names
 
 
+def _positions(region: np.ndarray, first: int, value: int) -> np.ndarray:
+    """Offsets (from `first`) of the bytes of `region` equal to `value`, found a few MB at a time
+    (the temporary masks stay small and their memory is reused, not faulted in afresh)."""
+    parts = [
+        np.flatnonzero(region[a : a + _SCAN_BYTES] == value) + (first + a)
+        for a in range(0, len(region), _SCAN_BYTES)
+    ]
+    return np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.zeros(0, dtype=np.int64)
+
+
 def _last_before(positions: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """Per path: the last of `positions` in [lo, hi), or -1."""
     k = np.searchsorted(positions, hi) - 1
@@ -169,6 +180,8 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
 
 def _has_non_ascii(region: np.ndarray, first: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per path: does it hold a byte above 127 (str.lower of such a name is not plain ASCII's)?"""
+    if not len(region) or int(region.max()) < 128:
+        return np.zeros(len(lo), dtype=bool)
     high = np.flatnonzero(region >= 128) + first
     return _first_from(high, lo, hi) >= 0
 
@@ -196,7 +209,7 @@ def _cmake_dirs(
         none = np.full(len(lo), -1)
         return none, none, np.zeros(len(lo), dtype=bool)
     windows = _windows(raw, len(_CMAKE_DIR))
-    upper = np.flatnonzero(region[: max(len(region) - 10, 0)] == _CMAKE_DIR[0]) + first
+    upper = _positions(region[: max(len(region) - 10, 0)], first, _CMAKE_DIR[0])
     upper = upper[(windows[upper] == _CMAKE_DIR).all(axis=1)]
     upper = upper[(raw[upper - 1] == _SLASH) | (raw[upper - 1] == _TAB) | (raw[upper - 1] == 10)]
     at = _first_from(upper, lo, np.maximum(folder_end - len(_CMAKE_DIR) + 2, lo))
