@@ -13,7 +13,9 @@ cheaper: equal names are the same object.
 from __future__ import annotations
 
 import os
-from itertools import chain
+from collections import defaultdict
+from itertools import count, islice
+from operator import itemgetter
 
 import msgspec
 import numpy as np
@@ -22,11 +24,12 @@ from buildprof.model.traces import TraceSummary
 
 
 class NameSender:
-    """One process's side of a stream: the number of every name it has sent so far."""
+    """One process's side of a stream: the number of every name it has sent so far (a name looked up
+    for the first time gets the next number, without a Python step: see encode_results)."""
 
     def __init__(self) -> None:
         self.stream = os.getpid()  # tells this stream from the other workers' in the receiver
-        self.numbers: dict[str, int] = {}
+        self.numbers: defaultdict[str, int] = defaultdict(count().__next__)
 
 
 class _Names:
@@ -96,12 +99,8 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
     numbers = sender.numbers
     first = len(numbers)
     summaries = [summary for summary, _ in results]
-    everything = chain.from_iterable(
-        chain(s.files, s.templates, (n for n, _ in s.breakdown)) for s in summaries
-    )
-    new = [name for name in dict.fromkeys(everything) if name not in numbers]
-    numbers.update(zip(new, range(first, first + len(new)), strict=True))
-    lists = [_lists(s, numbers.__getitem__) for s in summaries]
+    lists = [_lists(s, numbers.__getitem__) for s in summaries]  # numbers new names as it goes
+    new = list(islice(numbers, first, None))  # the names numbered here, in the order of their numbers
     message = _Message(
         stream=sender.stream,
         first=first,
@@ -122,7 +121,7 @@ def _lists(summary: TraceSummary, number) -> _Lists | None:
         return _Lists(
             files=_numbers(map(number, summary.files)),
             templates=_numbers(map(number, summary.templates)),
-            breakdown=_numbers(number(n) for n, _ in summary.breakdown),
+            breakdown=_numbers(map(number, map(itemgetter(0), summary.breakdown))),
             breakdown_us=np.array([us for _, us in summary.breakdown], dtype="<i8").tobytes(),
         )
     except OverflowError:
