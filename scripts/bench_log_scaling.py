@@ -127,13 +127,18 @@ def plot(results_path: Path, image: Path) -> None:
             continue
         lines = [r["lines"] for r in done]
         left.plot(lines, [r["median"][tool]["wall_s"] for r in done], marker=marker, color=color, label=tool)
+        cpu = [r["median"][tool]["cpu_s"] for r in done]
+        left.plot(lines, cpu, marker=marker, color=color, ls=":", alpha=0.6, label=f"{tool} (CPU time)")
         right.plot(
             lines, [r["median"][tool]["peak_mib"] for r in done], marker=marker, color=color, label=tool
         )
     sizes = [r["lines"] for r in rows]
     right.plot(sizes, [r["log_mib"] for r in rows], ls="--", color="gray", label="the log's size")
     right.plot(sizes, [3 * r["log_mib"] for r in rows], ls=":", color="gray", label="3x the log's size")
-    for axis, title, unit in ((left, "wall time", "seconds"), (right, "peak resident memory", "MiB")):
+    for axis, title, unit in (
+        (left, "wall time (CPU time dotted)", "seconds"),
+        (right, "peak resident memory", "MiB"),
+    ):
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel(".ninja_log lines")
@@ -142,9 +147,10 @@ def plot(results_path: Path, image: Path) -> None:
         axis.grid(True, which="both", alpha=0.3)
         axis.legend()
     m = results["machine"]
+    loads = [x for r in rows for x in r["load"]]
     fig.suptitle(
-        f"buildprof report --no-cache vs ninjatracing, whole process (median); "
-        f"{m['cpus']} CPUs, commit {m['commit']}",
+        f"buildprof report --no-cache vs ninjatracing, whole process (median); {m['cpus']} CPUs "
+        f"shared (load {min(loads):.1f}-{max(loads):.1f}), commit {m['commit']}",
         fontsize=10,
     )
     fig.tight_layout()
