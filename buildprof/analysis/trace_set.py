@@ -8,10 +8,11 @@ concatenated names and one join per column, whatever the number of traces.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, count
 from typing import TypeVar
 
 import numpy as np
@@ -114,11 +115,15 @@ def _concat_column(summaries: list[TraceSummary], name: str) -> np.ndarray:
 
 
 def _coded_rows(per_trace: list[list[str]]) -> tuple[list[str], Rows]:
-    """Distinct strings in first-seen order over all traces, and one row per (trace, string)."""
-    everything = list(chain.from_iterable(per_trace))
-    index = {value: i for i, value in enumerate(dict.fromkeys(everything))}
-    item = np.fromiter(map(index.__getitem__, everything), dtype=np.int64, count=len(everything))
-    sizes = np.array([len(values) for values in per_trace], dtype=np.int64)
+    """Distinct strings in first-seen order over all traces, and one row per (trace, string).
+
+    A string gets the next code the first time it is looked up (a defaultdict fed by a counter): one
+    pass over the strings, without a Python step per string.
+    """
+    sizes = np.fromiter(map(len, per_trace), dtype=np.int64, count=len(per_trace))
+    index: defaultdict[str, int] = defaultdict(count().__next__)
+    everything = chain.from_iterable(per_trace)
+    item = np.fromiter(map(index.__getitem__, everything), dtype=np.int64, count=int(sizes.sum()))
     rows = Rows(
         trace=np.repeat(np.arange(len(per_trace)), sizes),
         item=item,
