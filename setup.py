@@ -1,19 +1,22 @@
-"""Build hook for the optional C accelerator; everything else is declared in pyproject.toml.
+"""Build hook for the optional C accelerators; everything else is declared in pyproject.toml.
 
-`buildprof.traces._native` (decodes a clang time trace straight into columns) is compiled when a C
-compiler is available; without one, `optional=True` lets the install go on and buildprof uses its
-pure-Python (msgspec) path, which gives the same results, only slower.
+Each module is compiled when a C compiler is available; without one, `optional=True` lets the install
+go on and buildprof uses the pure-Python path beside it, which gives the same results, only slower:
+
+- `buildprof.traces._native` decodes a clang time trace straight into columns (traces/_reference.py);
+- `buildprof.analysis._lanes_native` puts a build's steps on lanes (analysis/lanes.py);
+- `buildprof.render._trace_native` writes the steps' events of a Chrome trace (render/chrome_trace.py).
 """
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension(
-            "buildprof.traces._native",
-            ["buildprof/traces/_native.c"],
-            optional=True,
-            extra_compile_args=["-O2"],
+        Extension(name, [source], optional=True, extra_compile_args=["-O2"])
+        for name, source in (
+            ("buildprof.traces._native", "buildprof/traces/_native.c"),
+            ("buildprof.analysis._lanes_native", "buildprof/analysis/_lanes_native.c"),
+            ("buildprof.render._trace_native", "buildprof/render/_trace_native.c"),
         )
     ]
 )

@@ -47,7 +47,6 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
 
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.lanes import assign_lanes
-    from buildprof.analysis.ninja_report import analyse_build
     from buildprof.ninja.log import read_ninja_log
     from buildprof.ninja.manifest import read_ninja_manifest
 
@@ -58,11 +57,12 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
         raise InputError("the ninja log holds no build to export", log.path)
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
     span = split.builds[-1]
-    steps = analyse_build(log, span, manifest)
-    steps = steps.iloc[np.lexsort((steps["end_ms"].to_numpy(), steps["start_ms"].to_numpy()))]
-    start, end = steps["start_ms"].to_numpy(np.int64), steps["end_ms"].to_numpy(np.int64)
-    lane = assign_lanes(start, end)
-    group, kinds, targets = _groups(steps)
+    steps = _classified_steps(log, span, manifest)
+    order = np.lexsort((steps["end_ms"], steps["start_ms"]))
+    steps = {name: column[order] for name, column in steps.items()}
+    start, end = steps["start_ms"], steps["end_ms"]
+    lane = assign_lanes(start, end, in_order=True)
+    group, groups = _groups(steps.pop("kind"), steps.pop("target"))
     warnings = []
     if log.problems_total:
         first = log.problems[0]
@@ -76,13 +76,15 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
         build_index=span.index,
         builds_found=len(split.builds),
         lanes=int(lane.max()) + 1 if len(lane) else 0,
-        output=steps["output"].tolist(),
-        n_outputs=steps["n_outputs"].to_numpy(np.int64),
+        names=log.paths.data,
+        name_lo=steps["lo"],
+        name_hi=steps["hi"],
+        n_outputs=steps["n_outputs"],
         start_ms=start,
         end_ms=end,
-        weighted_ms=steps["weighted_ms"].to_numpy(np.float64),
+        weighted_ms=steps["weighted_ms"],
         group=group,
-        groups=list(zip(kinds.tolist(), targets.tolist(), strict=True)),
+        groups=groups,
         lane=lane,
         warnings=warnings,
     )
@@ -91,20 +93,78 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
     return export
 
 
-def _groups(steps):
-    """Each step's (kind, target) pair as a code, and the kind and target of each code."""
+def _classified_steps(log, span, manifest) -> dict:
+    """The build's steps as `report` analyses them (analysis.ninja_report.analyse_build: the same
+    grouping, weighted times, kinds and targets) as numpy columns, in the order of their first lines:
+    start_ms, end_ms, n_outputs, weighted_ms, kind, target and lo/hi, the byte range of each step's
+    first output in the log. Without a manifest no path is decoded but those classify_paths asks for."""
+    import numpy as np
+
+    from buildprof.analysis.classify import classify_steps
+    from buildprof.analysis.classify_paths import classify_paths
+    from buildprof.analysis.steps import step_rows, steps_of_log, weighted_durations
+
+    if manifest is not None:  # analyse_build's road, paths decoded: the manifest is keyed by them
+        frame, rows, _ = steps_of_log(log.columns, log.paths, span)
+        frame = classify_steps(frame, manifest)
+        steps = {name: frame[name].to_numpy() for name in ("start_ms", "end_ms", "n_outputs", "weighted_ms")}
+        steps.update(kind=frame["kind"].to_numpy(object), target=frame["target"].to_numpy(object))
+    else:
+        part = {name: log.columns[name][span.first_row : span.end_row] for name in ("start_ms", "end_ms")}
+        firsts, sizes = step_rows(log.columns["cmdhash"][span.first_row : span.end_row], *part.values())
+        rows = firsts + span.first_row
+        start, end = part["start_ms"][firsts], part["end_ms"][firsts]
+        steps = {"start_ms": start, "end_ms": end, "n_outputs": sizes}
+        steps["weighted_ms"] = weighted_durations(start, end)
+        paths = log.paths
+        steps["kind"], steps["target"] = classify_paths(
+            paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows)
+        )
+    steps.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])
+    types = {"weighted_ms": np.float64, "kind": object, "target": object}
+    return {
+        name: np.ascontiguousarray(column, dtype=types.get(name, np.int64)) for name, column in steps.items()
+    }
+
+
+class _LazyOutputs:
+    """The decoded outputs of the steps at log rows `rows`, as classify_paths reads them (by index, by
+    a list of indexes): only the few paths it asks for are decoded. Anything else an array does
+    (`__array__`, `tolist`) decodes them all."""
+
+    def __init__(self, paths, rows) -> None:
+        self.paths, self.rows = paths, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key):
+        import numpy as np
+
+        if isinstance(key, int | np.integer):
+            return self.paths.of(self.rows[[key]])[0]
+        return self.paths.of(self.rows[key])
+
+    def __array__(self, dtype=None, copy=None):
+        return self.paths.of(self.rows)
+
+    def tolist(self) -> list[str]:
+        return self.paths.of(self.rows).tolist()
+
+
+def _groups(kinds, targets) -> tuple:
+    """Each step's (kind, target) pair as a code, and the (kind, target) of each code."""
     import numpy as np
     import pandas as pd
 
-    kind_codes, kinds = pd.factorize(steps["kind"].to_numpy(object))
-    target_codes, targets = pd.factorize(steps["target"].to_numpy(object))
-    pairs, group = np.unique(kind_codes.astype(np.int64) * len(targets) + target_codes, return_inverse=True)
-    kind_of, target_of = np.divmod(pairs, max(len(targets), 1))
-    return (
-        group.reshape(-1).astype(np.int64),
-        np.asarray(kinds, dtype=object)[kind_of],
-        np.asarray(targets, dtype=object)[target_of],
-    )
+    kind_codes, kind_names = pd.factorize(kinds)
+    target_codes, target_names = pd.factorize(targets)
+    width = max(len(target_names), 1)
+    group, pairs = pd.factorize(kind_codes.astype(np.int64) * width + target_codes)
+    kind_of, target_of = np.divmod(np.asarray(pairs, dtype=np.int64), width)
+    kinds = np.asarray(kind_names, dtype=object)[kind_of].tolist()
+    groups = list(zip(kinds, np.asarray(target_names, dtype=object)[target_of].tolist(), strict=True))
+    return np.ascontiguousarray(group, dtype=np.int64), groups
 
 
 def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportOptions) -> None:
@@ -126,7 +186,7 @@ def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportO
         return
     steps = pd.DataFrame(
         {
-            "output": export.output,
+            "output": export.outputs(),
             "duration_ms": export.end_ms - export.start_ms,
             "weighted_ms": export.weighted_ms,
             "target": [export.groups[g][1] for g in export.group.tolist()],
@@ -134,7 +194,7 @@ def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportO
     )
     units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
     joined = units["step_output"].notna().to_numpy()
-    rows = {out: i for i, out in enumerate(export.output)}
+    rows = {out: i for i, out in enumerate(steps["output"].tolist())}
     paths = [s.path for s in scan.summaries]
     export.traces = {
         rows[out]: paths[k]

@@ -2,7 +2,9 @@
 
 Not a report document: its output is Chrome's Trace Event Format (render/chrome_trace.py), written
 as it is produced, so the columns stay numpy arrays and the clang traces are read one at a time
-through `read_events` while the file is written.
+through `read_events` while the file is written. The steps' names stay byte ranges of the log
+(`names[name_lo[i]:name_hi[i]]`, UTF-8 with undecodable bytes kept): the C writer copies them from
+there, and `outputs` decodes them only for whoever needs `str` (the Python writer, embedding).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ class TraceExport(msgspec.Struct, kw_only=True):
     builds_found: int
     lanes: int  # lanes used: the most steps that ever ran at once
     # Step columns, one row per step (numpy arrays or lists of the same length).
-    output: Any  # list[str]: the first output the step wrote
+    names: bytes  # the log's bytes, holding each step's first output
+    name_lo: Any  # int64 array: where the step's first output starts in `names`
+    name_hi: Any  # int64 array: where it ends
     n_outputs: Any  # int array
     start_ms: Any  # int64 array: ninja's times, ms since the start of its run
     end_ms: Any
@@ -38,6 +42,15 @@ class TraceExport(msgspec.Struct, kw_only=True):
     granularity_us: int = 0
     read_events: Callable[[str, int], ClangEvents] | None = None
     warnings: list[str] = []  # damaged log lines, unreadable traces: for stderr
+
+    def outputs(self, first: int = 0, stop: int | None = None) -> list[str]:
+        """The first outputs of steps first..stop-1 as `str` (undecodable bytes as lone surrogates, as
+        the log reader decodes them)."""
+        ranges = zip(self.name_lo[first:stop].tolist(), self.name_hi[first:stop].tolist(), strict=True)
+        texts = [self.names[lo:hi] for lo, hi in ranges]
+        if not texts:
+            return []
+        return b"\n".join(texts).decode("utf-8", "surrogateescape").split("\n")  # paths hold no newline
 
 
 class TraceExportCounts(msgspec.Struct):

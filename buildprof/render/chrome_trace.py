@@ -21,12 +21,18 @@ their own (clang 19 gives all of a trace's pairs id 0).
 Names are data: every string is JSON-escaped (buildprof.jsonio's rules: names that were not UTF-8
 keep their bytes as \\udcNN escapes, terminal-steering characters become \\u escapes); the clang
 events' args are copied as the trace wrote them (but those characters, escaped).
+
+The steps' events are the bulk of a big build's file (a million steps: 270 MB). The C module
+`_trace_native` (built by setup.py when a C compiler is there) writes them from the log's bytes and
+the numpy columns, without a Python object per step; `_steps` here writes the same bytes in Python,
+and is what runs without the module or with BUILDPROF_NO_NATIVE=1.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from buildprof.jsonio import encode_json, inert_json
@@ -34,6 +40,13 @@ from buildprof.model.trace_export import TraceExport, TraceExportCounts
 
 if TYPE_CHECKING:
     import numpy as np
+
+try:
+    from buildprof.render import _trace_native
+except ImportError:  # built without a C compiler: _steps writes them
+    _trace_native = None
+
+NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0"): the Python writer only
 
 PID = 1
 STEPS_PER_PIECE = 20_000
@@ -53,28 +66,43 @@ def chrome_trace(export: TraceExport, counts: TraceExportCounts | None = None) -
     counts = counts if counts is not None else TraceExportCounts()
     yield b'{"traceEvents":[\n'
     yield _metadata(export).encode("utf-8")
-    import numpy as np
-
-    texts = [np.array(column, dtype=object) for column in _group_texts(export)]
+    steps = _step_writer(export)
     n = len(export.start_ms)
     for first in range(0, n, STEPS_PER_PIECE):
         rows = range(first, min(first + STEPS_PER_PIECE, n))
         if not export.traces:
-            yield _steps(export, rows, *texts).encode("utf-8")
+            yield steps(rows)
             counts.steps += len(rows)
             continue
         done = first
         for row in rows:  # a step with a trace is written, then its events
             if row in export.traces:
-                yield _steps(export, range(done, row + 1), *texts).encode("utf-8")
+                yield steps(range(done, row + 1))
                 done = row + 1
                 yield from _embedded(export, row, counts)
-        yield _steps(export, range(done, rows.stop), *texts).encode("utf-8")
+        yield steps(range(done, rows.stop))
         counts.steps += len(rows)
     other = encode_json(
         {"generator": export.generator, "build_dir": export.build_dir, "ninja_log": export.log_path}
     )
     yield b'\n],"displayTimeUnit":"ms","otherData":' + other + b"}\n"
+
+
+def _step_writer(export: TraceExport) -> Callable[[range], bytes]:
+    """A function writing the X events of the steps in a range of rows: the C module's, or _steps."""
+    import numpy as np
+
+    heads, args = _group_texts(export)
+    if _trace_native is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
+        texts = np.array(heads, dtype=object), np.array(args, dtype=object)
+        return lambda rows: _steps(export, rows, *texts).encode("utf-8")
+    ints = (export.name_lo, export.name_hi, export.start_ms, export.end_ms, export.lane, export.group)
+    columns = [np.ascontiguousarray(column, dtype=np.int64) for column in (*ints, export.n_outputs)]
+    columns.append(np.ascontiguousarray(export.weighted_ms, dtype=np.float64))
+    heads_bytes = tuple(text.encode("utf-8") for text in heads)
+    args_bytes = tuple(text.encode("utf-8") for text in args)
+    write = _trace_native.write_steps
+    return lambda rows: write(export.names, *columns, heads_bytes, args_bytes, rows.start, rows.stop)
 
 
 def _metadata(export: TraceExport) -> str:
@@ -136,7 +164,7 @@ def _steps(export: TraceExport, rows: range, heads: np.ndarray, args: np.ndarray
     start = export.start_ms[a:b]
     duration = export.end_ms[a:b] - start
     parts: list = [None] * (14 * n)
-    parts[0::14] = _json_contents(export.output[a:b])
+    parts[0::14] = _json_contents(export.outputs(a, b))
     parts[1::14] = heads[group].tolist()
     parts[2::14] = map(str, (start * 1000).tolist())
     parts[3::14] = [',"dur":'] * n

@@ -1,0 +1,327 @@
+/* The steps of a Chrome / Perfetto trace in C: the optional fast path of buildprof.render.chrome_trace.
+
+   write_steps(data, lo, hi, start_ms, end_ms, lane, group, n_outputs, weighted_ms, heads, args, a, b)
+   returns the X events of steps a..b-1 as one bytes object, exactly as chrome_trace._steps writes
+   them (each event after ",\n"): the name is data[lo[i]:hi[i]] (the log's bytes of the step's output)
+   escaped as buildprof.jsonio writes a name; heads[group[i]] and args[group[i]] are the step's (kind,
+   target) texts, already JSON; the numbers are formatted as Python's str() and repr() do. No Python
+   object is made per step.
+
+   Escaping (jsonio.encode_json of the path decoded with surrogateescape): '"' and '\' get a backslash;
+   \b \t \n \f \r their short escapes, other C0 controls \u00XX; DEL, C1 controls, U+061C, U+200E/F,
+   U+2028-U+202E, U+2066-U+2069 and U+FEFF are written \uXXXX; each byte that is not part of valid
+   UTF-8 (as Python's strict decoder says: no overlong forms, no surrogates, nothing over U+10FFFF)
+   becomes \udcXX; everything else is copied as it is.
+
+   Arrays are C-contiguous buffers: lo, hi, start_ms, end_ms, lane, group, n_outputs int64,
+   weighted_ms float64. Built by setup.py when a C compiler is there; chrome_trace.py writes the same
+   bytes in Python without it, or with BUILDPROF_NO_NATIVE=1.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static const char HEX[] = "0123456789abcdef";
+
+typedef struct {
+    PyObject *bytes; /* the result being filled */
+    char *buf;
+    Py_ssize_t len, cap;
+} Out;
+
+static int out_reserve(Out *out, Py_ssize_t more) {
+    if (out->len + more <= out->cap)
+        return 0;
+    Py_ssize_t cap = out->cap * 2;
+    if (cap < out->len + more)
+        cap = out->len + more;
+    if (_PyBytes_Resize(&out->bytes, cap) < 0)
+        return -1;
+    out->buf = PyBytes_AS_STRING(out->bytes);
+    out->cap = cap;
+    return 0;
+}
+
+static inline char *put(char *p, const char *text, size_t n) {
+    memcpy(p, text, n);
+    return p + n;
+}
+
+#define PUT_LITERAL(p, s) put((p), (s), sizeof(s) - 1)
+
+static inline char *put_u_escape(char *p, unsigned cp) {
+    p[0] = '\\';
+    p[1] = 'u';
+    p[2] = HEX[(cp >> 12) & 15];
+    p[3] = HEX[(cp >> 8) & 15];
+    p[4] = HEX[(cp >> 4) & 15];
+    p[5] = HEX[cp & 15];
+    return p + 6;
+}
+
+static inline char *put_int(char *p, int64_t value) {
+    char digits[24];
+    int n = 0;
+    uint64_t v;
+    if (value < 0) {
+        *p++ = '-';
+        v = (uint64_t)0 - (uint64_t)value;
+    } else {
+        v = (uint64_t)value;
+    }
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = digits[--n];
+    return p;
+}
+
+static inline int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+/* The length of the valid UTF-8 sequence at s[0..n) (1-4), 0 if s[0] does not start one; *cp its
+   code point. */
+static inline int utf8_sequence(const unsigned char *s, Py_ssize_t n, unsigned *cp) {
+    unsigned char c = s[0];
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (n >= 2 && is_cont(s[1])) {
+            *cp = ((c & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+            return 2;
+        }
+        return 0;
+    }
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || !is_cont(s[1]) || !is_cont(s[2]))
+            return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
+            return 0; /* overlong, or a surrogate */
+        *cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || !is_cont(s[1]) || !is_cont(s[2]) || !is_cont(s[3]))
+            return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+            return 0; /* overlong, or over U+10FFFF */
+        *cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+        return 4;
+    }
+    return 0;
+}
+
+static inline int escaped_code_point(unsigned cp) {
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+/* The JSON string contents of the name s[0..n): at most 6 bytes out per byte in. */
+static char *put_name(char *p, const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+            *p++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            *p++ = '\\';
+            switch (c) {
+            case '"': *p++ = '"'; break;
+            case '\\': *p++ = '\\'; break;
+            case '\b': *p++ = 'b'; break;
+            case '\t': *p++ = 't'; break;
+            case '\n': *p++ = 'n'; break;
+            case '\f': *p++ = 'f'; break;
+            case '\r': *p++ = 'r'; break;
+            default: p = put_u_escape(p - 1, c);
+            }
+            i++;
+            continue;
+        }
+        unsigned cp = 0;
+        int size = utf8_sequence(s + i, n - i, &cp);
+        if (size == 0) { /* surrogateescape: the byte as U+DC80-U+DCFF */
+            p = put_u_escape(p, 0xDC00u + c);
+            i++;
+        } else if (escaped_code_point(cp)) {
+            p = put_u_escape(p, cp);
+            i += size;
+        } else {
+            p = put(p, (const char *)s + i, (size_t)size);
+            i += size;
+        }
+    }
+    return p;
+}
+
+/* repr(float(numpy.round(x, 3))): numpy rounds as rint(x * 1000) / 1000; that double's repr is the
+   decimal k/1000 written shortest when |k| has at most 15 digits (it round-trips), else Python's. */
+static char *put_weighted(Out *out, char *p, double x) {
+    double k = rint(x * 1000.0);
+    double value = k / 1000.0;
+    if (isfinite(value) && fabs(k) < 1e15) {
+        int64_t whole = (int64_t)fabs(k);
+        if (signbit(k))
+            *p++ = '-';
+        p = put_int(p, whole / 1000);
+        *p++ = '.';
+        int frac = (int)(whole % 1000);
+        if (frac == 0) {
+            *p++ = '0';
+        } else {
+            char d[3] = {(char)('0' + frac / 100), (char)('0' + frac / 10 % 10), (char)('0' + frac % 10)};
+            int keep = d[2] != '0' ? 3 : d[1] != '0' ? 2 : 1;
+            p = put(p, d, (size_t)keep);
+        }
+        return p;
+    }
+    char *text = PyOS_double_to_string(value, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (text == NULL)
+        return NULL;
+    size_t n = strlen(text);
+    if (n > 32) { /* never: a double's repr is at most 24 characters */
+        PyMem_Free(text);
+        PyErr_SetString(PyExc_ValueError, "unexpected float repr");
+        return NULL;
+    }
+    p = put(p, text, n);
+    PyMem_Free(text);
+    (void)out;
+    return p;
+}
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Column;
+
+static int get_column(PyObject *obj, Column *col, const char *what, char kind, Py_ssize_t n) {
+    if (PyObject_GetBuffer(obj, &col->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    col->held = 1;
+    const char *f = col->view.format;
+    int ok = col->view.itemsize == 8 && f != NULL &&
+             (kind == 'f' ? strcmp(f, "d") == 0 : (strcmp(f, "l") == 0 || strcmp(f, "q") == 0));
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError, "%s: a C-contiguous %s buffer is needed", what,
+                     kind == 'f' ? "float64" : "int64");
+        return -1;
+    }
+    if (n >= 0 && col->view.len / 8 != n) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd values instead of %zd", what, col->view.len / 8, n);
+        return -1;
+    }
+    return 0;
+}
+
+enum { LO, HI, START, END, LANE, GROUP, N_OUTPUTS, WEIGHTED, N_COLUMNS };
+
+static PyObject *write_steps(PyObject *self, PyObject *args) {
+    PyObject *data_obj, *objs[N_COLUMNS], *heads, *group_args;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO!O!nn", &data_obj, &objs[LO], &objs[HI], &objs[START], &objs[END],
+                          &objs[LANE], &objs[GROUP], &objs[N_OUTPUTS], &objs[WEIGHTED], &PyTuple_Type, &heads,
+                          &PyTuple_Type, &group_args, &a, &b))
+        return NULL;
+    static const char *names[N_COLUMNS] = {"lo", "hi", "start_ms", "end_ms", "lane",
+                                           "group", "n_outputs", "weighted_ms"};
+    Py_buffer data;
+    Column cols[N_COLUMNS];
+    memset(cols, 0, sizeof(cols));
+    Out out = {NULL, NULL, 0, 0};
+    if (PyObject_GetBuffer(data_obj, &data, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t n = -1;
+    for (int k = 0; k < N_COLUMNS; k++) {
+        if (get_column(objs[k], &cols[k], names[k], k == WEIGHTED ? 'f' : 'i', n) < 0)
+            goto fail;
+        n = cols[k].view.len / 8;
+    }
+    Py_ssize_t n_groups = PyTuple_GET_SIZE(heads);
+    if (PyTuple_GET_SIZE(group_args) != n_groups) {
+        PyErr_SetString(PyExc_ValueError, "heads and args differ in length");
+        goto fail;
+    }
+    for (Py_ssize_t g = 0; g < n_groups; g++) {
+        if (!PyBytes_Check(PyTuple_GET_ITEM(heads, g)) || !PyBytes_Check(PyTuple_GET_ITEM(group_args, g))) {
+            PyErr_SetString(PyExc_TypeError, "heads and args must hold bytes");
+            goto fail;
+        }
+    }
+    if (a < 0 || b > n || a > b) {
+        PyErr_SetString(PyExc_IndexError, "rows out of range");
+        goto fail;
+    }
+    const int64_t *lo = cols[LO].view.buf, *hi = cols[HI].view.buf, *start = cols[START].view.buf;
+    const int64_t *end = cols[END].view.buf, *lane = cols[LANE].view.buf, *group = cols[GROUP].view.buf;
+    const int64_t *n_outputs = cols[N_OUTPUTS].view.buf;
+    const double *weighted = cols[WEIGHTED].view.buf;
+    const unsigned char *bytes = data.buf;
+    out.cap = (b - a) * 256 + 64;
+    out.bytes = PyBytes_FromStringAndSize(NULL, out.cap);
+    if (out.bytes == NULL)
+        goto fail;
+    out.buf = PyBytes_AS_STRING(out.bytes);
+    for (Py_ssize_t i = a; i < b; i++) {
+        if (lo[i] < 0 || hi[i] < lo[i] || hi[i] > data.len) {
+            PyErr_SetString(PyExc_IndexError, "a name's byte range lies outside the data");
+            goto fail;
+        }
+        if (group[i] < 0 || group[i] >= n_groups) {
+            PyErr_SetString(PyExc_IndexError, "a step's group is out of range");
+            goto fail;
+        }
+        PyObject *head = PyTuple_GET_ITEM(heads, group[i]), *arg = PyTuple_GET_ITEM(group_args, group[i]);
+        Py_ssize_t name_len = hi[i] - lo[i];
+        if (out_reserve(&out, 6 * name_len + PyBytes_GET_SIZE(head) + PyBytes_GET_SIZE(arg) + 256) < 0)
+            goto fail;
+        char *p = out.buf + out.len;
+        int64_t duration = end[i] - start[i];
+        p = PUT_LITERAL(p, ",\n{\"name\":\"");
+        p = put_name(p, bytes + lo[i], name_len);
+        p = put(p, PyBytes_AS_STRING(head), (size_t)PyBytes_GET_SIZE(head));
+        p = put_int(p, start[i] * 1000);
+        p = PUT_LITERAL(p, ",\"dur\":");
+        p = put_int(p, duration * 1000);
+        p = PUT_LITERAL(p, ",\"pid\":1,\"tid\":");
+        p = put_int(p, lane[i] + 1);
+        p = put(p, PyBytes_AS_STRING(arg), (size_t)PyBytes_GET_SIZE(arg));
+        p = put_int(p, duration);
+        p = PUT_LITERAL(p, ",\"weighted_ms\":");
+        p = put_weighted(&out, p, weighted[i]);
+        if (p == NULL)
+            goto fail;
+        p = PUT_LITERAL(p, ",\"outputs\":");
+        p = put_int(p, n_outputs[i]);
+        p = PUT_LITERAL(p, "}}");
+        out.len = p - out.buf;
+    }
+    for (int k = 0; k < N_COLUMNS; k++)
+        PyBuffer_Release(&cols[k].view);
+    PyBuffer_Release(&data);
+    if (_PyBytes_Resize(&out.bytes, out.len) < 0)
+        return NULL;
+    return out.bytes;
+fail:
+    for (int k = 0; k < N_COLUMNS; k++)
+        if (cols[k].held)
+            PyBuffer_Release(&cols[k].view);
+    PyBuffer_Release(&data);
+    Py_XDECREF(out.bytes);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"write_steps", write_steps, METH_VARARGS,
+     "write_steps(data, lo, hi, start_ms, end_ms, lane, group, n_outputs, weighted_ms, heads, args, a, b) -> "
+     "bytes: the X events of steps a..b-1, each after ',\\n' (see the module's source)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_trace_native", NULL, -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__trace_native(void) { return PyModule_Create(&module); }
