@@ -4,7 +4,8 @@ Each module is compiled when a C compiler is available; without one, `optional=T
 go on and buildprof uses the pure-Python path beside it, which gives the same results, only slower:
 
 - `buildprof.traces._native` decodes a clang time trace straight into columns (traces/_reference.py);
-- `buildprof.analysis._lanes_native` puts a build's steps on lanes (analysis/lanes.py);
+- `buildprof.analysis._export_native` puts a build's steps on lanes (analysis/lanes.py) and codes
+  their (kind, target) pairs (pipeline_trace.py);
 - `buildprof.render._trace_native` writes the steps' events of a Chrome trace (render/chrome_trace.py).
 """
 
@@ -15,7 +16,7 @@ setup(
         Extension(name, [source], optional=True, extra_compile_args=["-O2"])
         for name, source in (
             ("buildprof.traces._native", "buildprof/traces/_native.c"),
-            ("buildprof.analysis._lanes_native", "buildprof/analysis/_lanes_native.c"),
+            ("buildprof.analysis._export_native", "buildprof/analysis/_export_native.c"),
             ("buildprof.render._trace_native", "buildprof/render/_trace_native.c"),
         )
     ]

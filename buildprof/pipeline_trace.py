@@ -157,6 +157,12 @@ def _groups(kinds, targets) -> tuple:
     import numpy as np
     import pandas as pd
 
+    from buildprof.analysis.lanes import native
+
+    pair_codes = native("pair_codes")
+    if pair_codes is not None:
+        codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(kinds, targets))
+        return codes, list(zip(kinds[firsts].tolist(), targets[firsts].tolist(), strict=True))
     kind_codes, kind_names = pd.factorize(kinds)
     target_codes, target_names = pd.factorize(targets)
     width = max(len(target_names), 1)

@@ -1,4 +1,4 @@
-"""`buildprof trace`'s C modules (render._trace_native, analysis._lanes_native) against the Python path:
+"""`buildprof trace`'s C modules (render._trace_native, analysis._export_native) against the Python path:
 the same bytes for real captures and random columns with hostile names, the same lanes; and the
 export's own step analysis equal to `report`'s (analysis.ninja_report.analyse_build)."""
 
@@ -33,7 +33,7 @@ NATIVE_ENV = "BUILDPROF_NO_NATIVE"
 
 @pytest.fixture(scope="module")
 def native():
-    if writer._trace_native is None or lanes_module._lanes_native is None:
+    if writer._trace_native is None or lanes_module._export_native is None:
         pytest.skip("the trace export's C modules are not built here: only the Python path exists")
 
 
@@ -42,7 +42,7 @@ def test_a_compiler_here_means_the_modules_are_built():
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         pytest.skip("no C compiler here: buildprof installs without its C modules")
-    for module in (writer._trace_native, lanes_module._lanes_native):
+    for module in (writer._trace_native, lanes_module._export_native):
         assert module is not None, f"{compiler} exists but a C module is not importable: pip install -e ."
 
 
@@ -148,10 +148,10 @@ def test_native_lanes_equal_the_python_pass(native, monkeypatch):
         start = np.array([rng.randrange(0, 40) for _ in range(n)], dtype=np.int64)
         end = start + np.array([rng.choice((0, 0, 1, 2, 5, 9, 30)) for _ in range(n)], dtype=np.int64)
         monkeypatch.setenv(NATIVE_ENV, "1")
-        assert lanes_module.native_lanes() is None
+        assert lanes_module.native("lowest_free_lanes") is None
         reference = lanes_module.assign_lanes(start, end)
         monkeypatch.setenv(NATIVE_ENV, "0")
-        assert lanes_module.native_lanes() is not None
+        assert lanes_module.native("lowest_free_lanes") is not None
         assert lanes_module.assign_lanes(start, end).tolist() == reference.tolist()
         order = np.lexsort((end, start))
         in_order = lanes_module.assign_lanes(start[order], end[order], in_order=True)
@@ -209,3 +209,21 @@ def test_big_names_and_many_steps_fill_the_buffer_exactly(native, monkeypatch):
     export.name_lo[-1], export.name_hi[-1] = len(export.names) - len(long_name), len(export.names)
     reference, fast = both_writers(export, monkeypatch)
     assert fast == reference  # the name grows sixfold when escaped
+
+
+def test_pair_codes_group_equal_strings_as_pandas_does(native, monkeypatch):
+    from buildprof.pipeline_trace import _groups
+
+    rng = random.Random(4)
+    words = ["compile", "link", "a", "b\udcff", "", "(no target)"]
+    for n in (0, 1, 5, 300):
+        # equal strings as distinct objects too (as decoded names are)
+        kinds = np.array([rng.choice(words) for _ in range(n)], dtype=object)
+        targets = np.array([(rng.choice(words) + "x")[:-1] for _ in range(n)], dtype=object)
+        answers = []
+        for env in ("1", "0"):
+            monkeypatch.setenv(NATIVE_ENV, env)
+            group, groups = _groups(kinds, targets)
+            assert len(set(groups)) == len(groups)
+            answers.append([groups[g] for g in group.tolist()])
+        assert answers[0] == answers[1] == list(zip(kinds.tolist(), targets.tolist(), strict=True))

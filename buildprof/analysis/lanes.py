@@ -4,8 +4,9 @@ lane free at its start, a lane being free once its last step ended at or before 
 uses exactly as many lanes as the most steps that ever ran at once, and no two steps of a lane
 overlap.
 
-It is one pass in time order and cannot be vectorised. The C module `_lanes_native` (built by
-setup.py when a C compiler is there) makes that pass with two heaps, busy lanes by end and free lanes
+It is one pass in time order and cannot be vectorised. The C module `_export_native` (built by
+setup.py when a C compiler is there; it also codes the steps' (kind, target) pairs for the trace
+export: `native("pair_codes")`) makes that pass with two heaps, busy lanes by end and free lanes
 by number: a million steps in about 20 ms. Without it, or with BUILDPROF_NO_NATIVE=1, the Python pass
 here gives the same lanes: numpy puts the starts and ends in the order the pass meets them, and the
 pass keeps the free lanes as the bits of one integer (the lowest free lane is its lowest set bit).
@@ -18,18 +19,18 @@ import os
 import numpy as np
 
 try:
-    from buildprof.analysis import _lanes_native
-except ImportError:  # built without a C compiler: the Python pass below
-    _lanes_native = None
+    from buildprof.analysis import _export_native
+except ImportError:  # built without a C compiler: the Python code does it all
+    _export_native = None
 
-NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0"): the Python pass only
+NATIVE_ENV = "BUILDPROF_NO_NATIVE"  # set (to anything but "" or "0"): the Python code only
 
 
-def native_lanes():
-    """The C module's `lowest_free_lanes`, unless it was not built or NATIVE_ENV turns it off."""
-    if _lanes_native is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
+def native(name: str):
+    """The C module's function `name`, unless the module was not built or NATIVE_ENV turns it off."""
+    if _export_native is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
         return None
-    return _lanes_native.lowest_free_lanes
+    return getattr(_export_native, name)
 
 
 def assign_lanes(start: np.ndarray, end: np.ndarray, in_order: bool = False) -> np.ndarray:
@@ -42,13 +43,12 @@ def assign_lanes(start: np.ndarray, end: np.ndarray, in_order: bool = False) -> 
     if n == 0:
         return lanes
     by_start = np.arange(n) if in_order else np.lexsort((end, start))  # the order steps take a lane in
-    native = native_lanes()
-    if native is not None:
+    lowest_free_lanes = native("lowest_free_lanes")
+    if lowest_free_lanes is not None:
         if in_order:
-            return np.frombuffer(
-                native(np.ascontiguousarray(start), np.ascontiguousarray(end)), dtype=np.int64
-            )
-        lanes[by_start] = np.frombuffer(native(start[by_start], end[by_start]), dtype=np.int64)
+            taken = lowest_free_lanes(np.ascontiguousarray(start), np.ascontiguousarray(end))
+            return np.frombuffer(taken, dtype=np.int64)
+        lanes[by_start] = np.frombuffer(lowest_free_lanes(start[by_start], end[by_start]), dtype=np.int64)
         return lanes
     lasting = by_start[end[by_start] > start[by_start]]
     # Events of the pass: a step's end (frees its lane) before any start at the same time; starts in

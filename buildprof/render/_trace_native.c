@@ -61,9 +61,13 @@ static inline char *put_u_escape(char *p, unsigned cp) {
     return p + 6;
 }
 
+static const char PAIRS[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
 static inline char *put_int(char *p, int64_t value) {
     char digits[24];
-    int n = 0;
+    char *d = digits + sizeof(digits);
     uint64_t v;
     if (value < 0) {
         *p++ = '-';
@@ -71,13 +75,21 @@ static inline char *put_int(char *p, int64_t value) {
     } else {
         v = (uint64_t)value;
     }
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = digits[--n];
-    return p;
+    while (v >= 100) {
+        unsigned k = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--d = PAIRS[k + 1];
+        *--d = PAIRS[k];
+    }
+    if (v >= 10) {
+        *--d = PAIRS[v * 2 + 1];
+        *--d = PAIRS[v * 2];
+    } else {
+        *--d = (char)('0' + v);
+    }
+    size_t n = (size_t)(digits + sizeof(digits) - d);
+    memcpy(p, d, n);
+    return p + n;
 }
 
 static inline int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -118,15 +130,21 @@ static inline int escaped_code_point(unsigned cp) {
 }
 
 /* The JSON string contents of the name s[0..n): at most 6 bytes out per byte in. */
+static unsigned char PLAIN[256]; /* 1: printable ASCII but '"' and '\': copied as it is */
+
 static char *put_name(char *p, const unsigned char *s, Py_ssize_t n) {
     Py_ssize_t i = 0;
     while (i < n) {
-        unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            *p++ = (char)c;
-            i++;
-            continue;
+        Py_ssize_t run = i;
+        while (run < n && PLAIN[s[run]])
+            run++;
+        if (run > i) {
+            p = put(p, (const char *)s + i, (size_t)(run - i));
+            i = run;
+            if (i == n)
+                break;
         }
+        unsigned char c = s[i];
         if (c < 0x80) {
             *p++ = '\\';
             switch (c) {
@@ -261,12 +279,8 @@ static PyObject *write_steps(PyObject *self, PyObject *args) {
     const int64_t *n_outputs = cols[N_OUTPUTS].view.buf;
     const double *weighted = cols[WEIGHTED].view.buf;
     const unsigned char *bytes = data.buf;
-    out.cap = (b - a) * 256 + 64;
-    out.bytes = PyBytes_FromStringAndSize(NULL, out.cap);
-    if (out.bytes == NULL)
-        goto fail;
-    out.buf = PyBytes_AS_STRING(out.bytes);
-    for (Py_ssize_t i = a; i < b; i++) {
+    Py_ssize_t need = 64;
+    for (Py_ssize_t i = a; i < b; i++) { /* an upper bound of the size: the buffer never grows */
         if (lo[i] < 0 || hi[i] < lo[i] || hi[i] > data.len) {
             PyErr_SetString(PyExc_IndexError, "a name's byte range lies outside the data");
             goto fail;
@@ -275,6 +289,15 @@ static PyObject *write_steps(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_IndexError, "a step's group is out of range");
             goto fail;
         }
+        need += 6 * (hi[i] - lo[i]) + PyBytes_GET_SIZE(PyTuple_GET_ITEM(heads, group[i])) +
+                PyBytes_GET_SIZE(PyTuple_GET_ITEM(group_args, group[i])) + 256;
+    }
+    out.cap = need;
+    out.bytes = PyBytes_FromStringAndSize(NULL, out.cap);
+    if (out.bytes == NULL)
+        goto fail;
+    out.buf = PyBytes_AS_STRING(out.bytes);
+    for (Py_ssize_t i = a; i < b; i++) {
         PyObject *head = PyTuple_GET_ITEM(heads, group[i]), *arg = PyTuple_GET_ITEM(group_args, group[i]);
         Py_ssize_t name_len = hi[i] - lo[i];
         if (out_reserve(&out, 6 * name_len + PyBytes_GET_SIZE(head) + PyBytes_GET_SIZE(arg) + 256) < 0)
@@ -324,4 +347,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_trace_native", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__trace_native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__trace_native(void) {
+    for (int c = 0x20; c < 0x7F; c++)
+        PLAIN[c] = c != '"' && c != '\\';
+    return PyModule_Create(&module);
+}
