@@ -70,9 +70,11 @@ def _assert_same(log: NinjaLog) -> None:
     for span in split_builds(log).builds:
         steps, rows, outputs = steps_of_log(log.columns, log.paths, span)
         want = classify_steps(steps, None)
-        kinds, targets = classify_paths(log.paths.data, log.paths.lo[rows], log.paths.hi[rows], outputs)
-        assert kinds.tolist() == want["kind"].tolist()
-        assert targets.tolist() == want["target"].tolist()
+        paths = log.paths
+        for factorize in (None, paths.factorize):
+            kinds, targets = classify_paths(paths.data, paths.lo[rows], paths.hi[rows], outputs, factorize)
+            assert kinds.tolist() == want["kind"].tolist()
+            assert targets.tolist() == want["target"].tolist()
 
 
 def _log_of(paths: list[str]) -> NinjaLog:

@@ -12,6 +12,8 @@ rule decides the kind of every output the manifest knows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import as_strided
@@ -34,11 +36,16 @@ _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
 def classify_paths(
-    data: bytes, lo: np.ndarray, hi: np.ndarray, outputs: np.ndarray
+    data: bytes,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    outputs: np.ndarray,
+    factorize: Callable[[bytes, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(kind, target) object arrays for the paths data[lo[i]:hi[i]] (`outputs[i]` decoded), equal to
     `classify_steps` without a manifest. Each path must follow a TAB or a newline in `data` (a log
-    line's output field does)."""
+    line's output field does). `factorize` (OutputPaths.factorize: codes and first rows of byte
+    ranges of `data`) groups the target directories without a string per step."""
     n = len(lo)
     kinds = np.empty(n, dtype=object)
     targets = np.empty(n, dtype=object)
@@ -71,8 +78,11 @@ def classify_paths(
     # Targets: CMake's target directory, else the file's name for libraries and programs.
     in_dir = (name_start >= 0) & ~one_by_one
     rows = np.flatnonzero(in_dir)
-    dirs = _decode(data, lo[rows], name_end[rows])  # "<prefix>/CMakeFiles/<target>.dir"
-    dir_codes, distinct_dirs = pd.factorize(dirs)
+    if factorize is not None:  # "<prefix>/CMakeFiles/<target>.dir", by its bytes
+        dir_codes, firsts = factorize(data, lo[rows], name_end[rows])
+        distinct_dirs = _decode(data, lo[rows[firsts]], name_end[rows[firsts]])
+    else:
+        dir_codes, distinct_dirs = pd.factorize(_decode(data, lo[rows], name_end[rows]))
     dir_targets = np.array([d[d.rfind("CMakeFiles/") + 11 : -4] for d in distinct_dirs] or [""], dtype=object)
     targets[rows] = dir_targets[dir_codes]
     targets[~in_dir] = NO_TARGET

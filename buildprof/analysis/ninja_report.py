@@ -43,8 +43,9 @@ def analyse_build(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None
     steps, rows, outputs = steps_of_log(log.columns, log.paths, span)
     if manifest is not None:
         return classify_steps(steps, manifest)
+    paths = log.paths
     steps["kind"], steps["target"] = classify_paths(
-        log.paths.data, log.paths.lo[rows], log.paths.hi[rows], outputs
+        paths.data, paths.lo[rows], paths.hi[rows], outputs, paths.factorize
     )
     return steps
 

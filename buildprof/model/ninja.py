@@ -97,6 +97,11 @@ class OutputPaths:
             self._codes = self._factorize(self.data, self.lo, self.hi)
         return self._codes
 
+    def factorize(self, data: bytes, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Codes for any byte ranges data[lo:hi] of the file (equal for equal bytes) and the first
+        range of each code: the reader's method, for parts of the paths."""
+        return self._factorize(data, lo, hi)
+
     def all(self) -> np.ndarray:
         """Every line's path (an object array of `str`), each distinct path decoded once and shared."""
         codes, firsts = self.codes()
