@@ -171,7 +171,11 @@ def plot(results_path: Path, image: Path) -> None:
         axis.legend()
     left.set_title("buildprof report --no-cache vs ClangBuildAnalyzer")
     right.set_title("largest process")
-    fig.suptitle(f"{results['machine']}, commit {results['commit']}", fontsize=9)
+    loads = [r[k] for r in rows for k in ("load_before", "load_after")]
+    title = (
+        f"{results['machine']}, commit {results['commit']}, load average {min(loads):.1f}-{max(loads):.1f}"
+    )
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(image)
 
