@@ -77,18 +77,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ninjatracing", help="path of nico/ninjatracing's script")
+    parser.add_argument("--log", help="this .ninja_log instead of a generated one (--lines, --shape unused)")
     args = parser.parse_args(argv)
     tracer = find_ninjatracing(args.ninjatracing)
     with tempfile.TemporaryDirectory(prefix="bench-trace-") as tmp:
         folder = Path(tmp) / "build"
         folder.mkdir()
-        if args.shape == "one-build":
+        if args.log:
+            text = Path(args.log).read_bytes().decode("utf-8", "surrogateescape")
+        elif args.shape == "one-build":
             text = one_build_log(args.lines, args.seed, args.jobs)
         else:
             text = generate(args.lines, 5, args.seed, 5, args.jobs, 0)
-        (folder / ".ninja_log").write_text(text)
+        (folder / ".ninja_log").write_bytes(text.encode("utf-8", "surrogateescape"))
         n_lines = text.count("\n") - 1
-        print(f"log: {n_lines:,} lines, {len(text) / 1e6:.0f} MB, shape {args.shape}")
+        shape = args.log or f"shape {args.shape}"
+        print(f"log: {n_lines:,} lines, {len(text) / 1e6:.0f} MB, {shape}")
         ours_out, theirs_out = Path(tmp) / "buildprof.json", Path(tmp) / "ninjatracing.json"
         ours = [sys.executable, "-m", "buildprof", "trace", str(folder), "-o", str(ours_out)]
         theirs = [sys.executable, str(tracer), str(folder / ".ninja_log")]

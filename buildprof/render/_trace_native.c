@@ -132,10 +132,26 @@ static inline int escaped_code_point(unsigned cp) {
 /* The JSON string contents of the name s[0..n): at most 6 bytes out per byte in. */
 static unsigned char PLAIN[256]; /* 1: printable ASCII but '"' and '\': copied as it is */
 
+/* Are all 8 bytes of w PLAIN? (no byte below 0x20 or from 0x7F, no '"', no '\\') */
+static inline int word_is_plain(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t below = (w - ones * 0x20) & ~w & highs;
+    uint64_t above = ((w + ones) | w) & highs; /* no carry out of a byte below 0x7F */
+    uint64_t quote = w ^ (ones * 0x22), backslash = w ^ (ones * 0x5C);
+    quote = (quote - ones) & ~quote & highs;
+    backslash = (backslash - ones) & ~backslash & highs;
+    return (below | above | quote | backslash) == 0;
+}
+
 static char *put_name(char *p, const unsigned char *s, Py_ssize_t n) {
     Py_ssize_t i = 0;
     while (i < n) {
         Py_ssize_t run = i;
+        for (uint64_t w; run + 8 <= n; run += 8) {
+            memcpy(&w, s + run, 8);
+            if (!word_is_plain(w))
+                break;
+        }
         while (run < n && PLAIN[s[run]])
             run++;
         if (run > i) {
