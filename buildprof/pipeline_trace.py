@@ -118,7 +118,7 @@ def _classified_steps(log, span, manifest) -> dict:
         steps["weighted_ms"] = weighted_durations(start, end)
         paths = log.paths
         steps["kind"], steps["target"] = classify_paths(
-            paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows)
+            paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize
         )
     steps.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])
     types = {"weighted_ms": np.float64, "kind": object, "target": object}
