@@ -42,8 +42,8 @@ _CONCATENATED = (
 class Rows:
     """Concatenated rows of one kind from every trace: which trace, which global item, and columns."""
 
-    trace: np.ndarray  # index into TraceSet.summaries
-    item: np.ndarray  # global code (file or template)
+    trace: np.ndarray  # index into TraceSet.summaries (int32: rows are many, traces and codes few)
+    item: np.ndarray  # global code (file or template), int32
     offset: np.ndarray  # first row of each trace (len = traces + 1), to map local row links
 
     def __len__(self) -> int:
@@ -81,7 +81,7 @@ def build_trace_set(summaries: list[TraceSummary], display_names: list[str] | No
     files, file_rows = _coded_rows([s.files for s in summaries])
     templates, tpl_rows = _coded_rows([s.templates for s in summaries])
     src_count = np.array([len(s.columns.get("src_file", b"")) // 4 for s in summaries], dtype=np.int64)
-    src_trace = np.repeat(np.arange(len(summaries)), src_count)
+    src_trace = np.repeat(np.arange(len(summaries), dtype=np.int32), src_count)
     # A Source row's file is the local index into its own trace's files: shift it to that trace's rows.
     src_item = file_rows.item[columns.pop("src_file").astype(np.int64) + file_rows.offset[src_trace]]
     src_offset = np.concatenate(([0], np.cumsum(src_count)))
@@ -123,9 +123,9 @@ def _coded_rows(per_trace: list[list[str]]) -> tuple[list[str], Rows]:
     sizes = np.fromiter(map(len, per_trace), dtype=np.int64, count=len(per_trace))
     index: defaultdict[str, int] = defaultdict(count().__next__)
     everything = chain.from_iterable(per_trace)
-    item = np.fromiter(map(index.__getitem__, everything), dtype=np.int64, count=int(sizes.sum()))
+    item = np.fromiter(map(index.__getitem__, everything), dtype=np.int32, count=int(sizes.sum()))
     rows = Rows(
-        trace=np.repeat(np.arange(len(per_trace)), sizes),
+        trace=np.repeat(np.arange(len(per_trace), dtype=np.int32), sizes),
         item=item,
         offset=np.concatenate(([0], np.cumsum(sizes))),
     )
