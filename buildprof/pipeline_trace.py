@@ -97,11 +97,12 @@ def _classified_steps(log, span, manifest) -> dict:
     """The build's steps as `report` analyses them (analysis.ninja_report.analyse_build: the same
     grouping, weighted times, kinds and targets) as numpy columns, in the order of their first lines:
     start_ms, end_ms, n_outputs, weighted_ms, kind, target and lo/hi, the byte range of each step's
-    first output in the log. Without a manifest no path is decoded but those classify_paths asks for."""
+    first output in the log. Without a manifest no path is decoded but those the classifier asks for
+    (analysis.export_kinds: classify_paths, or the same answers from the C module's scan)."""
     import numpy as np
 
     from buildprof.analysis.classify import classify_steps
-    from buildprof.analysis.classify_paths import classify_paths
+    from buildprof.analysis.export_kinds import kinds_and_targets
     from buildprof.analysis.steps import step_rows, steps_of_log, weighted_durations
 
     if manifest is not None:  # analyse_build's road, paths decoded: the manifest is keyed by them
@@ -117,7 +118,7 @@ def _classified_steps(log, span, manifest) -> dict:
         steps = {"start_ms": start, "end_ms": end, "n_outputs": sizes}
         steps["weighted_ms"] = weighted_durations(start, end)
         paths = log.paths
-        steps["kind"], steps["target"] = classify_paths(
+        steps["kind"], steps["target"] = kinds_and_targets(
             paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize
         )
     steps.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])

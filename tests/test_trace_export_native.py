@@ -8,6 +8,7 @@ import json
 import os
 import random
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -227,3 +228,80 @@ def test_pair_codes_group_equal_strings_as_pandas_does(native, monkeypatch):
             assert len(set(groups)) == len(groups)
             answers.append([groups[g] for g in group.tolist()])
         assert answers[0] == answers[1] == list(zip(kinds.tolist(), targets.tolist(), strict=True))
+
+
+PATH_PARTS = [
+    "CMakeFiles/",
+    "cmakefiles/",
+    "CMakeFiles",
+    "core.dir/",
+    "t_x.dir/",
+    ".dir/",
+    "x.dir",
+    ".dir",
+    "/",
+    "/",
+    "/",
+    "lib",
+    "libcore",
+    "core",
+    "_core",
+    "a",
+    "b.",
+    ".o",
+    ".cc.o",
+    ".a",
+    ".lib",
+    ".so",
+    ".so.1.2",
+    ".dylib",
+    ".exe",
+    ".h",
+    ".ninja",
+    "build.ninja",
+    "stamp",
+    ".stamp",
+    "é",
+    "\udcff",
+    "CMakeFiles/ab.dir",
+    ".verylongending.o",
+]
+
+
+def random_paths(rng: random.Random, n: int, parts: list[str]) -> list[str]:
+    return ["".join(rng.choices(parts, k=rng.randrange(1, 9))) for _ in range(n)]
+
+
+def both_classifiers(paths: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple:
+    from buildprof.analysis.classify_paths import classify_paths
+    from buildprof.analysis.export_kinds import kinds_and_targets
+
+    encoded = [os.fsencode(path) for path in paths]
+    data = b"\n" + b"\t".join(encoded) + b"\n"
+    lo = np.cumsum([1] + [len(path) + 1 for path in encoded[:-1]]).astype(np.int64)
+    hi = lo + np.array([len(path) for path in encoded], dtype=np.int64)
+    outputs = np.array(paths, dtype=object)
+    reference = classify_paths(data, lo, hi, outputs)
+    monkeypatch.setenv(NATIVE_ENV, "0")
+    return [a.tolist() for a in reference], [a.tolist() for a in kinds_and_targets(data, lo, hi, outputs)]
+
+
+def test_the_c_scan_classifies_as_classify_paths_does(native, monkeypatch):
+    rng = random.Random(12)
+    for n in (1, 2, 5, 40, 300, 2000):
+        for parts in (PATH_PARTS, [part for part in PATH_PARTS if "ninja" not in part]):
+            # without build.ninja's ending no path makes the C road give way to classify_paths
+            reference, fast = both_classifiers(random_paths(rng, n, parts), monkeypatch)
+            assert fast == reference
+
+
+def test_the_c_scan_classifies_generated_logs_as_classify_paths_does(native, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from gen_ninja_log import generate
+
+    text = generate(20_000, 5, 3, 1, 16, 0)
+    paths = list(dict.fromkeys(line.split("\t")[3] for line in text.splitlines()[1:] if line))
+    reference, fast = both_classifiers(paths, monkeypatch)
+    assert fast == reference and len(set(reference[1])) > 10

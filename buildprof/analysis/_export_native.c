@@ -16,6 +16,18 @@
    with the first row of each code. A hash table over pointer pairs first (the classifiers share one
    object per kind and per CMake target: no Python call per row), then one over the values (hash and
    ==) of the distinct pointer pairs.
+
+   3. scan_paths(data, lo, hi): the byte facts classify_paths finds with numpy, for the paths
+   data[lo[i]:hi[i]] (each after a TAB or a newline, as a log's output field is), in one pass each:
+   (folder_end, ending, odd, name_end, dir_code, endings, ending_firsts, dir_firsts), bytearrays of
+   int64 but `endings` (a list of bytes). folder_end: the last '/' (-1: none). ending: the code of
+   the file name's ending from its first '.' (its bytes, at most 16), -1 when there is no dot or a
+   longer ending. odd: 1 when the Python classifier must decide the path (no usable ending, a byte
+   over 127, a file name ending in ".dir", a first "CMakeFiles/" component of the folder not followed
+   by "<name>.dir/"). name_end: where the "<prefix>/CMakeFiles/<name>.dir" of the folder's first
+   "CMakeFiles/" component ends (-1: none or odd). dir_code: the code of those bytes data[lo:name_end]
+   (-1: none). endings and ending_firsts, dir_firsts: each code's bytes, first row. See
+   analysis/export_kinds.py, which finishes the classification as classify_paths does.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -272,7 +284,184 @@ done:
     return result;
 }
 
+typedef struct {
+    int64_t *slots; /* code + 1, 0: empty */
+    size_t mask;
+    int64_t *first_lo, *first_len; /* per code: where its bytes are */
+    Py_ssize_t n_codes;
+} ByteCodes;
+
+static int codes_init(ByteCodes *t, Py_ssize_t n) {
+    size_t size = 64;
+    while (size < (size_t)n * 2)
+        size *= 2;
+    t->mask = size - 1;
+    t->n_codes = 0;
+    t->slots = PyMem_Calloc(size, sizeof(int64_t));
+    t->first_lo = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
+    t->first_len = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
+    return t->slots && t->first_lo && t->first_len ? 0 : -1;
+}
+
+static void codes_free(ByteCodes *t) {
+    PyMem_Free(t->slots);
+    PyMem_Free(t->first_lo);
+    PyMem_Free(t->first_len);
+}
+
+/* The code of the bytes data[lo:lo+len] (a new one for bytes not seen yet); *first_row: the row
+   that first had them. */
+static int64_t codes_of(ByteCodes *t, const unsigned char *data, int64_t lo, int64_t len, int64_t row,
+                        int64_t *first_rows) {
+    uint64_t h = 0xCBF29CE484222325ull ^ (uint64_t)len;
+    for (int64_t k = 0; k < len; k++)
+        h = (h ^ data[lo + k]) * 0x100000001B3ull;
+    size_t slot = (size_t)mix(h, (uint64_t)len) & t->mask;
+    for (;;) {
+        int64_t entry = t->slots[slot];
+        if (entry == 0) {
+            int64_t code = t->n_codes++;
+            t->first_lo[code] = lo;
+            t->first_len[code] = len;
+            first_rows[code] = row;
+            t->slots[slot] = code + 1;
+            return code;
+        }
+        int64_t code = entry - 1;
+        if (t->first_len[code] == len && memcmp(data + t->first_lo[code], data + lo, (size_t)len) == 0)
+            return code;
+        slot = (slot + 1) & t->mask;
+    }
+}
+
+static const unsigned char CMAKE_DIR[] = "CMakeFiles/";
+
+static PyObject *scan_paths(PyObject *self, PyObject *args) {
+    PyObject *data_obj, *lo_obj, *hi_obj;
+    if (!PyArg_ParseTuple(args, "OOO", &data_obj, &lo_obj, &hi_obj))
+        return NULL;
+    Py_buffer data_view, lo_view, hi_view;
+    if (PyObject_GetBuffer(data_obj, &data_view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (get_int64_buffer(lo_obj, &lo_view, "lo") < 0) {
+        PyBuffer_Release(&data_view);
+        return NULL;
+    }
+    if (get_int64_buffer(hi_obj, &hi_view, "hi") < 0) {
+        PyBuffer_Release(&data_view);
+        PyBuffer_Release(&lo_view);
+        return NULL;
+    }
+    Py_ssize_t n = lo_view.len / 8;
+    PyObject *result = NULL, *columns[5] = {NULL, NULL, NULL, NULL, NULL};
+    PyObject *endings = NULL, *ending_firsts = NULL, *dir_firsts = NULL;
+    ByteCodes ending_codes = {0}, dir_codes = {0};
+    int64_t *ending_rows = NULL, *dir_rows = NULL;
+    if (hi_view.len / 8 != n) {
+        PyErr_SetString(PyExc_ValueError, "lo and hi differ in length");
+        goto done;
+    }
+    for (int k = 0; k < 5; k++)
+        if ((columns[k] = PyByteArray_FromStringAndSize(NULL, n * 8)) == NULL)
+            goto done;
+    ending_rows = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
+    dir_rows = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
+    if (codes_init(&ending_codes, n) < 0 || codes_init(&dir_codes, n) < 0 || !ending_rows || !dir_rows) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const unsigned char *data = data_view.buf;
+    const int64_t *lo = lo_view.buf, *hi = hi_view.buf;
+    int64_t *folder_end = (int64_t *)PyByteArray_AS_STRING(columns[0]);
+    int64_t *ending = (int64_t *)PyByteArray_AS_STRING(columns[1]);
+    int64_t *odd = (int64_t *)PyByteArray_AS_STRING(columns[2]);
+    int64_t *name_end = (int64_t *)PyByteArray_AS_STRING(columns[3]);
+    int64_t *dir_code = (int64_t *)PyByteArray_AS_STRING(columns[4]);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t a = lo[i], b = hi[i];
+        if (a < 0 || b < a || b > data_view.len) {
+            PyErr_SetString(PyExc_IndexError, "a path's byte range lies outside the data");
+            goto done;
+        }
+        int64_t fe = -1, first_dot = -1, cmake_at = -1;
+        int high = 0;
+        for (int64_t k = a; k < b; k++) {
+            unsigned char c = data[k];
+            if (c == '/') {
+                fe = k;
+                first_dot = -1; /* a dot of the folder is not the file name's */
+            } else if (c == '.') {
+                if (first_dot < 0)
+                    first_dot = k;
+            } else if (c >= 0x80) {
+                high = 1;
+            } else if (c == 'C' && cmake_at < 0 && (k == a || data[k - 1] == '/') && b - k >= 11 &&
+                       memcmp(data + k, CMAKE_DIR, 11) == 0) {
+                cmake_at = k;
+            }
+        }
+        int64_t base_lo = fe >= 0 ? fe + 1 : a;
+        int is_odd = high;
+        int ending_ok = first_dot >= 0 && b - first_dot <= 16;
+        is_odd |= !ending_ok;
+        if (b - base_lo >= 4 && memcmp(data + b - 4, ".dir", 4) == 0)
+            is_odd = 1;
+        int64_t end_of_dir = -1;
+        if (cmake_at >= 0 && cmake_at + 10 > fe)
+            cmake_at = -1; /* its '/' is not in the folder */
+        if (cmake_at >= 0) {
+            int64_t name_start = cmake_at + 11, next_slash = -1;
+            for (int64_t k = name_start; k <= fe; k++)
+                if (data[k] == '/') {
+                    next_slash = k;
+                    break;
+                }
+            if (next_slash >= 0 && next_slash - name_start > 4 && memcmp(data + next_slash - 4, ".dir", 4) == 0)
+                end_of_dir = next_slash;
+            else
+                is_odd = 1; /* a later CMakeFiles/ might match: the regular expression decides */
+        }
+        folder_end[i] = fe;
+        odd[i] = is_odd;
+        ending[i] = ending_ok ? codes_of(&ending_codes, data, first_dot, b - first_dot, i, ending_rows) : -1;
+        name_end[i] = is_odd ? -1 : end_of_dir;
+        dir_code[i] = name_end[i] >= 0 ? codes_of(&dir_codes, data, a, end_of_dir - a, i, dir_rows) : -1;
+    }
+    endings = PyList_New(ending_codes.n_codes);
+    if (endings == NULL)
+        goto done;
+    for (Py_ssize_t c = 0; c < ending_codes.n_codes; c++) {
+        PyObject *text = PyBytes_FromStringAndSize((const char *)data + ending_codes.first_lo[c],
+                                                   ending_codes.first_len[c]);
+        if (text == NULL)
+            goto done;
+        PyList_SET_ITEM(endings, c, text);
+    }
+    ending_firsts = PyByteArray_FromStringAndSize((const char *)ending_rows, ending_codes.n_codes * 8);
+    dir_firsts = PyByteArray_FromStringAndSize((const char *)dir_rows, dir_codes.n_codes * 8);
+    if (ending_firsts && dir_firsts)
+        result = PyTuple_Pack(8, columns[0], columns[1], columns[2], columns[3], columns[4], endings,
+                              ending_firsts, dir_firsts);
+done:
+    for (int k = 0; k < 5; k++)
+        Py_XDECREF(columns[k]);
+    Py_XDECREF(endings);
+    Py_XDECREF(ending_firsts);
+    Py_XDECREF(dir_firsts);
+    codes_free(&ending_codes);
+    codes_free(&dir_codes);
+    PyMem_Free(ending_rows);
+    PyMem_Free(dir_rows);
+    PyBuffer_Release(&data_view);
+    PyBuffer_Release(&lo_view);
+    PyBuffer_Release(&hi_view);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"scan_paths", scan_paths, METH_VARARGS,
+     "scan_paths(data, lo, hi) -> (folder_end, ending, odd, name_end, dir_code, endings, ending_firsts, "
+     "dir_firsts): the byte facts classify_paths needs (see the module's source)"},
     {"pair_codes", pair_codes, METH_VARARGS,
      "pair_codes(kinds, targets) -> (codes, firsts): a code per row for its (kind, target) pair, "
      "the first row of each code (bytearrays of int64)"},
