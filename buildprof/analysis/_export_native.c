@@ -314,7 +314,13 @@ static void codes_free(ByteCodes *t) {
 static int64_t codes_of(ByteCodes *t, const unsigned char *data, int64_t lo, int64_t len, int64_t row,
                         int64_t *first_rows) {
     uint64_t h = 0xCBF29CE484222325ull ^ (uint64_t)len;
-    for (int64_t k = 0; k < len; k++)
+    int64_t k = 0;
+    for (uint64_t w; k + 8 <= len; k += 8) {
+        memcpy(&w, data + lo + k, 8);
+        h = (h ^ w) * 0x100000001B3ull;
+        h ^= h >> 29;
+    }
+    for (; k < len; k++)
         h = (h ^ data[lo + k]) * 0x100000001B3ull;
     size_t slot = (size_t)mix(h, (uint64_t)len) & t->mask;
     for (;;) {
@@ -383,24 +389,35 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_IndexError, "a path's byte range lies outside the data");
             goto done;
         }
-        int64_t fe = -1, first_dot = -1, cmake_at = -1;
+        const unsigned char *path = data + a;
+        size_t len = (size_t)(b - a);
+        int64_t fe = b - 1; /* the last '/' (memrchr is not everywhere) */
+        while (fe >= a && data[fe] != '/')
+            fe--;
+        if (fe < a)
+            fe = -1;
+        int64_t base = fe >= 0 ? fe + 1 : a;
+        const unsigned char *dot = b > base ? memchr(data + base, '.', (size_t)(b - base)) : NULL;
+        int64_t first_dot = dot ? dot - data : -1;
         int high = 0;
-        for (int64_t k = a; k < b; k++) {
-            unsigned char c = data[k];
-            if (c == '/') {
-                fe = k;
-                first_dot = -1; /* a dot of the folder is not the file name's */
-            } else if (c == '.') {
-                if (first_dot < 0)
-                    first_dot = k;
-            } else if (c >= 0x80) {
+        size_t k = 0;
+        for (uint64_t w; k + 8 <= len; k += 8) {
+            memcpy(&w, path + k, 8);
+            if (w & 0x8080808080808080ull) {
                 high = 1;
-            } else if (c == 'C' && cmake_at < 0 && (k == a || data[k - 1] == '/') && b - k >= 11 &&
-                       memcmp(data + k, CMAKE_DIR, 11) == 0) {
-                cmake_at = k;
+                break;
             }
         }
-        int64_t base_lo = fe >= 0 ? fe + 1 : a;
+        for (; !high && k < len; k++)
+            high = path[k] >= 0x80;
+        int64_t cmake_at = -1; /* the first "CMakeFiles/" at the path's start or after a '/' */
+        for (const unsigned char *c = path; fe >= 0 && (c = memchr(c, 'C', (size_t)(data + fe - c))) != NULL; c++) {
+            if ((c == path || c[-1] == '/') && data + b - c >= 11 && memcmp(c, CMAKE_DIR, 11) == 0) {
+                cmake_at = c - data;
+                break;
+            }
+        }
+        int64_t base_lo = base;
         int is_odd = high;
         int ending_ok = first_dot >= 0 && b - first_dot <= 16;
         is_odd |= !ending_ok;

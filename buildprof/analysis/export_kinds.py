@@ -48,11 +48,10 @@ def kinds_and_targets(
     kinds = ending_kinds[ending_codes]  # -1 (no usable ending): "", decided one by one below
 
     in_dir = name_end >= 0
-    rows = np.flatnonzero(in_dir)
     distinct_dirs = _decode(data, lo[dir_firsts], name_end[dir_firsts])
     dir_targets = np.array([d[d.rfind("CMakeFiles/") + 11 : -4] for d in distinct_dirs] or [""], dtype=object)
-    targets = np.full(n, NO_TARGET, dtype=object)
-    targets[rows] = dir_targets[dir_codes[rows]]
+    # dir_codes is -1 outside a target directory: the last item
+    targets = np.append(dir_targets[: len(distinct_dirs)], NO_TARGET)[dir_codes]
     made = np.flatnonzero(np.isin(ending_kinds[:-1], ["link", "archive"]))
     artifact = ~in_dir & ~one_by_one & np.isin(ending_codes, made)
     subset = np.flatnonzero(artifact).tolist()
@@ -67,7 +66,11 @@ def kinds_and_targets(
     pairs = list(zip(prefixes, dir_targets.tolist(), strict=False))
     pairs += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
     named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
-    if named and pairs:
+    # Only a library or program in a folder that holds a target directory can be named after one.
+    known = {folder.encode("utf-8", "surrogateescape") for folder, _ in pairs}
+    spans = zip(lo[named].tolist(), np.maximum(folder_end[named], lo[named]).tolist(), strict=True)
+    named = [k for k, (a, b) in zip(named, spans, strict=True) if data[a:b] in known]
+    if named:
         folders = _decode(data, lo[named], np.maximum(folder_end[named], lo[named]))
         targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), pairs)
     return kinds, targets
