@@ -29,21 +29,21 @@ def add_deps_column(table: Table, rows: list[HeaderRow]) -> Table:
 
 def impact_table(listing: Listing[RebuildImpact], churn: FileChurn | None, short: Shorten) -> Table:
     """The project's headers by what touching one costs (and how often it changes, with git)."""
-    columns = [Column("TUs"), Column("steps"), Column("CPU"), Column("wall")]
+    columns = [Column("TUs"), Column("targets"), Column("steps"), Column("CPU"), Column("wall")]
     if churn is not None:
         columns += [Column("changes"), Column("per commit")]
     columns.append(Column("header", "left", "path"))
     cells: list[list[Text]] = []
     for r in listing.rows:
-        row: list[Text] = [str(r.tus), str(r.steps), format_ms(r.cpu_ms), _wall(r)]
+        row: list[Text] = [str(r.tus), str(len(r.targets)), str(r.steps), format_ms(r.cpu_ms), _wall(r)]
         if churn is not None:
             row += [str(r.changes or 0), format_ms(r.expected_ms_per_commit or 0.0)]
         cells.append([*row, Name(short(r.file))])
     by = "expected rebuild cost per commit" if churn is not None else "rebuild CPU time"
     note = (
-        "TUs = translation units that include it (.ninja_deps, exact); steps, CPU = what `ninja` reruns "
-        "after touching it, each step as the log last measured it; wall = that rebuild simulated at the "
-        "build's parallelism (first rows only)."
+        "TUs, targets = translation units that include it (.ninja_deps, exact) and their targets; "
+        "steps, CPU = what `ninja` reruns after touching it, each step as the log last measured it; "
+        "wall = that rebuild simulated at the build's parallelism (first rows only)."
     )
     if churn is not None:
         note += (
