@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import mmap
 import os
 import stat
 from collections.abc import Iterable
@@ -65,13 +66,22 @@ def stat_failure(path: str | Path, exc: OSError) -> str:
     return f"cannot be read ({exc.strerror})"
 
 
-def read_regular(path: str | Path) -> bytes:
-    """The bytes of a regular file; NotRegularFile (an OSError) for anything else, without blocking."""
+def read_regular(path: str | Path, map_from: int | None = None) -> bytes | mmap.mmap:
+    """The bytes of a regular file; NotRegularFile (an OSError) for anything else, without blocking.
+
+    With `map_from`, a file of at least that many bytes is mapped read-only instead (an mmap object:
+    find, slices and the buffer protocol as bytes): no copy and no fresh memory to fault in, 0.1 s
+    less for 140 MB. For files that are only appended to or replaced whole, as ninja's logs are:
+    truncating a mapped file while it is read would end the process (SIGBUS).
+    """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(kind_of(st.st_mode))
+        if map_from is not None and st.st_size >= max(map_from, 1):
+            with contextlib.suppress(OSError, ValueError):  # a file system without mmap: read it
+                return mmap.mmap(fd, st.st_size, access=mmap.ACCESS_READ)
         chunks = [os.read(fd, max(st.st_size, 0) + 1)]
         while chunks[-1]:
             chunks.append(os.read(fd, 1 << 20))

@@ -4,6 +4,7 @@ the analysed build."""
 
 from __future__ import annotations
 
+import mmap
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from buildprof.analysis.builds import split_builds
 from buildprof.analysis.steps import group_steps, steps_of_log
+from buildprof.files import read_regular
 from buildprof.ninja.log import parse_ninja_log, read_ninja_log
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,3 +63,25 @@ def test_paths_are_decoded_when_asked():
     assert log.paths.of([1, 0]).tolist() == ["y\\xff.o", "x/été.o"]
     raw = parse_ninja_log(b"# ninja log v5\n0\t1\t0\tbad\xff.o\t1\n")
     assert raw.paths.all().tolist() == ["bad\udcff.o"] == raw.entries["output"].tolist()
+
+
+def test_a_large_log_is_mapped_and_parsed_as_its_bytes(tmp_path):
+    sys.path.insert(0, str(REPO / "scripts"))
+    from gen_ninja_log import generate
+
+    text = generate(70_000, 7, 2, 3, 16, 5).encode()
+    assert len(text) >= 1 << 23  # ninja.log maps logs from 8 MiB on
+    (tmp_path / ".ninja_log").write_bytes(text)
+    mapped, copied = (
+        read_ninja_log(tmp_path / ".ninja_log"),
+        parse_ninja_log(text, str(tmp_path / ".ninja_log")),
+    )
+    assert isinstance(mapped.paths.data, mmap.mmap) and isinstance(copied.paths.data, bytes)
+    pd.testing.assert_frame_equal(mapped.entries, copied.entries)
+    assert (mapped.problems, mapped.problems_total, mapped.total_lines) == (
+        copied.problems,
+        copied.problems_total,
+        copied.total_lines,
+    )
+    _assert_same(mapped)
+    assert read_regular(tmp_path / ".ninja_log") == text  # without map_from: the bytes, copied

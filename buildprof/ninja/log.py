@@ -10,6 +10,7 @@ reported by line number and left out, never guessed at; ninja itself skips such 
 
 from __future__ import annotations
 
+import mmap
 import re
 from pathlib import Path
 
@@ -27,6 +28,8 @@ _TIME_DIGITS = 16  # start and end in ms: more digits than any build needs
 _MTIME_DIGITS = 19  # mtime in ns since the epoch: as many digits as an int64 holds
 MAX_PROBLEMS = 10_000  # damaged lines described one by one; the others are only counted
 _BLOCK_BYTES = 1 << 22  # lines are parsed about 30,000 at a time
+_MAP_FROM = 1 << 23  # logs this large are mapped, not copied (files.read_regular)
+_MIN_LINE = 10  # a valid line holds at least "0\t0\t0\ta\t0\n"
 _PARTS = ("line", "start_ms", "end_ms", "mtime", "cmdhash", "output_lo", "output_hi")
 _FIELD_PROBLEMS = {
     "start": f"start time {{!r}} is not a whole number of ms (at most {_TIME_DIGITS} digits)",
@@ -42,7 +45,7 @@ def read_ninja_log(path: str | Path) -> NinjaLog:
     """Read and parse the `.ninja_log` at `path`; raises InputError if it cannot be used at all."""
     path = Path(path)
     try:
-        data = read_regular(path)
+        data = read_regular(path, map_from=_MAP_FROM)
     except NotRegularFile as exc:
         raise InputError(f"is {exc.kind}, not a ninja log", path) from None
     except OSError as exc:
@@ -50,9 +53,9 @@ def read_ninja_log(path: str | Path) -> NinjaLog:
     return parse_ninja_log(data, str(path))
 
 
-def parse_ninja_log(data: bytes, path: str = ".ninja_log") -> NinjaLog:
-    """Parse the bytes of a `.ninja_log`; damaged lines become LogProblems, not exceptions."""
-    if not data or data.isspace():
+def parse_ninja_log(data: bytes | mmap.mmap, path: str = ".ninja_log") -> NinjaLog:
+    """Parse the bytes of a `.ninja_log` (or a mapped one); damaged lines become LogProblems."""
+    if not len(data) or (isinstance(data, bytes) and data.isspace()):
         raise InputError("the ninja log is empty (no build has finished a step yet)", path)
     header_end = data.find(b"\n")
     header = data[: header_end if header_end >= 0 else len(data)]
@@ -89,7 +92,7 @@ def _parse_body(
     the temporary arrays small, so their memory is reused instead of being faulted in afresh. Each
     block's columns go straight into arrays sized for every line of the file (no concatenation).
     """
-    capacity = data.count(b"\n", offset) + 1
+    capacity = (len(data) - offset) // _MIN_LINE + 1  # pages of the arrays never written stay unused
     joined = {name: np.empty(capacity, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
     problems: list[LogProblem] = []
     n_lines = n_bad = n_valid = 0
