@@ -384,11 +384,14 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
     int64_t *name_end = (int64_t *)PyByteArray_AS_STRING(columns[3]);
     int64_t *dir_code = (int64_t *)PyByteArray_AS_STRING(columns[4]);
     for (Py_ssize_t i = 0; i < n; i++) {
-        int64_t a = lo[i], b = hi[i];
-        if (a < 0 || b < a || b > data_view.len) {
+        if (lo[i] < 0 || hi[i] < lo[i] || hi[i] > data_view.len) {
             PyErr_SetString(PyExc_IndexError, "a path's byte range lies outside the data");
             goto done;
         }
+    }
+    Py_BEGIN_ALLOW_THREADS /* only C memory below: other threads may run meanwhile */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t a = lo[i], b = hi[i];
         const unsigned char *path = data + a;
         size_t len = (size_t)(b - a);
         int64_t fe = b - 1; /* the last '/' (memrchr is not everywhere) */
@@ -444,6 +447,7 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
         name_end[i] = is_odd ? -1 : end_of_dir;
         dir_code[i] = name_end[i] >= 0 ? codes_of(&dir_codes, data, a, end_of_dir - a, i, dir_rows) : -1;
     }
+    Py_END_ALLOW_THREADS
     endings = PyList_New(ending_codes.n_codes);
     if (endings == NULL)
         goto done;

@@ -31,19 +31,6 @@ typedef struct {
     Py_ssize_t len, cap;
 } Out;
 
-static int out_reserve(Out *out, Py_ssize_t more) {
-    if (out->len + more <= out->cap)
-        return 0;
-    Py_ssize_t cap = out->cap * 2;
-    if (cap < out->len + more)
-        cap = out->len + more;
-    if (_PyBytes_Resize(&out->bytes, cap) < 0)
-        return -1;
-    out->buf = PyBytes_AS_STRING(out->bytes);
-    out->cap = cap;
-    return 0;
-}
-
 static inline char *put(char *p, const char *text, size_t n) {
     memcpy(p, text, n);
     return p + n;
@@ -193,26 +180,33 @@ static char *put_name(char *p, const unsigned char *s, Py_ssize_t n) {
 }
 
 /* repr(float(numpy.round(x, 3))): numpy rounds as rint(x * 1000) / 1000; that double's repr is the
-   decimal k/1000 written shortest when |k| has at most 15 digits (it round-trips), else Python's. */
-static char *put_weighted(Out *out, char *p, double x) {
+   decimal k/1000 written shortest when |k| has at most 15 digits (it round-trips). NULL: another
+   value, for put_weighted_repr (which needs the GIL). */
+static char *put_weighted(char *p, double x) {
     double k = rint(x * 1000.0);
     double value = k / 1000.0;
-    if (isfinite(value) && fabs(k) < 1e15) {
-        int64_t whole = (int64_t)fabs(k);
-        if (signbit(k))
-            *p++ = '-';
-        p = put_int(p, whole / 1000);
-        *p++ = '.';
-        int frac = (int)(whole % 1000);
-        if (frac == 0) {
-            *p++ = '0';
-        } else {
-            char d[3] = {(char)('0' + frac / 100), (char)('0' + frac / 10 % 10), (char)('0' + frac % 10)};
-            int keep = d[2] != '0' ? 3 : d[1] != '0' ? 2 : 1;
-            p = put(p, d, (size_t)keep);
-        }
-        return p;
+    if (!(isfinite(value) && fabs(k) < 1e15))
+        return NULL;
+    int64_t whole = (int64_t)fabs(k);
+    if (signbit(k))
+        *p++ = '-';
+    p = put_int(p, whole / 1000);
+    *p++ = '.';
+    int frac = (int)(whole % 1000);
+    if (frac == 0) {
+        *p++ = '0';
+    } else {
+        char d[3] = {(char)('0' + frac / 100), (char)('0' + frac / 10 % 10), (char)('0' + frac % 10)};
+        int keep = d[2] != '0' ? 3 : d[1] != '0' ? 2 : 1;
+        p = put(p, d, (size_t)keep);
     }
+    return p;
+}
+
+/* Python's repr of the rounded value, for the values put_weighted leaves (NULL and an exception on
+   failure). */
+static char *put_weighted_repr(char *p, double x) {
+    double value = rint(x * 1000.0) / 1000.0;
     char *text = PyOS_double_to_string(value, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
     if (text == NULL)
         return NULL;
@@ -224,7 +218,6 @@ static char *put_weighted(Out *out, char *p, double x) {
     }
     p = put(p, text, n);
     PyMem_Free(text);
-    (void)out;
     return p;
 }
 
@@ -313,15 +306,14 @@ static PyObject *write_steps(PyObject *self, PyObject *args) {
     if (out.bytes == NULL)
         goto fail;
     out.buf = PyBytes_AS_STRING(out.bytes);
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS /* the buffer holds `need` bytes: nothing below grows it or makes an object */
     for (Py_ssize_t i = a; i < b; i++) {
         PyObject *head = PyTuple_GET_ITEM(heads, group[i]), *arg = PyTuple_GET_ITEM(group_args, group[i]);
-        Py_ssize_t name_len = hi[i] - lo[i];
-        if (out_reserve(&out, 6 * name_len + PyBytes_GET_SIZE(head) + PyBytes_GET_SIZE(arg) + 256) < 0)
-            goto fail;
         char *p = out.buf + out.len;
         int64_t duration = end[i] - start[i];
         p = PUT_LITERAL(p, ",\n{\"name\":\"");
-        p = put_name(p, bytes + lo[i], name_len);
+        p = put_name(p, bytes + lo[i], hi[i] - lo[i]);
         p = put(p, PyBytes_AS_STRING(head), (size_t)PyBytes_GET_SIZE(head));
         p = put_int(p, start[i] * 1000);
         p = PUT_LITERAL(p, ",\"dur\":");
@@ -331,14 +323,24 @@ static PyObject *write_steps(PyObject *self, PyObject *args) {
         p = put(p, PyBytes_AS_STRING(arg), (size_t)PyBytes_GET_SIZE(arg));
         p = put_int(p, duration);
         p = PUT_LITERAL(p, ",\"weighted_ms\":");
-        p = put_weighted(&out, p, weighted[i]);
-        if (p == NULL)
-            goto fail;
-        p = PUT_LITERAL(p, ",\"outputs\":");
+        char *q = put_weighted(p, weighted[i]);
+        if (q == NULL) {
+            Py_BLOCK_THREADS
+            q = put_weighted_repr(p, weighted[i]);
+            Py_UNBLOCK_THREADS
+            if (q == NULL) {
+                failed = 1;
+                break;
+            }
+        }
+        p = PUT_LITERAL(q, ",\"outputs\":");
         p = put_int(p, n_outputs[i]);
         p = PUT_LITERAL(p, "}}");
         out.len = p - out.buf;
     }
+    Py_END_ALLOW_THREADS
+    if (failed)
+        goto fail;
     for (int k = 0; k < N_COLUMNS; k++)
         PyBuffer_Release(&cols[k].view);
     PyBuffer_Release(&data);

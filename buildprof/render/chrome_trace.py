@@ -24,8 +24,9 @@ events' args are copied as the trace wrote them (but those characters, escaped).
 
 The steps' events are the bulk of a big build's file (a million steps: 270 MB). The C module
 `_trace_native` (built by setup.py when a C compiler is there) writes them from the log's bytes and
-the numpy columns, without a Python object per step; `_steps` here writes the same bytes in Python,
-and is what runs without the module or with BUILDPROF_NO_NATIVE=1.
+the numpy columns, without a Python object per step and without the GIL, so each piece is made in
+a thread while the one before is written; `_steps` here writes the same bytes in Python, and is what
+runs without the module or with BUILDPROF_NO_NATIVE=1.
 """
 
 from __future__ import annotations
@@ -66,8 +67,39 @@ def chrome_trace(export: TraceExport, counts: TraceExportCounts | None = None) -
     counts = counts if counts is not None else TraceExportCounts()
     yield b'{"traceEvents":[\n'
     yield _metadata(export).encode("utf-8")
-    steps = _step_writer(export)
+    steps, releases_gil = _step_writer(export)
     n = len(export.start_ms)
+    if not export.traces and releases_gil:
+        yield from _ahead(steps, n, counts)
+    else:
+        yield from _pieces(export, steps, n, counts)
+    other = encode_json(
+        {"generator": export.generator, "build_dir": export.build_dir, "ninja_log": export.log_path}
+    )
+    yield b'\n],"displayTimeUnit":"ms","otherData":' + other + b"}\n"
+
+
+def _ahead(steps, n: int, counts: TraceExportCounts) -> Iterator[bytes]:
+    """The steps' pieces in order, each made in a thread while the one before is written: the C
+    writer lets go of the GIL, and so does writing a file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for first in range(0, n, STEPS_PER_PIECE):
+            rows = range(first, min(first + STEPS_PER_PIECE, n))
+            made = pool.submit(steps, rows)
+            if pending is not None:
+                yield pending[0].result()
+                counts.steps += len(pending[1])
+            pending = made, rows
+        if pending is not None:
+            yield pending[0].result()
+            counts.steps += len(pending[1])
+
+
+def _pieces(export: TraceExport, steps, n: int, counts: TraceExportCounts) -> Iterator[bytes]:
+    """The steps' pieces in order, each compile step's clang events after it."""
     for first in range(0, n, STEPS_PER_PIECE):
         rows = range(first, min(first + STEPS_PER_PIECE, n))
         if not export.traces:
@@ -82,27 +114,24 @@ def chrome_trace(export: TraceExport, counts: TraceExportCounts | None = None) -
                 yield from _embedded(export, row, counts)
         yield steps(range(done, rows.stop))
         counts.steps += len(rows)
-    other = encode_json(
-        {"generator": export.generator, "build_dir": export.build_dir, "ninja_log": export.log_path}
-    )
-    yield b'\n],"displayTimeUnit":"ms","otherData":' + other + b"}\n"
 
 
-def _step_writer(export: TraceExport) -> Callable[[range], bytes]:
-    """A function writing the X events of the steps in a range of rows: the C module's, or _steps."""
+def _step_writer(export: TraceExport) -> tuple[Callable[[range], bytes], bool]:
+    """A function writing the X events of the steps in a range of rows (the C module's, or _steps),
+    and whether it lets go of the GIL (the C module's does)."""
     import numpy as np
 
     heads, args = _group_texts(export)
     if _trace_native is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
         texts = np.array(heads, dtype=object), np.array(args, dtype=object)
-        return lambda rows: _steps(export, rows, *texts).encode("utf-8")
+        return (lambda rows: _steps(export, rows, *texts).encode("utf-8")), False
     ints = (export.name_lo, export.name_hi, export.start_ms, export.end_ms, export.lane, export.group)
     columns = [np.ascontiguousarray(column, dtype=np.int64) for column in (*ints, export.n_outputs)]
     columns.append(np.ascontiguousarray(export.weighted_ms, dtype=np.float64))
     heads_bytes = tuple(text.encode("utf-8") for text in heads)
     args_bytes = tuple(text.encode("utf-8") for text in args)
     write = _trace_native.write_steps
-    return lambda rows: write(export.names, *columns, heads_bytes, args_bytes, rows.start, rows.stop)
+    return (lambda rows: write(export.names, *columns, heads_bytes, args_bytes, rows.start, rows.stop)), True
 
 
 def _metadata(export: TraceExport) -> str:
