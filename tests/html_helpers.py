@@ -76,7 +76,9 @@ def large_report(base: ReportDocument, tus: int = 3000) -> ReportDocument:
     lane_of = assign_lanes(starts, ends).tolist()
     ordered = sorted(zip(steps, lane_of, strict=True), key=lambda p: (p[0].start_ms, p[1]))
     b.timeline = Timeline(
-        lanes=max(lane_of) + 1, steps=[msgspec.structs.replace(s, lane=lane) for s, lane in ordered]
+        lanes=max(lane_of) + 1,
+        steps_total=len(ordered),
+        steps=[msgspec.structs.replace(s, lane=lane) for s, lane in ordered],
     )
     t = doc.traces
 

@@ -7,20 +7,28 @@ export draws.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from buildprof.analysis.lanes import assign_lanes
-from buildprof.model.report import Build, Timeline, TimelineStep
+from buildprof.model.report import TIMELINE_STEPS_KEPT, Build, Timeline, TimelineStep
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def timeline_of(steps: pd.DataFrame) -> Timeline:
-    """Every step of one build (classified steps: output, start, end, weighted, kind, target), by
-    start time, on its lane."""
+    """The steps of one build (classified steps: output, start, end, weighted, kind, target), by
+    start time, on their lanes: every step, or the TIMELINE_STEPS_KEPT longest of a larger build
+    (lanes are assigned over all of them first, so each keeps the lane it ran on)."""
     start = steps["start_ms"].to_numpy(dtype=np.int64)
     end = steps["end_ms"].to_numpy(dtype=np.int64)
     lanes = assign_lanes(start, end)
-    order = np.lexsort((lanes, start)).tolist()
+    chosen = np.arange(len(start))
+    if len(start) > TIMELINE_STEPS_KEPT:
+        chosen = np.sort(np.argsort(start - end, kind="stable")[:TIMELINE_STEPS_KEPT])
+    order = chosen[np.lexsort((lanes[chosen], start[chosen]))].tolist()
     columns = (
         steps["output"].astype(str).tolist(),
         start.tolist(),
@@ -33,6 +41,7 @@ def timeline_of(steps: pd.DataFrame) -> Timeline:
     output, begin, finish, weighted, kind, target, lane = ([column[i] for i in order] for column in columns)
     return Timeline(
         lanes=int(lanes.max()) + 1 if len(lanes) else 0,
+        steps_total=len(start),
         steps=[
             TimelineStep(
                 output=output[i],

@@ -134,11 +134,20 @@ class TimelineStep(Record):
     backend_ms: Annotated[float | None, doc("its TU's backend time, from the trace (null: no trace)")] = None
 
 
+TIMELINE_STEPS_KEPT = 20_000  # a build's timeline keeps its longest steps beyond this (`trace` has all)
+
+
 class Timeline(Record):
-    """Every step of a build over time, on lanes: no two steps of a lane overlap."""
+    """A build's steps over time, on lanes: no two steps of a lane overlap."""
 
     lanes: Annotated[int, doc("lanes used: the most steps that ran at once")]
-    steps: Annotated[list[TimelineStep], doc("every step, by start time")]
+    steps_total: Annotated[int, doc("steps of the build")]
+    steps: Annotated[
+        list[TimelineStep],
+        doc(
+            "every step by start time; only the 20,000 longest when there are more (buildprof trace has all)"
+        ),
+    ]
 
 
 class GroupRow(Record):

@@ -102,6 +102,11 @@ def timeline_payload(doc: Document) -> tuple[dict, list[str]]:
         if t is None or not t.steps:
             continue
         steps = t.steps
+        if t.steps_total > len(steps):
+            cut.append(
+                f"Build timeline (build {build.index}): the {len(steps):,} longest of "
+                f"{t.steps_total:,} steps are drawn."
+            )
         if len(steps) > MAX_TIMELINE_STEPS:
             keep = sorted(steps, key=lambda s: s.end_ms - s.start_ms, reverse=True)[:MAX_TIMELINE_STEPS]
             steps = sorted(keep, key=lambda s: (s.start_ms, s.lane))
