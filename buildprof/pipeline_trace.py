@@ -58,11 +58,11 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
     span = split.builds[-1]
     steps = _classified_steps(log, span, manifest)
+    steps["group"], groups = _groups(steps.pop("kind"), steps.pop("target"))  # then only numbers to sort
     order = np.lexsort((steps["end_ms"], steps["start_ms"]))
     steps = {name: column[order] for name, column in steps.items()}
-    start, end = steps["start_ms"], steps["end_ms"]
+    start, end, group = steps["start_ms"], steps["end_ms"], steps["group"]
     lane = assign_lanes(start, end, in_order=True)
-    group, groups = _groups(steps.pop("kind"), steps.pop("target"))
     warnings = []
     if log.problems_total:
         first = log.problems[0]
