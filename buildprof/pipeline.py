@@ -247,14 +247,14 @@ def why_document(found: FolderInputs, options: ReportOptions) -> WhyDocument:
 
     scan = require_traces(found, options)
     trace_set, _ = trace_set_of(scan)
-    steps, manifest = _last_build_steps(found)
+    steps, manifest, log = _last_build_steps(found)
     from buildprof.pipeline_graph import why_graph_fields
 
     units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
     from buildprof.analysis.headers import find_file
 
     traced = [trace_set.files[c] for c in find_file(trace_set, options.header)]
-    graph = why_graph_fields(found, options, traced)
+    graph = why_graph_fields(found, options, traced, (log, steps) if log is not None else None)
     section = why(trace_set, units, options.header, options.top, graph.get("rebuild"))
     return WhyDocument(**_codebase(found, scan, manifest=manifest), why=section, **graph)
 
@@ -357,8 +357,8 @@ def trace_input(scan: TraceScan, found: FolderInputs) -> TraceInput:
 
 
 def _last_build_steps(found: FolderInputs):
-    """The classified steps of the log's last build (or None) and the manifest: here the log only
-    adds targets and step times, so a missing, unreadable or empty log must not hide the answer."""
+    """The classified steps of the log's last build (or None), the manifest and the log: here the log
+    only adds targets and step times, so a missing, unreadable or empty log must not hide the answer."""
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.ninja_report import analyse_build
     from buildprof.ninja.log import read_ninja_log
@@ -366,16 +366,16 @@ def _last_build_steps(found: FolderInputs):
 
     inputs = found.inputs
     if inputs.ninja_log is None:
-        return None, None
+        return None, None, None
     try:
         log = read_ninja_log(inputs.ninja_log)
     except InputError:
-        return None, None
+        return None, None, None
     builds = split_builds(log.entries, log.version).builds
     if not builds:
-        return None, None
+        return None, None, log
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-    return analyse_build(log, builds[-1], manifest), manifest
+    return analyse_build(log, builds[-1], manifest), manifest, log
 
 
 def _nothing_readable_message(found: FolderInputs, traces_only: bool = False) -> str:

@@ -202,8 +202,9 @@ SOURCE_SUFFIXES = (
 IMPACT_WALLS = 10  # impact rows whose rebuild is simulated for a wall time (the table's first rows)
 
 
-def graph_with_times(found: FolderInputs) -> GraphInputs:
-    """The folder's graph and deps, with the log's measured durations when there is a log."""
+def graph_with_times(found: FolderInputs, read: tuple | None = None) -> GraphInputs:
+    """The folder's graph and deps, with the log's measured durations when there is a log.
+    `read`: the log and its last build's steps when the caller has read them already."""
     from buildprof.analysis.builds import split_builds
     from buildprof.analysis.ninja_report import analyse_build
     from buildprof.analysis.simulate import ready_order
@@ -212,13 +213,16 @@ def graph_with_times(found: FolderInputs) -> GraphInputs:
     inputs = read_graph_inputs(found)
     if inputs.graph is None or found.inputs.ninja_log is None:
         return inputs
-    try:
-        log = read_ninja_log(found.inputs.ninja_log)
-    except InputError as exc:
-        inputs.notes.append(f"{exc}: rebuild costs unknown")
-        return inputs
-    builds = split_builds(log.entries, log.version).builds
-    steps = analyse_build(log, builds[-1], None) if builds else None
+    if read is not None:
+        log, steps = read
+    else:
+        try:
+            log = read_ninja_log(found.inputs.ninja_log)
+        except InputError as exc:
+            inputs.notes.append(f"{exc}: rebuild costs unknown")
+            return inputs
+        builds = split_builds(log.entries, log.version).builds
+        steps = analyse_build(log, builds[-1], None) if builds else None
     add_log_times(inputs, log.entries, steps)
     inputs.order = ready_order(log.version or 5)
     return inputs
@@ -266,12 +270,13 @@ def headers_graph_fields(found: FolderInputs, options, listing) -> dict:
     return fields
 
 
-def why_graph_fields(found: FolderInputs, options, traced: list[str] = ()) -> dict:
+def why_graph_fields(found: FolderInputs, options, traced: list[str] = (), read: tuple | None = None) -> dict:
     """The graph's part of `why`: who includes the header (exact) and what touching it reruns.
-    `traced`: the paths of the traces' files the query matches, to choose among several matches."""
+    `traced`: the paths of the traces' files the query matches, to choose among several matches;
+    `read`: the log and its last build's steps, already read by the caller."""
     from buildprof.analysis.header_impact import find_dependency
 
-    inputs = graph_with_times(found)
+    inputs = graph_with_times(found, read)
     churn = churn_of(found, options.since, options.commits, options.repo)
     fields: dict = {"graph_notes": inputs.notes, "churn": churn}
     if inputs.deps is None:

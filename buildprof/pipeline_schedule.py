@@ -164,9 +164,10 @@ def _speed_up(joined: JoinedBuild, durations, pattern: str, factor: float, trace
     import numpy as np
 
     from buildprof.analysis.simulate import match_edges, speed_up
+    from buildprof.analysis.step_graph import edge_targets
     from buildprof.model.graph_documents import WhatIfChange
 
-    by_target = _edge_targets(joined) == pattern
+    by_target = edge_targets(joined.times, joined.steps) == pattern
     mask = by_target if by_target.any() else match_edges(joined.graph, pattern)
     mask &= joined.times.ran
     if mask.any():
@@ -229,17 +230,6 @@ class _Traces:
             outputs = [o if isinstance(o, str) else "" for o in units["step_output"].tolist()]
             self.loaded = (trace_set, edges_of_outputs(self.joined.graph, outputs))
         return self.loaded
-
-
-def _edge_targets(joined: JoinedBuild):
-    """The target of each edge that ran (its step's), "" for the others."""
-    import numpy as np
-
-    targets = np.full(joined.graph.edges, "", dtype=object)
-    rows = joined.times.step_row
-    ran = rows >= 0
-    targets[ran] = joined.steps["target"].astype(str).to_numpy()[rows[ran]]
-    return targets
 
 
 def parse_speedup(text: str) -> tuple[str, float]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.step_graph import EdgeDeps, output_edge
+from buildprof.analysis.step_graph import EdgeDeps, output_edge, phony_mask
 from buildprof.model.graph import BuildGraph, NinjaDeps
 from buildprof.model.impact import RebuildImpact
 
@@ -82,8 +82,7 @@ def rebuild_edges(
         found = np.unique(edge_deps.dst[pairs])
         frontier = found[~dirty[found]]
         dirty[frontier] = True
-    phony = np.asarray([r == "phony" for r in graph.rules], dtype=bool)[graph.edge_rule]
-    return dirty & needed & ~phony
+    return dirty & needed & ~phony_mask(graph)
 
 
 def edges_of_outputs(graph: BuildGraph, outputs: list[str]) -> np.ndarray:
