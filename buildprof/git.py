@@ -68,19 +68,35 @@ def source_dir_of(build_dir: str | Path) -> Path:
     """The source tree a build folder was configured from (see the module docstring)."""
     build_dir = Path(build_dir)
     folder = build_dir if build_dir.is_dir() else build_dir.parent
-    cache = folder / "CMakeCache.txt"
+    home = cmake_home_directory(folder)
+    if home is not None:
+        return Path(home)
+    entries = compile_commands(folder)
     try:
-        for line in cache.read_text(errors="surrogateescape").splitlines():
-            if line.startswith("CMAKE_HOME_DIRECTORY:"):
-                return Path(line.split("=", 1)[1].strip())
-    except OSError:
-        pass
-    try:
-        entries = json.loads((folder / "compile_commands.json").read_bytes())
         first = Path(entries[0]["file"])
         return first.parent if first.is_absolute() else Path(entries[0]["directory"]) / first.parent
-    except (OSError, ValueError, LookupError, TypeError):
+    except (LookupError, TypeError):
         return folder
+
+
+def cmake_home_directory(folder: Path) -> str | None:
+    """CMAKE_HOME_DIRECTORY of the folder's CMakeCache.txt (the source tree); None without one."""
+    try:
+        for line in (folder / "CMakeCache.txt").read_text(errors="surrogateescape").splitlines():
+            if line.startswith("CMAKE_HOME_DIRECTORY:"):
+                return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def compile_commands(folder: Path) -> list:
+    """The entries of the folder's compile_commands.json; empty when there is none or it is not JSON."""
+    try:
+        entries = json.loads((folder / "compile_commands.json").read_bytes())
+    except (OSError, ValueError):
+        return []
+    return entries if isinstance(entries, list) else []
 
 
 def commit_info(source: str | Path | None, overrides: CommitOverrides | None = None) -> CommitInfo:

@@ -8,7 +8,6 @@ cannot be read, gets a note, and everything that does not need the graph still r
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +44,12 @@ class GraphInputs:
 def read_graph_inputs(found: FolderInputs, need_manifest: bool = True) -> GraphInputs:
     """Read `build.ninja` and `.ninja_deps` of the folder (each one's trouble becomes a note)."""
     from buildprof.analysis.header_impact import invert_deps
+    from buildprof.git import compile_commands
     from buildprof.ninja.deps import read_ninja_deps
     from buildprof.ninja.graph import read_build_graph
 
-    out = GraphInputs(source_root=source_root_of(found, None))
+    entries = compile_commands(found.build_dir)
+    out = GraphInputs(source_root=source_root_of(found, None, entries))
     folder = found.inputs.manifest_dir or found.build_dir
     try:
         deps = read_ninja_deps(folder)
@@ -56,7 +57,7 @@ def read_graph_inputs(found: FolderInputs, need_manifest: bool = True) -> GraphI
             out.notes.append(f"{folder}: no .ninja_deps: who includes each header is known only from traces")
         else:
             out.notes += [f"{deps.path}: {problem}" for problem in deps.problems]
-            out.deps = invert_deps(deps, compiler_dir(found.build_dir))
+            out.deps = invert_deps(deps, compiler_dir(found.build_dir, entries))
     except InputError as exc:
         out.notes.append(str(exc))
     if need_manifest:
@@ -71,13 +72,12 @@ def read_graph_inputs(found: FolderInputs, need_manifest: bool = True) -> GraphI
     return out
 
 
-def compiler_dir(build_dir: Path) -> str:
-    """The folder the compiler ran in, as compile_commands.json names it (a copied build folder keeps
-    the original's paths in .ninja_deps and in the traces); else the build folder itself."""
+def compiler_dir(build_dir: Path, entries: list) -> str:
+    """The folder the compiler ran in, as compile_commands.json (`entries`) names it (a copied build
+    folder keeps the original's paths in .ninja_deps and in the traces); else the build folder."""
     try:
-        entries = json.loads((build_dir / "compile_commands.json").read_bytes())
         return os.fsdecode(entries[0]["directory"])
-    except (OSError, ValueError, LookupError, TypeError):
+    except (LookupError, TypeError):
         return str(build_dir.resolve())
 
 
@@ -166,23 +166,20 @@ def project_headers(inputs: GraphInputs, source_root: str) -> list[int]:
     ]
 
 
-def source_root_of(found: FolderInputs, repo: str | None) -> str:
+def source_root_of(found: FolderInputs, repo: str | None, entries: list) -> str:
     """The source tree: --repo, else CMakeCache.txt's CMAKE_HOME_DIRECTORY, else the folder holding
-    every file compile_commands.json compiles; "" when none says."""
+    every file compile_commands.json (`entries`) compiles; "" when none says."""
+    from buildprof.git import cmake_home_directory
+
     if repo:
         return str(Path(repo).resolve())
-    folder = found.build_dir
+    home = cmake_home_directory(found.build_dir)
+    if home is not None:
+        return home
     try:
-        for line in (folder / "CMakeCache.txt").read_text(errors="surrogateescape").splitlines():
-            if line.startswith("CMAKE_HOME_DIRECTORY:"):
-                return line.split("=", 1)[1].strip()
-    except OSError:
-        pass
-    try:
-        entries = json.loads((folder / "compile_commands.json").read_bytes())
         files = [os.path.join(e["directory"], e["file"]) for e in entries]
         return os.path.commonpath(files) if files else ""
-    except (OSError, ValueError, LookupError, TypeError):
+    except (LookupError, TypeError, ValueError):
         return ""
 
 
@@ -229,14 +226,15 @@ def graph_with_times(found: FolderInputs, read: tuple | None = None) -> GraphInp
 
 
 def churn_of(
-    found: FolderInputs, since: str | None, commits: int | None, repo: str | None
+    found: FolderInputs, since: str | None, commits: int | None, repo: str | None, source_root: str
 ) -> FileChurn | None:
-    """git's changes per file over the asked window; None when no window was asked for."""
+    """git's changes per file over the asked window, in --repo or else the build's source tree;
+    None when no window was asked for."""
     from buildprof.git_churn import file_churn
 
     if since is None and commits is None:
         return None
-    return file_churn(source_root_of(found, repo) or found.build_dir, since, commits)
+    return file_churn(repo or source_root or found.build_dir, since, commits)
 
 
 def headers_graph_fields(found: FolderInputs, options, listing) -> dict:
@@ -245,7 +243,7 @@ def headers_graph_fields(found: FolderInputs, options, listing) -> dict:
     from buildprof.model.trace_report import Listing
 
     inputs = graph_with_times(found)
-    churn = churn_of(found, options.since, options.commits, options.repo)
+    churn = churn_of(found, options.since, options.commits, options.repo, inputs.source_root)
     fields: dict = {"graph_notes": inputs.notes, "churn": churn}
     if inputs.deps is None:
         return fields
@@ -277,7 +275,7 @@ def why_graph_fields(found: FolderInputs, options, traced: list[str] = (), read:
     from buildprof.analysis.header_impact import find_dependency
 
     inputs = graph_with_times(found, read)
-    churn = churn_of(found, options.since, options.commits, options.repo)
+    churn = churn_of(found, options.since, options.commits, options.repo, inputs.source_root)
     fields: dict = {"graph_notes": inputs.notes, "churn": churn}
     if inputs.deps is None:
         return fields
