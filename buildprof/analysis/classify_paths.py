@@ -86,22 +86,66 @@ def classify_paths(
     dir_targets = np.array([d[d.rfind("CMakeFiles/") + 11 : -4] for d in distinct_dirs] or [""], dtype=object)
     targets[rows] = dir_targets[dir_codes]
     targets[~in_dir] = NO_TARGET
+    return finish_targets(
+        data,
+        outputs,
+        lo,
+        hi,
+        folder_end,
+        kinds,
+        targets,
+        in_dir,
+        one_by_one,
+        ending_kinds,
+        ending_codes,
+        ending,
+        distinct_dirs,
+        dir_targets,
+    )
+
+
+def finish_targets(
+    data: bytes,
+    outputs: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    folder_end: np.ndarray,
+    kinds: np.ndarray,
+    targets: np.ndarray,
+    in_dir: np.ndarray,
+    one_by_one: np.ndarray,
+    ending_kinds: np.ndarray,
+    ending_codes: np.ndarray,
+    endings: list[str],
+    distinct_dirs,
+    dir_targets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What classify_paths and the trace export's C scan (export_kinds) share once the targets of
+    paths in a CMake target directory are known: libraries and programs outside one by file name,
+    the odd paths one by one (classify_all), then each library or program named after a target of
+    its folder (classify._name_artifacts_after_targets)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    base_lo = np.where(folder_end >= 0, folder_end + 1, lo)
     # A shared library's ending (classify._SHARED_LIB) makes kind_from_path say "link" already.
     made = np.flatnonzero(np.isin(ending_kinds, ["link", "archive"]))
     artifact = ~in_dir & ~one_by_one & np.isin(ending_codes, made)
     subset = np.flatnonzero(artifact).tolist()
-    targets[subset] = _artifact_targets(data, raw, base_lo[subset], hi[subset], ending, ending_codes[subset])
+    targets[subset] = _artifact_targets(data, raw, base_lo[subset], hi[subset], endings, ending_codes[subset])
     fallback = np.flatnonzero(one_by_one).tolist()
     answers = classify_all(outputs[fallback].tolist(), None)
     for k, answer in zip(fallback, answers, strict=True):
         kinds[k], targets[k] = answer[0], answer[1]
-    prefixes = [d[: max(d.rfind("CMakeFiles/") - 1, 0)] for d in distinct_dirs.tolist()]
-    found = list(zip(prefixes, dir_targets.tolist(), strict=False))
-    found += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
+    prefixes = [str(d)[: max(str(d).rfind("CMakeFiles/") - 1, 0)] for d in distinct_dirs]
+    pairs = list(zip(prefixes, dir_targets.tolist(), strict=False))
+    pairs += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
     named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
-    if named and found:
+    # Only a library or program in a folder that holds a target directory can be named after one.
+    known = {folder.encode("utf-8", "surrogateescape") for folder, _ in pairs}
+    spans = zip(lo[named].tolist(), np.maximum(folder_end[named], lo[named]).tolist(), strict=True)
+    named = [k for k, (a, b) in zip(named, spans, strict=True) if data[a:b] in known]
+    if named:
         folders = _decode(data, lo[named], np.maximum(folder_end[named], lo[named]))
-        targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), found)
+        targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), pairs)
     return kinds, targets
 
 

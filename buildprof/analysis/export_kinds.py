@@ -14,13 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from buildprof.analysis.classify import NO_TARGET, classify_all, kind_from_path
-from buildprof.analysis.classify_paths import (
-    _artifact_targets,
-    _decode,
-    _named_after_targets,
-    classify_paths,
-)
+from buildprof.analysis.classify import NO_TARGET, kind_from_path
+from buildprof.analysis.classify_paths import _decode, classify_paths, finish_targets
 from buildprof.analysis.lanes import native
 
 
@@ -52,25 +47,19 @@ def kinds_and_targets(
     dir_targets = np.array([d[d.rfind("CMakeFiles/") + 11 : -4] for d in distinct_dirs] or [""], dtype=object)
     # dir_codes is -1 outside a target directory: the last item
     targets = np.append(dir_targets[: len(distinct_dirs)], NO_TARGET)[dir_codes]
-    made = np.flatnonzero(np.isin(ending_kinds[:-1], ["link", "archive"]))
-    artifact = ~in_dir & ~one_by_one & np.isin(ending_codes, made)
-    subset = np.flatnonzero(artifact).tolist()
-    base_lo = np.where(folder_end >= 0, folder_end + 1, lo)
-    raw = np.frombuffer(data, dtype=np.uint8)
-    targets[subset] = _artifact_targets(data, raw, base_lo[subset], hi[subset], endings, ending_codes[subset])
-    fallback = np.flatnonzero(one_by_one).tolist()
-    answers = classify_all(outputs[fallback].tolist(), None)
-    for k, answer in zip(fallback, answers, strict=True):
-        kinds[k], targets[k] = answer[0], answer[1]
-    prefixes = [d[: max(d.rfind("CMakeFiles/") - 1, 0)] for d in distinct_dirs.tolist()]
-    pairs = list(zip(prefixes, dir_targets.tolist(), strict=False))
-    pairs += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
-    named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
-    # Only a library or program in a folder that holds a target directory can be named after one.
-    known = {folder.encode("utf-8", "surrogateescape") for folder, _ in pairs}
-    spans = zip(lo[named].tolist(), np.maximum(folder_end[named], lo[named]).tolist(), strict=True)
-    named = [k for k, (a, b) in zip(named, spans, strict=True) if data[a:b] in known]
-    if named:
-        folders = _decode(data, lo[named], np.maximum(folder_end[named], lo[named]))
-        targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), pairs)
-    return kinds, targets
+    return finish_targets(
+        data,
+        outputs,
+        lo,
+        hi,
+        folder_end,
+        kinds,
+        targets,
+        in_dir,
+        one_by_one,
+        ending_kinds[:-1],
+        ending_codes,
+        endings,
+        distinct_dirs,
+        dir_targets,
+    )
