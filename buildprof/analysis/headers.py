@@ -14,10 +14,10 @@ import pandas as pd
 
 from buildprof.analysis.trace_set import (
     TraceSet,
-    distinct_pairs,
     global_links,
     memoized,
     summed,
+    traces_per_group,
     unique_rows,
 )
 from buildprof.trace_rules import is_header
@@ -78,7 +78,7 @@ def include_chains(ts: TraceSet, code: int, cba: bool = False) -> list[Chain]:
     distinct, inverse = unique_rows(matrix, len(ts.files))
     counts = np.bincount(inverse, minlength=len(distinct))
     us = np.bincount(inverse, weights=ts.columns["src_us"][rows], minlength=len(distinct))
-    tus = np.bincount(distinct_pairs(inverse, ts.src_rows.trace[rows], ts.n_traces), minlength=len(distinct))
+    tus = traces_per_group(inverse, ts.src_rows.trace[rows], ts.n_traces, len(distinct))
     chains = [
         Chain(tuple(ts.files[c] for c in row if c >= 0), int(n), int(t), int(k))
         for row, n, t, k in zip(distinct.tolist(), counts, us, tus, strict=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from buildprof.analysis.trace_set import TraceSet, distinct_pairs, memoized, summed
+from buildprof.analysis.trace_set import TraceSet, memoized, summed, traces_per_group
 from buildprof.trace_rules import collapse_template_args
 
 
@@ -60,7 +60,9 @@ def template_set_table(ts: TraceSet, templates: pd.DataFrame) -> pd.DataFrame:
 
 def tus_paying_for_template(ts: TraceSet, codes: list[int]) -> pd.DataFrame:
     """Per (template code, trace): instantiations and inclusive time, largest first."""
-    rows = np.flatnonzero(np.isin(ts.tpl_rows.item, codes))
+    wanted = np.zeros(len(ts.templates), dtype=bool)
+    wanted[codes] = True
+    rows = np.flatnonzero(wanted[ts.tpl_rows.item])
     frame = pd.DataFrame(
         {
             "code": ts.tpl_rows.item[rows],
@@ -74,6 +76,6 @@ def tus_paying_for_template(ts: TraceSet, codes: list[int]) -> pd.DataFrame:
 
 def _traces_per_set(ts: TraceSet, set_codes: np.ndarray, set_names: list[str]) -> dict[str, int]:
     """How many traces instantiate some name of each set (distinct (set, trace) pairs)."""
-    rows_set = set_codes[ts.tpl_rows.item]
-    counts = np.bincount(distinct_pairs(rows_set, ts.tpl_rows.trace, ts.n_traces), minlength=len(set_names))
+    rows_set = set_codes.astype(np.int32)[ts.tpl_rows.item]  # int32: a row per template of a trace
+    counts = traces_per_group(rows_set, ts.tpl_rows.trace, ts.n_traces, len(set_names))
     return dict(zip(set_names, counts.tolist(), strict=True))

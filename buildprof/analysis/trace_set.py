@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import chain, count
 from typing import TypeVar
 
@@ -49,10 +48,13 @@ class Rows:
     def __len__(self) -> int:
         return len(self.trace)
 
-    @cached_property
     def start(self) -> np.ndarray:
-        """For each row, the first row of its trace."""
-        return self.offset[self.trace]
+        """For each row, the first row of its trace (int32 when every row number fits, as it does
+        short of two billion rows: these arrays have a row per Source event or template)."""
+        offset = self.offset
+        if len(offset) and offset[-1] <= np.iinfo(np.int32).max:
+            offset = offset.astype(np.int32)
+        return offset[self.trace]
 
 
 @dataclass
@@ -77,7 +79,6 @@ class TraceSet:
 def build_trace_set(summaries: list[TraceSummary], display_names: list[str] | None = None) -> TraceSet:
     """Index the summaries of one build (see the module docstring)."""
     columns = {name: _concat_column(summaries, name) for name in (*_CONCATENATED, "src_file")}
-    return_free_memory()  # the pages of the summaries' own copies of the columns, freed
     files, file_rows = _coded_rows([s.files for s in summaries])
     templates, tpl_rows = _coded_rows([s.templates for s in summaries])
     src_count = np.array([len(s.columns.get("src_file", b"")) // 4 for s in summaries], dtype=np.int64)
@@ -101,7 +102,8 @@ def _concat_column(summaries: list[TraceSummary], name: str) -> np.ndarray:
     """One SUMMARY_COLUMNS column of every summary, end to end (one join, one buffer).
 
     Each summary's own bytes of the column are then replaced by a read-only view of its part of the
-    joined buffer: the same bytes (equal, encoded and read alike), kept once instead of twice.
+    joined buffer: the same bytes (equal, encoded and read alike), kept once instead of twice; their
+    pages are given back column by column, so that every column is never held twice at once.
     """
     parts = [s.columns.get(name) for s in summaries]
     joined = b"".join([b"" if part is None else part for part in parts])
@@ -111,6 +113,8 @@ def _concat_column(summaries: list[TraceSummary], name: str) -> np.ndarray:
         if part is not None:
             summary.columns[name] = view[at : at + len(part)]
             at += len(part)
+    del parts
+    return_free_memory()  # the parts' pages (a column of 3,000 traces: up to 8 MB)
     return np.frombuffer(joined, dtype=SUMMARY_COLUMNS[name])
 
 
@@ -138,8 +142,12 @@ def summed(item: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
 
 
 def global_links(rows: Rows, local: np.ndarray) -> np.ndarray:
-    """Turn per-trace row links (e.g. src_includer, -1 = none) into indexes of the concatenated rows."""
-    return np.where(local >= 0, local + rows.start, -1)
+    """Turn per-trace row links (e.g. src_includer, -1 = none) into indexes of the concatenated rows
+    (int32 like the links, unless the rows outnumber int32)."""
+    start = rows.start()
+    linked = local.astype(start.dtype, copy=False) + start
+    linked[local < 0] = -1
+    return linked
 
 
 T = TypeVar("T")
@@ -153,21 +161,23 @@ def memoized(ts: TraceSet, key: str, build: Callable[[], T]) -> T:
     return ts.memo[key]
 
 
-def distinct_pairs(group: np.ndarray, trace: np.ndarray, n_traces: int) -> np.ndarray:
-    """The group of each distinct (group, trace) pair: bincount it to count traces per group."""
+def traces_per_group(group: np.ndarray, trace: np.ndarray, n_traces: int, n_groups: int) -> np.ndarray:
+    """How many distinct traces each group (0 .. n_groups-1) has rows in: distinct (group, trace)
+    pairs counted per group (int64)."""
     if len(group) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(n_groups, dtype=np.int64)
     width = max(n_traces, 1)
-    key = np.asarray(group, dtype=np.int64) * width + trace
-    span = int(key.max()) + 1
+    wide = (int(group.max()) + 1) * width > np.iinfo(np.int32).max  # keys in int32 when they fit
+    key = np.asarray(group, dtype=np.int64 if wide else np.int32) * width + trace
+    span = n_groups * width
     if span <= max(8 * len(key), 1 << 22):  # small key range: mark the pairs in a table, no sort
         seen = np.zeros(span, dtype=bool)
         seen[key] = True
-        return np.flatnonzero(seen) // width
-    key = np.sort(key)
+        return seen.reshape(n_groups, width).sum(axis=1, dtype=np.int64)
+    key.sort()
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]  # sorted: a pair is new where the key changes
-    return key[first] // width
+    return np.bincount(key[first] // width, minlength=n_groups)
 
 
 def unique_rows(matrix: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
