@@ -6,7 +6,9 @@ go on and buildprof uses the pure-Python path beside it, which gives the same re
 - `buildprof.traces._native` decodes a clang time trace straight into columns (traces/_reference.py);
 - `buildprof.analysis._export_native` puts a build's steps on lanes (analysis/lanes.py) and codes
   their (kind, target) pairs (pipeline_trace.py);
-- `buildprof.render._trace_native` writes the steps' events of a Chrome trace (render/chrome_trace.py).
+- `buildprof.render._trace_native` writes the steps' events of a Chrome trace (render/chrome_trace.py);
+- `buildprof.ninja._log_native` finds a `.ninja_log`'s last build from the end of the file
+  (ninja/log_tail.py; without it the whole log is read and split).
 """
 
 from setuptools import Extension, setup
@@ -18,6 +20,7 @@ setup(
             ("buildprof.traces._native", "buildprof/traces/_native.c"),
             ("buildprof.analysis._export_native", "buildprof/analysis/_export_native.c"),
             ("buildprof.render._trace_native", "buildprof/render/_trace_native.c"),
+            ("buildprof.ninja._log_native", "buildprof/ninja/_log_native.c"),
         )
     ]
 )

@@ -52,13 +52,17 @@ class FolderInputs(msgspec.Struct):
         return [SkippedInput(path=path, message=message) for path, message in skipped]
 
 
-def find_inputs(path: str | Path) -> FolderInputs:
-    """The inputs under `path` (a build folder, a folder of traces, or a `.ninja_log` file)."""
+def find_inputs(path: str | Path, with_traces: bool = True) -> FolderInputs:
+    """The inputs under `path` (a build folder, a folder of traces, or a `.ninja_log` file); without
+    `with_traces`, the folder is not searched for trace files (a command that reads none)."""
     from buildprof.ninja.inputs import discover_inputs
-    from buildprof.traces import find_trace_files
 
     inputs = discover_inputs(path)
-    traces = find_trace_files(inputs.build_dir) if inputs.scan_traces else TraceFiles(str(inputs.build_dir))
+    traces = TraceFiles(str(inputs.build_dir))
+    if with_traces and inputs.scan_traces:
+        from buildprof.traces import find_trace_files
+
+        traces = find_trace_files(inputs.build_dir)
     return FolderInputs(str(path), inputs, traces, [*inputs.skipped, *traces.skipped])
 
 

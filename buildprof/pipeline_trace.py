@@ -19,6 +19,8 @@ from buildprof.errors import InputError
 from buildprof.inputs import FolderInputs, find_inputs, refuse_to_overwrite_inputs
 from buildprof.model.trace_export import TraceExport
 
+_THREADED_FROM = 100_000  # steps: from here the weighted times are computed in a thread (see below)
+
 
 class TraceExportOptions(msgspec.Struct):
     """What to export: the clang traces too or not, their granularity, how to read them."""
@@ -38,29 +40,40 @@ def trace_export(path: str, options: TraceExportOptions | None = None) -> TraceE
     if "numpy" not in sys.modules:  # no linear algebra here: OpenBLAS's idle threads would only spin
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # (0.05 s of CPU on a million steps)
     options = options or TraceExportOptions()
-    found = find_inputs(path)
+    found = find_inputs(path, with_traces=options.embed)
     refuse_to_overwrite_inputs(found, options.output_path)
     if found.inputs.ninja_log is None:
         raise InputError("no .ninja_log here: the trace shows a ninja build's steps", found.build_dir)
+    from buildprof.ninja.log_tail import start_last_build
+
+    # The log's end is scanned (in C, in a thread) while numpy and the analysis are imported.
+    last_build = start_last_build(
+        str(found.inputs.ninja_log), line_numbers=found.inputs.manifest_dir is not None
+    )
     with gc_paused():
-        return _export(found, options)
+        return _export(found, options, last_build)
 
 
-def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
+def _export(found: FolderInputs, options: TraceExportOptions, last_build: Callable) -> TraceExport:
     import numpy as np
 
-    from buildprof.analysis.builds import split_builds
     from buildprof.analysis.lanes import assign_lanes
-    from buildprof.ninja.log import read_ninja_log
     from buildprof.ninja.manifest import read_ninja_manifest
 
     inputs = found.inputs
-    log = read_ninja_log(inputs.ninja_log)
-    split = split_builds(log)
-    if not split.builds:
-        raise InputError("the ninja log holds no build to export", log.path)
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
-    span = split.builds[-1]
+    last = last_build()
+    if last is not None:  # found from the end of the log: the builds before it are not counted
+        log, span, builds_found = last.log, last.span, None
+    else:
+        from buildprof.analysis.builds import split_builds
+        from buildprof.ninja.log import read_ninja_log
+
+        log = read_ninja_log(inputs.ninja_log)
+        split = split_builds(log)
+        if not split.builds:
+            raise InputError("the ninja log holds no build to export", log.path)
+        span, builds_found = split.builds[-1], len(split.builds)
     steps = _classified_steps(log, span, manifest)
     steps["group"], groups = _groups(steps.pop("kind"), steps.pop("target"))  # then only numbers to sort
     order = np.lexsort((steps["end_ms"], steps["start_ms"]))
@@ -77,8 +90,8 @@ def _export(found: FolderInputs, options: TraceExportOptions) -> TraceExport:
         generator=f"buildprof {__version__}",
         build_dir=str(found.build_dir),
         log_path=log.path,
-        build_index=span.index,
-        builds_found=len(split.builds),
+        build_index=span.index if builds_found is not None else None,
+        builds_found=builds_found,
         lanes=int(lane.max()) + 1 if len(lane) else 0,
         names=log.paths.data,
         name_lo=steps["lo"],
@@ -104,9 +117,8 @@ def _classified_steps(log, span, manifest) -> dict:
     first output in the log. Without a manifest no path is decoded but those the classifier asks for
     (analysis.export_kinds: classify_paths, or the same answers from the C module's scan), and the
     weighted times are computed in a thread meanwhile (the C scan and numpy's sorts let go of the
-    GIL: on two cores a million steps take 0.1-0.3 s less wall-clock time, no more CPU)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    GIL: on two cores a million steps take 0.1-0.3 s less wall-clock time, no more CPU; a build of a few
+    thousand steps is done before a thread would have started)."""
     import numpy as np
 
     from buildprof.analysis.classify import classify_steps
@@ -125,12 +137,20 @@ def _classified_steps(log, span, manifest) -> dict:
         start, end = part["start_ms"][firsts], part["end_ms"][firsts]
         steps = {"start_ms": start, "end_ms": end, "n_outputs": sizes}
         paths = log.paths
-        with ThreadPoolExecutor(max_workers=1) as pool:  # numpy's sorts meanwhile, mostly without the GIL
-            weighted = pool.submit(weighted_durations, start, end)
+        if len(start) < _THREADED_FROM:
+            steps["weighted_ms"] = weighted_durations(start, end)
             steps["kind"], steps["target"] = kinds_and_targets(
                 paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize
             )
-            steps["weighted_ms"] = weighted.result()
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1) as pool:  # numpy's sorts meanwhile, mostly without the GIL
+                weighted = pool.submit(weighted_durations, start, end)
+                steps["kind"], steps["target"] = kinds_and_targets(
+                    paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize
+                )
+                steps["weighted_ms"] = weighted.result()
     steps.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])
     types = {"weighted_ms": np.float64, "kind": object, "target": object}
     return {
@@ -166,7 +186,6 @@ class _LazyOutputs:
 def _groups(kinds, targets) -> tuple:
     """Each step's (kind, target) pair as a code, and the (kind, target) of each code."""
     import numpy as np
-    import pandas as pd
 
     from buildprof.analysis.lanes import native
 
@@ -174,6 +193,8 @@ def _groups(kinds, targets) -> tuple:
     if pair_codes is not None:
         codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(kinds, targets))
         return codes, list(zip(kinds[firsts].tolist(), targets[firsts].tolist(), strict=True))
+    import pandas as pd
+
     kind_codes, kind_names = pd.factorize(kinds)
     target_codes, target_names = pd.factorize(targets)
     width = max(len(target_names), 1)

@@ -9,11 +9,14 @@ The rule name from `build.ninja` is the reliable source (CMake: `CXX_COMPILER__<
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from buildprof.model.ninja import NinjaManifest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _CMAKE_TARGET_DIR = re.compile(r"(?:^|/)CMakeFiles/([^/]+)\.dir(?:/|$)")
 _SHARED_LIB = re.compile(r"\.(so(\.\d+)*|dylib|dll)$")
@@ -26,6 +29,8 @@ NO_TARGET = "(no target)"
 
 def classify_steps(steps: pd.DataFrame, manifest: NinjaManifest | None) -> pd.DataFrame:
     """Add `kind` and `target` columns to a steps DataFrame (done once per distinct output)."""
+    import pandas as pd
+
     inverse, distinct = pd.factorize(steps["output"].to_numpy(dtype=object))
     found = classify_all(distinct.tolist(), manifest)
     kinds = np.array([f[0] for f in found] or [""], dtype=object)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 from numpy.lib.stride_tricks import as_strided
 
 from buildprof.analysis.classify import (
@@ -82,6 +81,8 @@ def classify_paths(
         dir_codes, firsts = factorize(data, lo[rows], name_end[rows])
         distinct_dirs = _decode(data, lo[rows[firsts]], name_end[rows[firsts]])
     else:
+        import pandas as pd
+
         dir_codes, distinct_dirs = pd.factorize(_decode(data, lo[rows], name_end[rows]))
     dir_targets = np.array([d[d.rfind("CMakeFiles/") + 11 : -4] for d in distinct_dirs] or [""], dtype=object)
     targets[rows] = dir_targets[dir_codes]
@@ -160,9 +161,13 @@ def _named_after_targets(folders: list[str], names: list[str], found: list[tuple
         candidates = known.get(folder)
         if not candidates or name in candidates:
             continue
-        matches = [t for t in candidates if name.endswith("_" + t)]
-        if matches:
-            names[k] = max(matches, key=len)
+        # The longest target the name ends with after a "_" is the part after its first such "_".
+        at = name.find("_")
+        while at >= 0:
+            if name[at + 1 :] in candidates:
+                names[k] = name[at + 1 :]
+                break
+            at = name.find("_", at + 1)
     return names
 
 
@@ -216,6 +221,8 @@ def _endings(raw: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[li
     chars = np.where(np.arange(width) < np.minimum(length, width)[:, None], chars, 0).astype(np.uint8)
     words = np.ascontiguousarray(chars).view("<u8")
     key = words[:, 0] * _SPREAD[0] ^ words[:, 1] * _SPREAD[1]
+    import pandas as pd
+
     codes, _ = pd.factorize(key)
     firsts = _first_rows(codes)
     if not (np.array_equal(words[firsts][codes], words)):  # a collision of the packed key: exact path

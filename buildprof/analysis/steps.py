@@ -9,12 +9,17 @@ answer to "what would the build lose if this step were free".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from buildprof.model.ninja import BuildSpan, OutputPaths
 from buildprof.model.report import BuildSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_HASHED_UNIQUENESS = 100_000  # keys from here on are checked with pandas' hash table, fewer by a sort
 
 
 def group_steps(lines: pd.DataFrame) -> pd.DataFrame:
@@ -53,18 +58,33 @@ def step_rows(cmdhash: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[
     key = cmdhash[firsts].astype(np.uint64)
     key ^= start[firsts].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     key ^= end[firsts].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-    if pd.Index(key).is_unique:
+    if _all_different(key):
         return firsts, np.diff(np.append(firsts, n))
+    import pandas as pd
+
     keys = pd.DataFrame({"cmdhash": cmdhash, "start_ms": start, "end_ms": end})
     codes = keys.groupby(["cmdhash", "start_ms", "end_ms"], sort=False).ngroup().to_numpy()
     seen_before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
     return np.flatnonzero(codes > seen_before), np.bincount(codes)
 
 
+def _all_different(key: np.ndarray) -> bool:
+    """Whether no two keys are equal: by a sort when there are few (a `trace` of a log's last build
+    then never imports pandas, 0.15 s), by pandas' hash table when there are many (faster)."""
+    if len(key) < _HASHED_UNIQUENESS:
+        ordered = np.sort(key)
+        return bool((ordered[1:] != ordered[:-1]).all())
+    import pandas as pd
+
+    return bool(pd.Index(key).is_unique)
+
+
 def steps_frame(
     columns: Mapping[str, np.ndarray], outputs: np.ndarray, firsts: np.ndarray, sizes: np.ndarray
 ) -> pd.DataFrame:
     """The steps DataFrame (STEP_COLUMNS but kind and target) of steps starting at rows `firsts`."""
+    import pandas as pd
+
     start, end = columns["start_ms"][firsts], columns["end_ms"][firsts]
     steps = pd.DataFrame(
         {

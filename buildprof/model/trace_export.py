@@ -23,8 +23,8 @@ class TraceExport(msgspec.Struct, kw_only=True):
     generator: str
     build_dir: str
     log_path: str
-    build_index: int  # 0-based among the builds of the log
-    builds_found: int
+    build_index: int | None  # 0-based among the builds of the log; None: the last, read from the end
+    builds_found: int | None  # None: the log was read from its end (ninja/log_tail.py), not counted
     lanes: int  # lanes used: the most steps that ever ran at once
     # Step columns, one row per step (numpy arrays or lists of the same length).
     names: bytes  # the log's bytes, holding each step's first output

@@ -135,7 +135,10 @@ def _step_writer(export: TraceExport) -> tuple[Callable[[range], bytes], bool]:
 
 
 def _metadata(export: TraceExport) -> str:
-    name = f"ninja build {export.build_index} of {export.build_dir} ({export.builds_found} in the log)"
+    if export.builds_found is None:  # read from the end of the log: the builds before it not counted
+        name = f"last ninja build of {export.build_dir}"
+    else:
+        name = f"ninja build {export.build_index} of {export.build_dir} ({export.builds_found} in the log)"
     events = [{"name": "process_name", "ph": "M", "pid": PID, "tid": 0, "args": {"name": name}}]
     for lane in range(export.lanes):
         events.append(
