@@ -125,7 +125,7 @@ def _add_traces(doc: ReportDocument, scan: TraceScan, found: FolderInputs, analy
     from buildprof.analysis.timeline import attach_compile_times
     from buildprof.analysis.trace_report import trace_section
 
-    steps = pd.concat([s for _, s in analysed], ignore_index=True) if analysed else None
+    steps = pd.concat([s.frame() for _, s in analysed], ignore_index=True) if analysed else None
     units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
     attach_compile_times(doc.builds, units)  # the frontend/backend split of the timeline's steps
     by_build = steps is not None and not options.all_traces

@@ -88,7 +88,7 @@ def report_critical_path(
     if graph is None:
         return None, []
     span, steps = analysed[-1]
-    joined = joined_build(graph, log, span, steps)
+    joined = joined_build(graph, log, span, steps.frame())
     return critical_path_of(joined, min(top, 10)), joined.notes
 
 

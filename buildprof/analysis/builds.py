@@ -28,11 +28,14 @@ end later than the block's last line (no backward jump), it is found by the wall
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from buildprof.model.ninja import BuildSpan, NinjaLog, UnorderedSpan
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Ninja's clock starts before it loads the manifest: a large project's first edge may start seconds in.
 RESTART_NEAR_ZERO_MS = 10_000

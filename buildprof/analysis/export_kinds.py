@@ -47,6 +47,7 @@ def kinds_and_targets(
     dir_targets = np.array([d[d.rfind("CMakeFiles/") + 11 : -4] for d in distinct_dirs] or [""], dtype=object)
     # dir_codes is -1 outside a target directory: the last item
     targets = np.append(dir_targets[: len(distinct_dirs)], NO_TARGET)[dir_codes]
+    del found, odd, name_end, dir_codes  # the finish needs the rest: 24 MB less at its peak a million steps
     return finish_targets(
         data,
         outputs,

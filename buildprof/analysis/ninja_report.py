@@ -5,12 +5,14 @@ Everything returned is a record of the report document (buildprof.model.report).
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from buildprof.analysis.build_steps import BuildSteps, build_steps
 from buildprof.analysis.builds import LogBuilds, split_builds
-from buildprof.analysis.classify import classify_steps
-from buildprof.analysis.classify_paths import classify_paths
-from buildprof.analysis.steps import steps_of_log, summarize_build
+from buildprof.analysis.step_tables import group_order, group_sums, largest
+from buildprof.analysis.steps import summarize_build
 from buildprof.analysis.timeline import timeline_of
 from buildprof.model.ninja import BuildSpan, NinjaLog, NinjaManifest
 from buildprof.model.report import (
@@ -23,6 +25,9 @@ from buildprof.model.report import (
     StepRow,
     UnorderedRow,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_PROBLEMS_LISTED = 1000
 STEP_FIELDS = (
@@ -39,15 +44,8 @@ STEP_FIELDS = (
 
 
 def analyse_build(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) -> pd.DataFrame:
-    """Classified steps of one build of the log."""
-    steps, rows, outputs = steps_of_log(log.columns, log.paths, span)
-    if manifest is not None:
-        return classify_steps(steps, manifest)
-    paths = log.paths
-    steps["kind"], steps["target"] = classify_paths(
-        paths.data, paths.lo[rows], paths.hi[rows], outputs, paths.factorize
-    )
-    return steps
+    """Classified steps of one build of the log, as a DataFrame (STEP_COLUMNS)."""
+    return build_steps(log, span, manifest).frame()
 
 
 def ninja_section(
@@ -55,11 +53,11 @@ def ninja_section(
     manifest: NinjaManifest | None,
     top: int,
     all_builds: bool,
-) -> tuple[NinjaLogFacts, list[Build], list[tuple[BuildSpan, pd.DataFrame]]]:
+) -> tuple[NinjaLogFacts, list[Build], list[tuple[BuildSpan, BuildSteps]]]:
     """What the log held, the analysed builds (the last, or all), and their classified steps."""
     found = split_builds(log)
     spans = found.builds if all_builds else found.builds[-1:]
-    analysed = [(span, analyse_build(log, span, manifest)) for span in spans]
+    analysed = [(span, build_steps(log, span, manifest)) for span in spans]
     return log_facts(log, found), [build_document(span, steps, top) for span, steps in analysed], analysed
 
 
@@ -102,67 +100,67 @@ def log_facts(log: NinjaLog, found: LogBuilds) -> NinjaLogFacts:
     )
 
 
-def build_document(span: BuildSpan, steps: pd.DataFrame, top: int) -> Build:
+def build_document(span: BuildSpan, steps: BuildSteps, top: int) -> Build:
     """Summary, slowest steps and groups of one build."""
     summary = summarize_build(steps, span)
+    kind_codes, kinds = steps.codes("kind")
+    target_codes, targets = steps.codes("target")
     return Build(
         index=span.index,
         summary=summary,
-        slowest_steps=step_rows(steps.nlargest(top, "duration_ms", keep="first")),
-        slowest_weighted=step_rows(steps.nlargest(top, "weighted_ms", keep="first")),
-        by_kind=group_rows(steps, "kind", summary.weighted_ms),
-        by_target=group_rows(steps, "target", summary.weighted_ms, top),
-        targets_total=int(steps["target"].nunique()),
+        slowest_steps=step_rows(steps, largest(steps["duration_ms"], top)),
+        slowest_weighted=step_rows(steps, largest(steps["weighted_ms"], top)),
+        by_kind=group_rows(steps, kind_codes, kinds, summary.weighted_ms),
+        by_target=group_rows(steps, target_codes, targets, summary.weighted_ms, top),
+        targets_total=len(targets),
         timeline=timeline_of(steps),
     )
 
 
-def step_rows(steps: pd.DataFrame) -> list[StepRow]:
-    """Step rows of the report (STEP_FIELDS), with plain Python numbers."""
-    rows = steps.loc[:, list(STEP_FIELDS)].to_dict("records")
+def step_rows(steps: BuildSteps, rows: np.ndarray) -> list[StepRow]:
+    """The report's rows of the steps at `rows` (STEP_FIELDS), with plain Python numbers."""
+    columns = {name: steps[name][rows].tolist() for name in STEP_FIELDS if name != "output"}
+    outputs = steps.outputs[rows].tolist()
     return [
         StepRow(
-            output=str(row["output"]),
-            n_outputs=int(row["n_outputs"]),
-            start_ms=int(row["start_ms"]),
-            end_ms=int(row["end_ms"]),
-            duration_ms=int(row["duration_ms"]),
-            weighted_ms=round(float(row["weighted_ms"]), 3),
-            kind=str(row["kind"]),
-            target=str(row["target"]),
-            line=int(row["line"]),
+            output=str(outputs[k]),
+            n_outputs=int(columns["n_outputs"][k]),
+            start_ms=int(columns["start_ms"][k]),
+            end_ms=int(columns["end_ms"][k]),
+            duration_ms=int(columns["duration_ms"][k]),
+            weighted_ms=round(float(columns["weighted_ms"][k]), 3),
+            kind=str(columns["kind"][k]),
+            target=str(columns["target"][k]),
+            line=int(columns["line"][k]),
         )
-        for row in rows
+        for k in range(len(rows))
     ]
 
 
 def group_rows(
-    steps: pd.DataFrame, by: str, weighted_total: float, limit: int | None = None
+    steps: BuildSteps, codes: np.ndarray, names: np.ndarray, weighted_total: float, limit: int | None = None
 ) -> list[GroupRow]:
-    """Steps, summed and weighted time per value of `by`, largest weighted time first (`limit` rows)."""
-    grouped = steps.groupby(by, sort=False).agg(
-        steps=("step", "size"),
-        duration_ms=("duration_ms", "sum"),
-        weighted_ms=("weighted_ms", "sum"),
-        max_ms=("duration_ms", "max"),
+    """Steps, summed and weighted time per group (`codes` into `names`), largest weighted time first
+    (`limit` rows)."""
+    count, duration, weighted, longest = group_sums(
+        codes, len(names), steps["duration_ms"], steps["weighted_ms"]
     )
-    grouped = grouped.sort_values(["weighted_ms", "duration_ms"], ascending=False, kind="stable")
-    grouped = grouped.iloc[:limit]
+    order = group_order(weighted, duration)[:limit]
     return [
         GroupRow(
             name=str(name),
             steps=int(n),
-            duration_ms=int(duration),
-            weighted_ms=round(float(weighted), 3),
-            weighted_share=round(float(weighted) / weighted_total, 4) if weighted_total else 0.0,
-            max_ms=int(longest),
+            duration_ms=int(total),
+            weighted_ms=round(float(time), 3),
+            weighted_share=round(float(time) / weighted_total, 4) if weighted_total else 0.0,
+            max_ms=int(most),
         )
-        for name, n, duration, weighted, longest in zip(
-            grouped.index.tolist(),
-            grouped["steps"].tolist(),
-            grouped["duration_ms"].tolist(),
-            grouped["weighted_ms"].tolist(),
-            grouped["max_ms"].tolist(),
+        for name, n, total, time, most in zip(
+            names[order].tolist(),
+            count[order].tolist(),
+            duration[order].tolist(),
+            weighted[order].tolist(),
+            longest[order].tolist(),
             strict=True,
         )
     ]

@@ -133,10 +133,11 @@ def busy_time(start: np.ndarray, end: np.ndarray) -> int:
     return int(np.diff(times)[running > 0].sum())
 
 
-def summarize_build(steps: pd.DataFrame, span: BuildSpan) -> BuildSummary:
-    """Headline numbers of one build from its steps and where its lines are in the log."""
-    start = steps["start_ms"].to_numpy()
-    end = steps["end_ms"].to_numpy()
+def summarize_build(steps, span: BuildSpan) -> BuildSummary:
+    """Headline numbers of one build from its steps (a DataFrame or build_steps.BuildSteps: columns
+    by name) and where its lines are in the log."""
+    start = np.asarray(steps["start_ms"])
+    end = np.asarray(steps["end_ms"])
     wall = int(end.max() - start.min()) if len(steps) else 0
     cpu = int(steps["duration_ms"].sum())
     return BuildSummary(

@@ -12,44 +12,42 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from buildprof.analysis.lanes import assign_lanes
+from buildprof.analysis.step_tables import largest
 from buildprof.model.report import TIMELINE_STEPS_KEPT, Build, Timeline, TimelineStep
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from buildprof.analysis.build_steps import BuildSteps
 
-def timeline_of(steps: pd.DataFrame) -> Timeline:
-    """The steps of one build (classified steps: output, start, end, weighted, kind, target), by
-    start time, on their lanes: every step, or the TIMELINE_STEPS_KEPT longest of a larger build
-    (lanes are assigned over all of them first, so each keeps the lane it ran on)."""
-    start = steps["start_ms"].to_numpy(dtype=np.int64)
-    end = steps["end_ms"].to_numpy(dtype=np.int64)
+
+def timeline_of(steps: BuildSteps) -> Timeline:
+    """The steps of one build, by start time, on their lanes: every step, or the
+    TIMELINE_STEPS_KEPT longest of a larger build (lanes are assigned over all of them first, so each
+    keeps the lane it ran on; ties of length go to the step logged first). Only the paths of the
+    steps kept are decoded."""
+    start = np.asarray(steps["start_ms"], dtype=np.int64)
+    end = np.asarray(steps["end_ms"], dtype=np.int64)
     lanes = assign_lanes(start, end)
     chosen = np.arange(len(start))
     if len(start) > TIMELINE_STEPS_KEPT:
-        chosen = np.sort(np.argsort(start - end, kind="stable")[:TIMELINE_STEPS_KEPT])
-    order = chosen[np.lexsort((lanes[chosen], start[chosen]))].tolist()
-    columns = (
-        steps["output"].astype(str).tolist(),
-        start.tolist(),
-        end.tolist(),
-        np.round(steps["weighted_ms"].to_numpy(dtype=np.float64), 3).tolist(),
-        steps["kind"].astype(str).tolist(),
-        steps["target"].astype(str).tolist(),
-        lanes.tolist(),
-    )
-    output, begin, finish, weighted, kind, target, lane = ([column[i] for i in order] for column in columns)
+        chosen = np.sort(largest(end - start, TIMELINE_STEPS_KEPT))
+    order = chosen[np.lexsort((lanes[chosen], start[chosen]))]
+    output = steps.outputs[order].tolist()
+    begin, finish, lane = start[order].tolist(), end[order].tolist(), lanes[order].tolist()
+    weighted = np.round(np.asarray(steps["weighted_ms"], dtype=np.float64)[order], 3).tolist()
+    kind, target = steps["kind"][order].tolist(), steps["target"][order].tolist()
     return Timeline(
         lanes=int(lanes.max()) + 1 if len(lanes) else 0,
         steps_total=len(start),
         steps=[
             TimelineStep(
-                output=output[i],
+                output=str(output[i]),
                 start_ms=begin[i],
                 end_ms=finish[i],
                 weighted_ms=weighted[i],
-                kind=kind[i],
-                target=target[i],
+                kind=str(kind[i]),
+                target=str(target[i]),
                 lane=lane[i],
             )
             for i in range(len(order))

@@ -1,0 +1,143 @@
+"""One build's classified steps as numpy columns, the output paths left in the log until shown.
+
+A report shows a few dozen of a build's paths (its slowest steps) and at most TIMELINE_STEPS_KEPT on
+its timeline, but a build may have a million steps: turning every path into a `str` and every step
+into a DataFrame row costs more than the rest of the report. `BuildSteps` keeps one numpy array per
+column (STEP_COLUMNS but `output` and `step`), one value per step in log order, and decodes a path
+when it is asked for (`outputs[rows]`). The DataFrame of every step (`frame()`, as
+`ninja_report.analyse_build` gives it) is built only for what joins steps by their paths: the
+traces, the build graph.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from buildprof.model.ninja import BuildSpan, NinjaLog, NinjaManifest, OutputPaths
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The frame's columns, in the order steps_of_log and classify_steps give them.
+_FRAME_COLUMNS = (
+    "step",
+    "cmdhash",
+    "start_ms",
+    "end_ms",
+    "output",
+    "n_outputs",
+    "line",
+    "duration_ms",
+    "weighted_ms",
+    "kind",
+    "target",
+)
+
+
+class StepOutputs:
+    """The first output of each step, decoded from the log when indexed: `outputs[k]` is one `str`,
+    `outputs[rows]` an object array of those rows' paths; `tolist()` decodes them all."""
+
+    def __init__(self, paths: OutputPaths, rows: np.ndarray) -> None:
+        self.paths, self.rows = paths, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key):
+        if isinstance(key, int | np.integer):
+            return self.paths.of(self.rows[[key]])[0]
+        return self.paths.of(self.rows[key])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self.paths.of(self.rows)
+
+    def tolist(self) -> list[str]:
+        return self.paths.of(self.rows).tolist()
+
+
+class BuildSteps:
+    """A build's steps (edges), one value per step in log order in each column: start_ms, end_ms,
+    duration_ms, weighted_ms, n_outputs, line, cmdhash (numpy), kind and target (object arrays
+    sharing a few strings); `outputs` indexes their first outputs (StepOutputs, or the decoded
+    array when a manifest needed them all)."""
+
+    def __init__(self, columns: dict[str, np.ndarray], outputs, frame: pd.DataFrame | None = None) -> None:
+        self.columns = columns
+        self.outputs = outputs
+        self._frame = frame
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.columns["start_ms"])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each step's code among the distinct values of column `name` (kind, target), numbered in
+        the order they first appear, and those values (computed once)."""
+        if name not in self._codes:
+            from buildprof.analysis.step_tables import value_codes
+
+            self._codes[name] = value_codes(self.columns[name])
+        return self._codes[name]
+
+    def frame(self) -> pd.DataFrame:
+        """The steps as a DataFrame (STEP_COLUMNS, every output decoded), built on first use."""
+        if self._frame is None:
+            import pandas as pd
+
+            columns = dict(self.columns, step=np.arange(len(self)))
+            columns["output"] = pd.Series(np.asarray(self.outputs), dtype=object, copy=False).astype(str)
+            self._frame = pd.DataFrame({name: columns[name] for name in _FRAME_COLUMNS})
+        return self._frame
+
+
+def build_steps(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) -> BuildSteps:
+    """The classified steps of one build of the log: grouped as steps.step_rows groups them,
+    weighted as steps.weighted_durations, kinds and targets as classify_steps gives them (from the
+    paths' bytes without a manifest: export_kinds.kinds_and_targets, decoding only the few paths it
+    asks for).
+
+    One stage after the other, each array made when it is needed: a million-step build's peak
+    memory is the classification's, over the log's bytes and columns (computing the weighted times
+    in a thread meanwhile saved 0.1 s but added their 60 MB of temporary arrays to that peak)."""
+    from buildprof.analysis.export_kinds import kinds_and_targets
+    from buildprof.analysis.steps import step_rows, weighted_durations
+
+    if manifest is not None:  # the manifest is keyed by path: every output is decoded
+        return _steps_by_manifest(log, span, manifest)
+    columns, paths, first, stop = log.columns, log.paths, span.first_row, span.end_row
+    rows, sizes = step_rows(
+        columns["cmdhash"][first:stop], columns["start_ms"][first:stop], columns["end_ms"][first:stop]
+    )
+    rows += first  # from the build's first line to the log's
+    outputs = StepOutputs(paths, rows)
+    kind, target = kinds_and_targets(paths.data, paths.lo[rows], paths.hi[rows], outputs, paths.factorize)
+    start, end = columns["start_ms"][rows], columns["end_ms"][rows]
+    steps = {
+        "cmdhash": columns["cmdhash"][rows],
+        "start_ms": start,
+        "end_ms": end,
+        "n_outputs": sizes.astype(np.int64, copy=False),
+        "line": columns["line"][rows],
+        "duration_ms": end - start,
+        "weighted_ms": weighted_durations(start, end),
+        "kind": kind,
+        "target": target,
+    }
+    return BuildSteps(steps, outputs)
+
+
+def _steps_by_manifest(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest) -> BuildSteps:
+    """The steps classified by the manifest's rules (classify_steps, on the DataFrame)."""
+    from buildprof.analysis.classify import classify_steps
+    from buildprof.analysis.steps import steps_of_log
+
+    frame = classify_steps(steps_of_log(log.columns, log.paths, span)[0], manifest)
+    names = [name for name in _FRAME_COLUMNS if name not in ("step", "output")]
+    columns = {name: frame[name].to_numpy() for name in names}
+    return BuildSteps(columns, frame["output"].to_numpy(dtype=object), frame)

@@ -1,0 +1,97 @@
+"""A build's tables from its step columns: the slowest steps and the time per kind and per target.
+
+The numbers are those the report always gave with pandas (`DataFrame.nlargest(keep="first")`,
+`groupby(sort=False).agg(...)` then a stable sort): ties keep the order of the log, groups the order
+they first appear in, and a group's weighted time is summed as pandas sums it (Kahan's compensation,
+row by row). The sums per group come from the C module `_tables_native` when it was built; without
+it, or with BUILDPROF_NO_NATIVE=1, pandas computes them (the reference), and the values are coded
+with `pandas.factorize` instead of `_export_native.pair_codes`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from buildprof.analysis.lanes import NATIVE_ENV
+from buildprof.analysis.lanes import native as export_native
+
+try:
+    from buildprof.analysis import _tables_native
+except ImportError:  # built without a C compiler: pandas does the sums
+    _tables_native = None
+
+
+def native_group_sums():
+    """The C module's group_sums, unless it was not built or NATIVE_ENV turns it off."""
+    if _tables_native is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
+        return None
+    return _tables_native.group_sums
+
+
+def value_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the distinct values of an object array (numbered in the order they first
+    appear) and those values: `pandas.factorize`, without pandas when the C module is there."""
+    pair_codes = export_native("pair_codes")
+    if pair_codes is None:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values)
+        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+    values = np.ascontiguousarray(values, dtype=object)
+    codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(values, values))
+    return codes, values[firsts]
+
+
+def largest(values: np.ndarray, top: int) -> np.ndarray:
+    """The rows of the `top` largest values, largest first, ties in row order: the rows
+    `DataFrame.nlargest(top, column, keep="first")` takes, in its order."""
+    n = len(values)
+    if top <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if top >= n:
+        return np.argsort(-values, kind="stable")
+    kth = np.partition(values, n - top)[n - top]  # the top-th largest value
+    above = np.flatnonzero(values > kth)
+    rows = np.concatenate((above, np.flatnonzero(values == kth)[: top - len(above)]))
+    rows.sort()
+    return rows[np.argsort(-values[rows], kind="stable")]
+
+
+def group_sums(
+    codes: np.ndarray, groups: int, duration: np.ndarray, weighted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per group (codes 0..groups-1): steps, summed duration, summed weighted time, longest step."""
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    duration = np.ascontiguousarray(duration, dtype=np.int64)
+    weighted = np.ascontiguousarray(weighted, dtype=np.float64)
+    summed = native_group_sums()
+    if summed is not None:
+        found = summed(codes, groups, duration, weighted)
+        types = (np.int64, np.int64, np.float64, np.int64)
+        return tuple(np.frombuffer(column, dtype=kind) for column, kind in zip(found, types, strict=True))
+    return _pandas_group_sums(codes, groups, duration, weighted)
+
+
+def _pandas_group_sums(
+    codes: np.ndarray, groups: int, duration: np.ndarray, weighted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """group_sums by pandas' groupby: the reference the C module follows."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"group": codes, "duration_ms": duration, "weighted_ms": weighted})
+    grouped = frame.groupby("group", sort=True).agg(
+        steps=("duration_ms", "size"),
+        duration_ms=("duration_ms", "sum"),
+        weighted_ms=("weighted_ms", "sum"),
+        max_ms=("duration_ms", "max"),
+    )
+    grouped = grouped.reindex(range(groups), fill_value=0)
+    return tuple(grouped[name].to_numpy() for name in ("steps", "duration_ms", "weighted_ms", "max_ms"))
+
+
+def group_order(weighted: np.ndarray, duration: np.ndarray) -> np.ndarray:
+    """Groups by weighted time, then summed duration, largest first; ties in code order (pandas'
+    stable sort_values on both columns, descending)."""
+    return np.lexsort((-duration, -weighted))
