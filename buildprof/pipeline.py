@@ -119,17 +119,15 @@ def _add_traces(doc: ReportDocument, scan: TraceScan, found: FolderInputs, analy
     compile-time numbers of a build are those of the TUs it compiled. Without a ninja log, or with
     --all-traces, every trace is in scope.
     """
-    import pandas as pd
-
-    from buildprof.analysis.compile_units import compile_unit_table  # imported during the scan
+    from buildprof.analysis.compile_units import compile_units  # imported during the scan
     from buildprof.analysis.timeline import attach_compile_times
     from buildprof.analysis.trace_report import trace_section
 
-    steps = pd.concat([s.frame() for _, s in analysed], ignore_index=True) if analysed else None
-    units = compile_unit_table(scan.summaries, str(found.build_dir), steps)
-    attach_compile_times(doc.builds, units)  # the frontend/backend split of the timeline's steps
-    by_build = steps is not None and not options.all_traces
-    keep = units.index[units["step_output"].notna()].tolist() if by_build else units.index.tolist()
+    units = compile_units(scan.summaries, str(found.build_dir), [s.frame() for _, s in analysed])
+    if analysed:  # the frontend/backend split of the timeline's steps (pandas is there for the log)
+        attach_compile_times(doc.builds, units.frame(dtypes={"step_output": object}))
+    by_build = bool(analysed) and not options.all_traces
+    keep = [i for i, out in enumerate(units["step_output"]) if out is not None or not by_build]
     doc.trace_scope = TraceScope(
         covers="analysed_builds" if by_build else "all_traces",
         builds=[span.index for span, _ in analysed] if by_build else [],
@@ -138,7 +136,7 @@ def _add_traces(doc: ReportDocument, scan: TraceScan, found: FolderInputs, analy
     )
     if keep:
         trace_set, demangled = trace_set_of(scan, keep)
-        chosen = units.iloc[keep].reset_index(drop=True)
+        chosen = units.take(keep)
         doc.traces = trace_section(trace_set, demangled, chosen, options.top, options.cba)
 
 

@@ -12,10 +12,10 @@ first. Ties are broken by name where it breaks them by name; where it uses its i
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from buildprof.analysis.headers import header_table, include_chains
-from buildprof.analysis.templates import template_set_table, template_table
+from buildprof.analysis.headers import header_columns, include_chains
+from buildprof.analysis.table import Table
+from buildprof.analysis.templates import template_columns, template_set_columns
 from buildprof.analysis.trace_set import TraceSet
 from buildprof.model.trace_report import (
     CbaChain,
@@ -41,8 +41,8 @@ def cba_report(ts: TraceSet, demangled: dict[str, str], config: CbaSettings | No
     parse_us = sum(us for us, _ in frontends)
     codegen_us = sum(us for us, _ in backends)
     sub = _restrict(ts, kept)
-    templates = template_table(sub)
-    sets = template_set_table(sub, templates) if len(templates) else None
+    templates = template_columns(sub)
+    sets = template_set_columns(sub, templates) if len(templates) else None
     functions = _functions(sub, demangled)
     ordered = sorted(functions.items(), key=lambda kv: (-kv[1], kv[0][0]))[: config.function]
     function_sets: dict[str, list[int]] = {}
@@ -89,21 +89,21 @@ def _top(rows: list[tuple[int, int, str]], limit: int) -> list[CbaCounted]:
     return [CbaCounted(us=us, count=count, name=name) for us, count, name in rows[:limit]]
 
 
-def _top_of(table: pd.DataFrame, name: str, limit: int) -> list[CbaCounted]:
+def _top_of(table: Table, name: str, limit: int) -> list[CbaCounted]:
     """`_top` over a table's (incl_us, count, name) rows, sorting only the rows that can be in the top.
 
     Those are the rows whose (incl_us, count) is at least the limit-th largest: ties on both are
     all kept, so the name tie-break sees every candidate.
     """
-    us = table["incl_us"].to_numpy(dtype=np.int64)
-    count = table["count"].to_numpy(dtype=np.int64)
+    us = np.asarray(table["incl_us"], dtype=np.int64)
+    count = np.asarray(table["count"], dtype=np.int64)
     if len(us) > limit > 0:
         order = np.lexsort((count, us))  # ascending: the last rows are the largest
         cut_us, cut_count = us[order[-limit]], count[order[-limit]]
         keep = np.flatnonzero((us > cut_us) | ((us == cut_us) & (count >= cut_count)))
     else:
         keep = np.arange(len(us))
-    names = table[name].to_numpy()[keep].tolist()
+    names = [table[name][i] for i in keep.tolist()]
     return _top(list(zip(us[keep].tolist(), count[keep].tolist(), names, strict=True)), limit)
 
 
@@ -117,10 +117,18 @@ def _functions(ts: TraceSet, demangled: dict[str, str]) -> dict[tuple[str, str],
 
 
 def _expensive_headers(ts: TraceSet, config: CbaSettings) -> list[CbaHeader]:
-    table = header_table(ts)
-    table = table[table["is_header"] & (table["cba_root"] | (not config.only_root_headers))]
+    table = header_columns(ts)
+    table = table.where(
+        np.asarray(table["is_header"], dtype=bool) & (table["cba_root"] | (not config.only_root_headers))
+    )
     ordered = sorted(
-        zip(table.index, table["incl_us"], table["file"], table["count"], strict=True),
+        zip(
+            table.index.tolist(),
+            table["incl_us"].tolist(),
+            table["file"],
+            table["count"].tolist(),
+            strict=True,
+        ),
         key=lambda r: (-r[1], r[2].encode("utf-8", "surrogateescape")),
     )[: config.header]
     headers = []

@@ -8,10 +8,11 @@ files plus the main files' own parse time add up to the frontend's Source time w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from buildprof.analysis.table import Table
 from buildprof.analysis.trace_set import (
     TraceSet,
     global_links,
@@ -22,17 +23,25 @@ from buildprof.analysis.trace_set import (
 )
 from buildprof.trace_rules import is_header
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def header_table(ts: TraceSet) -> pd.DataFrame:
     """One row per included file: incl_us, self_us, count, tus, direct, cba_root, is_header."""
-    return memoized(ts, "header_table", lambda: _header_table(ts)).copy()
+    return header_columns(ts).frame(index_name="code")
 
 
-def _header_table(ts: TraceSet) -> pd.DataFrame:
+def header_columns(ts: TraceSet) -> Table:
+    """header_table as a Table (index: the file's code), computed once per TraceSet."""
+    return memoized(ts, "header_table", lambda: _header_table(ts))
+
+
+def _header_table(ts: TraceSet) -> Table:
     n = len(ts.files)
     item = ts.file_rows.item
     col = ts.columns
-    table = pd.DataFrame(
+    return Table(
         {
             "file": ts.files,
             "incl_us": summed(item, col["file_incl_us"], n),
@@ -44,8 +53,6 @@ def _header_table(ts: TraceSet) -> pd.DataFrame:
             "is_header": [is_header(f) for f in ts.files],
         }
     )
-    table.index.name = "code"
-    return table
 
 
 @dataclass
@@ -115,6 +122,8 @@ def includes_of(ts: TraceSet, code: int) -> pd.DataFrame:
 
 
 def _group_by_file(ts: TraceSet, codes: np.ndarray, us: np.ndarray, label: str) -> pd.DataFrame:
+    import pandas as pd  # here: the report itself does without it (see analysis.table)
+
     frame = pd.DataFrame({"code": codes, "us": us})
     grouped = frame.groupby("code").agg(count=("us", "size"), incl_us=("us", "sum")).reset_index()
     grouped[label] = [ts.files[c] if c >= 0 else "" for c in grouped["code"]]
@@ -123,6 +132,8 @@ def _group_by_file(ts: TraceSet, codes: np.ndarray, us: np.ndarray, label: str) 
 
 def tus_paying_for(ts: TraceSet, code: int) -> pd.DataFrame:
     """Per trace (translation unit) that includes `code`: inclusive time and times entered."""
+    import pandas as pd
+
     rows = np.flatnonzero(ts.file_rows.item == code)
     frame = pd.DataFrame(
         {

@@ -5,11 +5,10 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable
 
-import pandas as pd
-
-from buildprof.analysis.functions import function_table
-from buildprof.analysis.headers import header_table
-from buildprof.analysis.templates import template_table
+from buildprof.analysis.functions import function_columns
+from buildprof.analysis.headers import header_columns
+from buildprof.analysis.table import Table
+from buildprof.analysis.templates import template_columns
 from buildprof.analysis.trace_report import function_rows, header_rows, sorted_rows, template_rows
 from buildprof.analysis.trace_set import TraceSet
 from buildprof.model.trace_report import FunctionRow, HeaderRow, Listing, TemplateRow
@@ -24,14 +23,14 @@ def header_listing(
     ts: TraceSet, sort: str, match: str | None, top: int, source_root: str = ""
 ) -> Listing[HeaderRow]:
     """Included files; `match` is a shell pattern on the path (see path_matcher)."""
-    table = _filtered(header_table(ts), "file", match, path_matcher(source_root))
+    table = _filtered(header_columns(ts), "file", match, path_matcher(source_root))
     rows = header_rows(ts, sorted_rows(table, _COSTS[sort], top))
     return Listing(sort=sort, match=match, matched=len(table), rows=rows)
 
 
 def template_listing(ts: TraceSet, sort: str, match: str | None, top: int) -> Listing[TemplateRow]:
     """Template instantiations; `match` is a shell pattern on the name."""
-    table = _filtered(template_table(ts), "name", match)
+    table = _filtered(template_columns(ts), "name", match)
     rows = template_rows(ts, sorted_rows(table, _COSTS[sort], top))
     return Listing(sort=sort, match=match, matched=len(table), rows=rows)
 
@@ -40,21 +39,20 @@ def function_listing(
     ts: TraceSet, demangled: dict[str, str], sort: str, match: str | None, top: int
 ) -> Listing[FunctionRow]:
     """Functions by code generation time; `match` is a shell pattern on the demangled name."""
-    table = _filtered(function_table(ts, demangled), "name", match)
+    table = _filtered(function_columns(ts, demangled), "name", match)
     rows = function_rows(sorted_rows(table, _FUNCTION_COSTS[sort], top))
     return Listing(sort=sort, match=match, matched=len(table), rows=rows)
 
 
 def _filtered(
-    table: pd.DataFrame,
+    table: Table,
     column: str,
     pattern: str | None,
     matches: Callable[[str, str], bool] = fnmatch.fnmatchcase,
-) -> pd.DataFrame:
+) -> Table:
     if not pattern:
         return table
-    keep = [matches(value, pattern) for value in table[column]]
-    return table[keep]
+    return table.where([matches(value, pattern) for value in table[column]])
 
 
 def path_matcher(source_root: str) -> Callable[[str, str], bool]:

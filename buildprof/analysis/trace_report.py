@@ -5,17 +5,17 @@ Records of buildprof.model.trace_report; durations in milliseconds, rounded to t
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
-import pandas as pd
-
 from buildprof.analysis.cba import cba_report
-from buildprof.analysis.compile_units import target_table
-from buildprof.analysis.functions import function_set_table, function_table
-from buildprof.analysis.headers import header_table, include_chains
+from buildprof.analysis.compile_units import target_columns
+from buildprof.analysis.functions import function_columns, function_set_columns
+from buildprof.analysis.headers import header_columns, include_chains
+from buildprof.analysis.table import Table
 from buildprof.analysis.templates import (
-    template_set_table,
-    template_table,
+    template_columns,
+    template_set_columns,
     tus_paying_for_template,
 )
 from buildprof.analysis.trace_set import TraceSet
@@ -45,39 +45,38 @@ def ms(us: float) -> float:
 
 
 def trace_section(
-    ts: TraceSet, demangled: dict[str, str], units: pd.DataFrame, top: int, cba: CbaSettings | None = None
+    ts: TraceSet, demangled: dict[str, str], units: Table, top: int, cba: CbaSettings | None = None
 ) -> TracesSection:
-    """Everything `report` shows about the traces."""
-    headers = header_table(ts)
-    templates = template_table(ts)
-    functions = function_table(ts, demangled)
+    """Everything `report` shows about the traces (`units`: compile_units' Table of these traces)."""
+    headers = header_columns(ts)
+    templates = template_columns(ts)
+    functions = function_columns(ts, demangled)
     return TracesSection(
         totals=Totals(
             tus=ts.n_traces,
-            compile_ms=ms(units["total_us"].sum()),
-            frontend_ms=ms(units["frontend_us"].sum()),
-            backend_ms=ms(units["backend_us"].sum()),
+            compile_ms=ms(int(units["total_us"].sum())),
+            frontend_ms=ms(int(units["frontend_us"].sum())),
+            backend_ms=ms(int(units["backend_us"].sum())),
         ),
-        compile_units=unit_rows(units.nlargest(top, "total_us", keep="first")),
-        targets=target_rows(target_table(units).head(top)),
+        compile_units=unit_rows(units.nlargest(top, "total_us")),
+        targets=target_rows(target_columns(units).head(top)),
         breakdown=breakdown_rows(ts, top),
         headers=header_rows(ts, sorted_rows(headers, "incl_us", top)),
         templates=template_rows(ts, sorted_rows(templates, "incl_us", top)),
-        template_sets=template_set_rows(sorted_rows(template_set_table(ts, templates), "incl_us", top)),
+        template_sets=template_set_rows(sorted_rows(template_set_columns(ts, templates), "incl_us", top)),
         functions=function_rows(sorted_rows(functions, "us", top)),
-        function_sets=function_set_rows(sorted_rows(function_set_table(functions), "us", top)),
+        function_sets=function_set_rows(sorted_rows(function_set_columns(functions), "us", top)),
         clang_build_analyzer=cba_report(ts, demangled, cba),
     )
 
 
-def sorted_rows(table: pd.DataFrame, key: str, top: int | None) -> pd.DataFrame:
+def sorted_rows(table: Table, key: str, top: int | None) -> Table:
     """Largest `key` first; ties by the first (name) column so output is stable."""
-    name = table.columns[0]
-    ordered = table.sort_values([key, name], ascending=[False, True], kind="stable")
-    return ordered if top is None else ordered.head(top)
+    name = next(iter(table.columns))
+    return table.sorted([(key, True), (name, False)], top=top)
 
 
-def unit_rows(units: pd.DataFrame) -> list[CompileUnit]:
+def unit_rows(units: Table) -> list[CompileUnit]:
     return [
         CompileUnit(
             trace=r.trace,
@@ -90,11 +89,11 @@ def unit_rows(units: pd.DataFrame) -> list[CompileUnit]:
             step_ms=_optional_ms(r.step_ms, 0),
             weighted_ms=_optional_ms(r.weighted_ms, 3),
         )
-        for r in units.itertuples()
+        for r in units.rows()
     ]
 
 
-def target_rows(targets: pd.DataFrame) -> list[TargetRow]:
+def target_rows(targets: Table) -> list[TargetRow]:
     return [
         TargetRow(
             target=r.target,
@@ -105,13 +104,13 @@ def target_rows(targets: pd.DataFrame) -> list[TargetRow]:
             step_ms=_optional_ms(r.step_ms, 0),
             weighted_ms=_optional_ms(r.weighted_ms, 3),
         )
-        for r in targets.itertuples()
+        for r in targets.rows()
     ]
 
 
 def _optional_ms(value: float, digits: int) -> float | int | None:
     """A ninja step time, or None where no step of the analysed build wrote the TU's object."""
-    if pd.isna(value):
+    if value is None or math.isnan(value):
         return None
     return int(value) if digits == 0 else round(float(value), digits)
 
@@ -127,9 +126,9 @@ def breakdown_rows(ts: TraceSet, top: int) -> list[BreakdownRow]:
     return [BreakdownRow(event=name, self_ms=ms(us), share=round(us / whole, 4)) for name, us in ordered]
 
 
-def header_rows(ts: TraceSet, rows: pd.DataFrame, chains: int = CHAINS_IN_LISTING) -> list[HeaderRow]:
+def header_rows(ts: TraceSet, rows: Table, chains: int = CHAINS_IN_LISTING) -> list[HeaderRow]:
     out = []
-    for code, r in zip(rows.index, rows.itertuples(), strict=True):
+    for code, r in zip(rows.index, rows.rows(), strict=True):
         found = include_chains(ts, int(code))
         out.append(
             HeaderRow(
@@ -151,10 +150,10 @@ def chain_record(chain) -> Chain:
     return Chain(files=list(chain.files), count=chain.count, tus=chain.tus, ms=ms(chain.us))
 
 
-def template_rows(ts: TraceSet, rows: pd.DataFrame) -> list[TemplateRow]:
+def template_rows(ts: TraceSet, rows: Table) -> list[TemplateRow]:
     paying = tus_paying_for_template(ts, [int(c) for c in rows.index])
     top_tus: dict[int, list[PayingTrace]] = defaultdict(list)
-    for p in paying.itertuples():
+    for p in paying.rows():
         if len(top_tus[p.code]) < TUS_IN_LISTING:
             top_tus[p.code].append(
                 PayingTrace(trace=ts.summaries[p.trace].path, ms=ms(p.incl_us), count=int(p.count))
@@ -171,11 +170,11 @@ def template_rows(ts: TraceSet, rows: pd.DataFrame) -> list[TemplateRow]:
             set=r.set,
             top_tus=top_tus[int(code)],
         )
-        for code, r in zip(rows.index, rows.itertuples(), strict=True)
+        for code, r in zip(rows.index, rows.rows(), strict=True)
     ]
 
 
-def template_set_rows(rows: pd.DataFrame) -> list[TemplateSetRow]:
+def template_set_rows(rows: Table) -> list[TemplateSetRow]:
     return [
         TemplateSetRow(
             set=r.set,
@@ -185,16 +184,16 @@ def template_set_rows(rows: pd.DataFrame) -> list[TemplateSetRow]:
             tus=int(r.tus),
             names=int(r.names),
         )
-        for r in rows.itertuples()
+        for r in rows.rows()
     ]
 
 
-def function_rows(rows: pd.DataFrame) -> list[FunctionRow]:
+def function_rows(rows: Table) -> list[FunctionRow]:
     return [
         FunctionRow(name=r.name, file=r.file, count=int(r.count), ms=ms(r.us), tus=int(r.tus))
-        for r in rows.itertuples()
+        for r in rows.rows()
     ]
 
 
-def function_set_rows(rows: pd.DataFrame) -> list[FunctionSetRow]:
-    return [FunctionSetRow(set=r.set, count=int(r.count), ms=ms(r.us)) for r in rows.itertuples()]
+def function_set_rows(rows: Table) -> list[FunctionSetRow]:
+    return [FunctionSetRow(set=r.set, count=int(r.count), ms=ms(r.us)) for r in rows.rows()]
