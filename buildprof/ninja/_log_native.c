@@ -24,7 +24,9 @@
 
    None, and the caller reads the whole log, whenever that cannot be shown from the end: a line the
    log reader (ninja/log.py) would call damaged (any doubt: its checks are repeated here exactly), an
-   unterminated last line, fewer than three segments, or no repeated output before the last two.
+   unterminated last line, fewer than three segments, or no repeated output before the last two; and
+   when the proof is not found in the last half of the log (its builds are few and large: reading the
+   whole log then costs not much more, and a log of one build costs this scan at most that half).
 */
 #define _GNU_SOURCE /* memrchr */
 #define PY_SSIZE_T_CLEAN
@@ -254,7 +256,8 @@ static int scan_back(const unsigned char *data, Py_ssize_t body_start, Py_ssize_
     Py_ssize_t older = 0; /* lines read before the last two segments */
     int64_t later_end = INT64_MAX;
     Py_ssize_t newline = size - 1;
-    while (newline >= body_start) {
+    Py_ssize_t give_up = size - (size - body_start) / 2; /* past half the log, reading it all is as cheap */
+    while (newline >= body_start && newline >= give_up) {
         const unsigned char *before = memrchr(data + body_start, '\n', (size_t)(newline - body_start));
         Py_ssize_t first = before == NULL ? body_start : before - data + 1;
         Row row;
