@@ -63,6 +63,14 @@ PATHS = [
     "z/lib.so",
     "z/prog.EXE",
     "z/x.dll.a",
+    "m/CMakeFiles/a_b.dir/x.o",
+    "m/CMakeFiles/b.dir/y.o",
+    "m/libz_a_b.a",
+    "m/libb.a",
+    "m/libq_b.so",
+    "m/sub/libz_b.a",
+    "libq_top.a",
+    "prog_top",
 ]
 
 

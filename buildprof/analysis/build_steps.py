@@ -64,9 +64,16 @@ class BuildSteps:
     sharing a few strings); `outputs` indexes their first outputs (StepOutputs, or the decoded
     array when a manifest needed them all)."""
 
-    def __init__(self, columns: dict[str, np.ndarray], outputs, frame: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        columns: dict[str, np.ndarray],
+        outputs,
+        frame: pd.DataFrame | None = None,
+        busy_ms: int | None = None,
+    ) -> None:
         self.columns = columns
         self.outputs = outputs
+        self.busy_ms = busy_ms  # steps.busy_time, when computed with the weighted times
         self._frame = frame
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -98,15 +105,15 @@ class BuildSteps:
 
 def build_steps(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) -> BuildSteps:
     """The classified steps of one build of the log: grouped as steps.step_rows groups them,
-    weighted as steps.weighted_durations, kinds and targets as classify_steps gives them (from the
-    paths' bytes without a manifest: export_kinds.kinds_and_targets, decoding only the few paths it
-    asks for).
+    weighted as steps.weighted_durations (the busy time as steps.busy_time, in the same pass),
+    kinds and targets as classify_steps gives them (from the paths' bytes without a manifest:
+    export_kinds.kinds_and_targets, decoding only the few paths it asks for).
 
     One stage after the other, each array made when it is needed: a million-step build's peak
     memory is the classification's, over the log's bytes and columns (computing the weighted times
     in a thread meanwhile saved 0.1 s but added their 60 MB of temporary arrays to that peak)."""
     from buildprof.analysis.export_kinds import kinds_and_targets
-    from buildprof.analysis.steps import step_rows, weighted_durations
+    from buildprof.analysis.steps import step_rows, weighted_and_busy
 
     if manifest is not None:  # the manifest is keyed by path: every output is decoded
         return _steps_by_manifest(log, span, manifest)
@@ -118,6 +125,7 @@ def build_steps(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) 
     outputs = StepOutputs(paths, rows)
     kind, target = kinds_and_targets(paths.data, paths.lo[rows], paths.hi[rows], outputs, paths.factorize)
     start, end = columns["start_ms"][rows], columns["end_ms"][rows]
+    weighted, busy_ms = weighted_and_busy(start, end)
     steps = {
         "cmdhash": columns["cmdhash"][rows],
         "start_ms": start,
@@ -125,11 +133,11 @@ def build_steps(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) 
         "n_outputs": sizes.astype(np.int64, copy=False),
         "line": columns["line"][rows],
         "duration_ms": end - start,
-        "weighted_ms": weighted_durations(start, end),
+        "weighted_ms": weighted,
         "kind": kind,
         "target": target,
     }
-    return BuildSteps(steps, outputs)
+    return BuildSteps(steps, outputs, busy_ms=busy_ms)
 
 
 def _steps_by_manifest(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest) -> BuildSteps:

@@ -136,15 +136,12 @@ def finish_targets(
     answers = classify_all(outputs[fallback].tolist(), None)
     for k, answer in zip(fallback, answers, strict=True):
         kinds[k], targets[k] = answer[0], answer[1]
-    prefixes = [str(d)[: max(str(d).rfind("CMakeFiles/") - 1, 0)] for d in distinct_dirs]
-    pairs = list(zip(prefixes, dir_targets.tolist(), strict=False))
+    # "<folder>/CMakeFiles/<target>.dir" (or "CMakeFiles/<target>.dir": folder ""): 16 more characters
+    dirs = zip(distinct_dirs, dir_targets.tolist(), strict=False)  # dir_targets is [""] without any
+    pairs = [(d[: max(len(d) - len(t) - 16, 0)], t) for d, t in dirs]
     pairs += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
     named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
-    # Only a library or program in a folder that holds a target directory can be named after one.
-    known = {folder.encode("utf-8", "surrogateescape") for folder, _ in pairs}
-    spans = zip(lo[named].tolist(), np.maximum(folder_end[named], lo[named]).tolist(), strict=True)
-    named = [k for k, (a, b) in zip(named, spans, strict=True) if data[a:b] in known]
-    if named:
+    if named and pairs:  # only a library or program in a folder holding a target directory can change
         folders = _decode(data, lo[named], np.maximum(folder_end[named], lo[named]))
         targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), pairs)
     return kinds, targets
@@ -153,14 +150,22 @@ def finish_targets(
 def _named_after_targets(folders: list[str], names: list[str], found: list[tuple[str, str]]) -> list[str]:
     """classify._name_artifacts_after_targets: the target of each library or program (file name
     `names[i]` in folder `folders[i]`) becomes the longest CMake target of its folder (`found`:
-    (folder, target) pairs) that the name ends with after `_`, unless it is one of them already."""
-    known: dict[str, set[str]] = {}
-    for folder, target in found:
-        known.setdefault(folder, set()).add(target)
+    (folder, target) pairs) that the name ends with after `_`, unless it is one of them already.
+
+    Most are one of them already (`lib<target>.a` beside `CMakeFiles/<target>.dir`) or in a folder
+    without a target directory: two set lookups each; the targets of a folder are gathered only
+    for the others."""
+    pairs = set(found)
+    folders_with_targets = {folder for folder, _ in found}
+    known: dict[str, set[str]] | None = None
     for k, (folder, name) in enumerate(zip(folders, names, strict=True)):
-        candidates = known.get(folder)
-        if not candidates or name in candidates:
+        if folder not in folders_with_targets or (folder, name) in pairs:
             continue
+        if known is None:
+            known = {}
+            for place, target in found:
+                known.setdefault(place, set()).add(target)
+        candidates = known[folder]
         # The longest target the name ends with after a "_" is the part after its first such "_".
         at = name.find("_")
         while at >= 0:

@@ -102,7 +102,7 @@ def log_facts(log: NinjaLog, found: LogBuilds) -> NinjaLogFacts:
 
 def build_document(span: BuildSpan, steps: BuildSteps, top: int) -> Build:
     """Summary, slowest steps and groups of one build."""
-    summary = summarize_build(steps, span)
+    summary = summarize_build(steps, span, steps.busy_ms)
     kind_codes, kinds = steps.codes("kind")
     target_codes, targets = steps.codes("target")
     return Build(
