@@ -137,19 +137,16 @@ def _classified_steps(log, span, manifest) -> dict:
         start, end = part["start_ms"][firsts], part["end_ms"][firsts]
         steps = {"start_ms": start, "end_ms": end, "n_outputs": sizes}
         paths = log.paths
+        outputs = (paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize)
         if len(start) < _THREADED_FROM:
             steps["weighted_ms"] = weighted_durations(start, end)
-            steps["kind"], steps["target"] = kinds_and_targets(
-                paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize
-            )
+            steps["kind"], steps["target"] = kinds_and_targets(*outputs)
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=1) as pool:  # numpy's sorts meanwhile, mostly without the GIL
                 weighted = pool.submit(weighted_durations, start, end)
-                steps["kind"], steps["target"] = kinds_and_targets(
-                    paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize
-                )
+                steps["kind"], steps["target"] = kinds_and_targets(*outputs)
                 steps["weighted_ms"] = weighted.result()
     steps.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])
     types = {"weighted_ms": np.float64, "kind": object, "target": object}

@@ -11,24 +11,20 @@ reported by line number and left out, never guessed at; ninja itself skips such 
 from __future__ import annotations
 
 import mmap
-import re
 from pathlib import Path
 
 import numpy as np
 
 from buildprof.errors import InputError
-from buildprof.files import NotRegularFile, read_regular, why_unusable
 from buildprof.model.ninja import LogProblem, NinjaLog, OutputPaths
 from buildprof.ninja.fields import factorize_slice_rows, find_separators, parse_decimal, parse_hex
+from buildprof.ninja.log_file import parse_header, read_log_bytes
 
-SUPPORTED_VERSIONS = (5, 6, 7)
-_HEADER = re.compile(rb"# ninja log v(\d+)\s*$")
 _TAB, _NEWLINE, _CR = 9, 10, 13
 _TIME_DIGITS = 16  # start and end in ms: more digits than any build needs
 _MTIME_DIGITS = 19  # mtime in ns since the epoch: as many digits as an int64 holds
 MAX_PROBLEMS = 10_000  # damaged lines described one by one; the others are only counted
 _BLOCK_BYTES = 1 << 22  # lines are parsed about 30,000 at a time
-_MAP_FROM = 1 << 23  # logs this large are mapped, not copied (files.read_regular)
 _MIN_LINE = 10  # a valid line holds at least "0\t0\t0\ta\t0\n"
 _PARTS = ("line", "start_ms", "end_ms", "mtime", "cmdhash", "output_lo", "output_hi")
 _FIELD_PROBLEMS = {
@@ -43,14 +39,7 @@ _FIELD_PROBLEMS = {
 
 def read_ninja_log(path: str | Path) -> NinjaLog:
     """Read and parse the `.ninja_log` at `path`; raises InputError if it cannot be used at all."""
-    path = Path(path)
-    try:
-        data = read_regular(path, map_from=_MAP_FROM)
-    except NotRegularFile as exc:
-        raise InputError(f"is {exc.kind}, not a ninja log", path) from None
-    except OSError as exc:
-        raise InputError(why_unusable(path) or f"cannot read: {exc.strerror}", path) from None
-    return parse_ninja_log(data, str(path))
+    return parse_ninja_log(read_log_bytes(path), str(Path(path)))
 
 
 def parse_ninja_log(data: bytes | mmap.mmap, path: str = ".ninja_log") -> NinjaLog:
@@ -59,28 +48,10 @@ def parse_ninja_log(data: bytes | mmap.mmap, path: str = ".ninja_log") -> NinjaL
         raise InputError("the ninja log is empty (no build has finished a step yet)", path)
     header_end = data.find(b"\n")
     header = data[: header_end if header_end >= 0 else len(data)]
-    version = _parse_header(header, path)
+    version = parse_header(header, path)
     body_start = header_end + 1 if header_end >= 0 else len(data)
     columns, paths, problems, total, n_problems = _parse_body(data, body_start, first_line=2)
     return NinjaLog(path, version, columns, paths, problems, total, n_problems)
-
-
-def _parse_header(header: bytes, path: str) -> int:
-    """The log version from the first line; InputError (line 1) when it is not a supported header."""
-    match = _HEADER.match(header)
-    if not match:
-        shown = header[:40].decode("utf-8", "replace")
-        raise InputError(f"not a ninja log: first line is {shown!r}, expected '# ninja log vN'", path, 1)
-    version = int(match.group(1))
-    if version not in SUPPORTED_VERSIONS:
-        origin = "older than 1.0: it holds commands, not hashes" if version < 5 else "newer than 1.13"
-        raise InputError(
-            f"ninja log version {version} is not supported: it comes from a ninja {origin} "
-            "(buildprof reads v5 to v7, written by ninja 1.0 to 1.13)",
-            path,
-            1,
-        )
-    return version
 
 
 def _parse_body(

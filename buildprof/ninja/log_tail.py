@@ -22,9 +22,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from buildprof.errors import InputError
-from buildprof.files import NotRegularFile, read_regular, why_unusable
 from buildprof.model.ninja import BuildSpan, NinjaLog, OutputPaths
+from buildprof.ninja.log_file import parse_header, read_log_bytes
 
 try:
     from buildprof.ninja import _log_native
@@ -32,7 +31,6 @@ except ImportError:  # built without a C compiler: the whole log is read
     _log_native = None
 
 NATIVE_ENV = "BUILDPROF_NO_NATIVE"
-_MAP_FROM = 1 << 23  # as ninja/log.py: logs this large are mapped, not copied
 
 
 @dataclass(frozen=True)
@@ -74,31 +72,20 @@ def start_last_build(path: str, line_numbers: bool = False) -> Callable[[], Last
         found = outcome[0]
         if isinstance(found, BaseException):
             raise found
-        if found is None:
-            return None
-        from buildprof.ninja.log import _parse_header  # the reader's header rules
-
-        data = found[0]
-        version = _parse_header(data[: data.find(b"\n")], path)
-        return _as_log(path, version, *found, line_numbers)
+        return None if found is None else _as_log(path, *found, line_numbers)
 
     return result
 
 
-def _scan(path: str, line_numbers: bool) -> tuple[bytes, tuple] | None:
-    """The log's bytes and the C module's answer (None: cannot tell from the end). The header is
-    checked by the caller (ninja/log.py's rules; that module needs numpy, imported meanwhile)."""
-    try:
-        data = read_regular(path, map_from=_MAP_FROM)
-    except NotRegularFile as exc:
-        raise InputError(f"is {exc.kind}, not a ninja log", path) from None
-    except OSError as exc:
-        raise InputError(why_unusable(path) or f"cannot read: {exc.strerror}", path) from None
+def _scan(path: str, line_numbers: bool) -> tuple[int, bytes, tuple] | None:
+    """The log's version, its bytes and the C module's answer (None: cannot tell from the end)."""
+    data = read_log_bytes(path)
     header_end = data.find(b"\n")
     if header_end < 0:
         return None
+    version = parse_header(data[:header_end], path)
     found = _log_native.last_build(data, header_end + 1, line_numbers)
-    return None if found is None else (data, found)
+    return None if found is None else (version, data, found)
 
 
 def _as_log(path: str, version: int, data, found: tuple, line_numbers: bool) -> LastBuild:
