@@ -200,3 +200,17 @@ def test_value_codes_are_those_of_pandas_factorize(monkeypatch):
             answers.append((codes.tolist(), names.tolist()))
         want = pd.factorize(values)
         assert answers[0] == answers[1] == (want[0].tolist(), list(want[1]))
+
+
+def test_kind_and_target_codes_are_those_of_pandas_factorize(monkeypatch):
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 9, 2000):
+        kinds = np.array([str(rng.choice(["compile", "link", "other"])) for _ in range(n)], dtype=object)
+        targets = np.array([(f"t{rng.integers(0, 40)}" + "x")[:-1] for _ in range(n)], dtype=object)
+        for native in ("1", "0"):
+            monkeypatch.setenv(NATIVE_ENV, native)
+            found = step_tables.kind_target_codes(kinds, targets)
+            for name, values in (("kind", kinds), ("target", targets)):
+                codes, uniques = pd.factorize(values)
+                assert found[name][0].tolist() == codes.tolist()
+                assert found[name][1].tolist() == list(uniques)

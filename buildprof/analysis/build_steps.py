@@ -84,12 +84,12 @@ class BuildSteps:
         return self.columns[name]
 
     def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Each step's code among the distinct values of column `name` (kind, target), numbered in
-        the order they first appear, and those values (computed once)."""
-        if name not in self._codes:
-            from buildprof.analysis.step_tables import value_codes
+        """Each step's code among the distinct values of column `name` (kind or target), numbered in
+        the order they first appear, and those values (both computed once)."""
+        if not self._codes:
+            from buildprof.analysis.step_tables import kind_target_codes
 
-            self._codes[name] = value_codes(self.columns[name])
+            self._codes = kind_target_codes(self.columns["kind"], self.columns["target"])
         return self._codes[name]
 
     def frame(self) -> pd.DataFrame:

@@ -157,15 +157,18 @@ def _named_after_targets(folders: list[str], names: list[str], found: list[tuple
     for the others."""
     pairs = set(found)
     folders_with_targets = {folder for folder, _ in found}
-    known: dict[str, set[str]] | None = None
-    for k, (folder, name) in enumerate(zip(folders, names, strict=True)):
-        if folder not in folders_with_targets or (folder, name) in pairs:
-            continue
-        if known is None:
-            known = {}
-            for place, target in found:
-                known.setdefault(place, set()).add(target)
-        candidates = known[folder]
+    others = [
+        k
+        for k, (folder, name) in enumerate(zip(folders, names, strict=True))
+        if folder in folders_with_targets and (folder, name) not in pairs
+    ]
+    wanted = {folders[k] for k in others}
+    known: dict[str, set[str]] = {}
+    for folder, target in found:
+        if folder in wanted:
+            known.setdefault(folder, set()).add(target)
+    for k in others:
+        name, candidates = names[k], known[folders[k]]
         # The longest target the name ends with after a "_" is the part after its first such "_".
         at = name.find("_")
         while at >= 0:

@@ -44,6 +44,24 @@ def value_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, values[firsts]
 
 
+def kind_target_codes(kinds: np.ndarray, targets: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """value_codes of the kinds and of the targets, from one pass over the rows: the (kind, target)
+    pairs coded first (`_export_native.pair_codes`, in the order they first appear), then the few
+    pairs' kinds and targets (a value first appears with the first pair holding it)."""
+    pair_codes = export_native("pair_codes")
+    if pair_codes is None or not len(kinds):
+        return {"kind": value_codes(kinds), "target": value_codes(targets)}
+    kinds = np.ascontiguousarray(kinds, dtype=object)
+    targets = np.ascontiguousarray(targets, dtype=object)
+    codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(kinds, targets))
+    found = {}
+    for name, values in (("kind", kinds[firsts]), ("target", targets[firsts])):
+        seen: dict = {}
+        of_pair = np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), np.int64, len(values))
+        found[name] = (of_pair[codes], np.array(list(seen), dtype=object))
+    return found
+
+
 def largest(values: np.ndarray, top: int) -> np.ndarray:
     """The rows of the `top` largest values, largest first, ties in row order: the rows
     `DataFrame.nlargest(top, column, keep="first")` takes, in its order."""
