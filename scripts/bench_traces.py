@@ -24,7 +24,8 @@ for) and, sampled every 10 ms from /proc in one more round, the peak of the whol
 resident sets added up. The ratios to ClangBuildAnalyzer are of the medians, and the median of the
 paired rounds' ratios. Never run by the tests: machines differ.
 
-Example (the numbers in docs/benchmarks.md):
+Example (the numbers in docs/benchmarks.md; `--cold-only` runs the paired cold and ClangBuildAnalyzer
+runs alone, a quarter of the time):
     python scripts/bench_traces.py --repeat 5 --cba /tmp/cba/build/ClangBuildAnalyzer
 """
 
@@ -202,6 +203,7 @@ def run_all(args: argparse.Namespace) -> dict:
         scratch = tempfile.mkdtemp(prefix="bench-cba-")
         cba_script = f'"{cba}" --all "{folder}" "{scratch}/out.bin" >/dev/null && '
         cba_script += f'"{cba}" --analyze "{scratch}/out.bin" >/dev/null'
+    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     try:
         measure(_buildprof(folder, "--no-cache", *jobs))  # untimed: bytecode written, files cached
         if cba:
@@ -214,6 +216,10 @@ def run_all(args: argparse.Namespace) -> dict:
             runs["cold"] = measure(_buildprof(folder, "--no-cache", *jobs), last)
             if cba and round_ % 2 == 0:
                 runs["cba"] = measure(["sh", "-c", cba_script], last)
+            if args.cold_only:  # the paired runs alone (the other measurements take most of the time)
+                _keep(runs, results, memory, last)
+                print(f"round {round_ + 1}/{args.repeat + 1} done", file=sys.stderr)
+                continue
             python_only = {**os.environ, "BUILDPROF_NO_NATIVE": "1"}
             cold_python = measure(_buildprof(folder, "--no-cache", *jobs), last, python_only)
             shutil.rmtree(cache, ignore_errors=True)
@@ -230,11 +236,7 @@ def run_all(args: argparse.Namespace) -> dict:
             runs |= {"cold_python": cold_python, "first": first, "warm": warm}
             runs["warm_query"] = warm_query
             runs["incremental"] = incremental
-            for name, run in runs.items():
-                if last:
-                    memory[name] = run.tree_rss_mb
-                else:
-                    results[name].runs.append(run)
+            _keep(runs, results, memory, last)
             print(f"round {round_ + 1}/{args.repeat + 1} done", file=sys.stderr)
     finally:
         if env_cache is not None:
@@ -246,9 +248,19 @@ def run_all(args: argparse.Namespace) -> dict:
     for name, peak in memory.items():
         results[name].tree_rss_mb = peak
     summary = report(args, results, count, total_bytes, largest, bool(cba))
-    summary["cache_bytes"] = size = max(cache_sizes)
-    print(f"cache after a first run: {size / 1e6:.1f} MB on disk, {size / total_bytes:.3f}x the traces")
+    if cache_sizes:
+        summary["cache_bytes"] = size = max(cache_sizes)
+        print(f"cache after a first run: {size / 1e6:.1f} MB on disk, {size / total_bytes:.3f}x the traces")
     return summary
+
+
+def _keep(runs: dict[str, Run], results: dict[str, Result], memory: dict[str, float], last: bool) -> None:
+    """File a round's runs: timed rounds into the results, the last (sampled) round's tree peaks."""
+    for name, run in runs.items():
+        if last:
+            memory[name] = run.tree_rss_mb
+        else:
+            results[name].runs.append(run)
 
 
 def _disk_usage(folder: Path) -> int:
@@ -284,11 +296,14 @@ def report(args, results: dict[str, Result], count: int, total_bytes: int, large
             f" | {row['tree_rss_mb']:.0f} MB |"
         )
     cold = summary["cold"]["median_s"]
-    ratios = {"warm_vs_cold": cold / summary["warm"]["median_s"]}
-    ratios["warm_query_vs_cold"] = cold / summary["warm_query"]["median_s"]
-    ratios["incremental_vs_cold"] = cold / summary["incremental"]["median_s"]
-    ratios["python_vs_cold"] = summary["cold_python"]["median_s"] / cold
-    ratios["first_vs_cold"] = summary["first"]["median_s"] / cold
+    ratios = {}
+    if "warm" in summary:  # not with --cold-only
+        ratios["warm_vs_cold"] = cold / summary["warm"]["median_s"]
+        ratios["warm_query_vs_cold"] = cold / summary["warm_query"]["median_s"]
+        ratios["incremental_vs_cold"] = cold / summary["incremental"]["median_s"]
+        ratios["python_vs_cold"] = summary["cold_python"]["median_s"] / cold
+        ratios["first_vs_cold"] = summary["first"]["median_s"] / cold
+        ratios["first_vs_cold_cpu"] = summary["first"]["cpu_s"] / summary["cold"]["cpu_s"]
     if cba:
         ours, theirs = summary["cold"], summary["cba"]
         ratios["cold_vs_cba"] = cold / theirs["median_s"]
@@ -305,12 +320,13 @@ def report(args, results: dict[str, Result], count: int, total_bytes: int, large
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     print()
-    print(
-        f"warm is {ratios['warm_vs_cold']:.1f}x faster than cold (other options "
-        f"{ratios['warm_query_vs_cold']:.1f}x); incremental {ratios['incremental_vs_cold']:.1f}x; "
-        f"first run {ratios['first_vs_cold']:.2f}x cold; cold without the C scanner "
-        f"{ratios['python_vs_cold']:.2f}x cold"
-    )
+    if "warm_vs_cold" in ratios:
+        print(
+            f"warm is {ratios['warm_vs_cold']:.1f}x faster than cold (other options "
+            f"{ratios['warm_query_vs_cold']:.1f}x); incremental {ratios['incremental_vs_cold']:.1f}x; "
+            f"first run {ratios['first_vs_cold']:.2f}x cold ({ratios['first_vs_cold_cpu']:.2f}x in CPU); "
+            f"cold without the C scanner {ratios['python_vs_cold']:.2f}x cold"
+        )
     if cba:
         print(
             f"buildprof cold / ClangBuildAnalyzer (medians): wall {ratios['cold_vs_cba']:.2f}x "
@@ -332,6 +348,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0, help="buildprof --jobs (default: its own)")
     parser.add_argument("--cba", help="ClangBuildAnalyzer binary (or env CBA_BIN); skipped if absent")
     parser.add_argument("--json", help="also write the numbers to this file")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only the paired cold and ClangBuildAnalyzer runs"
+    )
     args = parser.parse_args()
     summary = run_all(args)
     if args.json:
