@@ -85,6 +85,27 @@ def test_five_real_builds_before_recompaction(native, captures, tmp_path):
     assert_same_as_whole_log(path, last)
 
 
+def test_seven_real_builds_with_a_manifest_and_traces(native, captures, run_cli, tmp_path, monkeypatch):
+    """clang19-headers: a clean build, then a rebuild after each of six header edits (ninja 1.11,
+    build.ninja and the traces beside it): the tail's build is the whole log's, and the trace with
+    the traces embedded is the same but for the process name."""
+    folder = captures / "clang19-headers"
+    last = log_tail.read_last_build(str(folder / ".ninja_log"), line_numbers=True)
+    assert last is not None
+    assert_same_as_whole_log(folder / ".ninja_log", last)
+    docs = []
+    for native_tail in (True, False):
+        if not native_tail:
+            monkeypatch.setattr(log_tail, "_log_native", None)
+        out = tmp_path / f"{native_tail}.json"
+        result = run_cli("trace", folder, "--embed-time-trace", "-o", out)
+        assert result.exit_code == 0, result.output
+        docs.append(json.loads(out.read_bytes()))
+    assert docs[0]["traceEvents"][0]["args"]["name"].startswith("last ninja build of")
+    assert docs[0]["traceEvents"][1:] == docs[1]["traceEvents"][1:]
+    assert any(e.get("cat") == "Source" for e in docs[0]["traceEvents"])  # clang events embedded
+
+
 @pytest.mark.parametrize(
     "capture", ["clang19-ninja1.11", "clang19-ninja1.13", "clang14-ninja1.13", "clang19-one-tu"]
 )
