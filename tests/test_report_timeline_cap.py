@@ -18,6 +18,7 @@ def _steps(n: int, seed: int = 3) -> BuildSteps:
     columns = {
         "start_ms": start,
         "end_ms": end,
+        "duration_ms": end - start,
         "weighted_ms": (end - start) / 3,
         "kind": np.full(n, "compile", dtype=object),
         "target": np.full(n, "t", dtype=object),

@@ -62,7 +62,8 @@ class BuildSteps:
     """A build's steps (edges), one value per step in log order in each column: start_ms, end_ms,
     duration_ms, weighted_ms, n_outputs, line, cmdhash (numpy), kind and target (object arrays
     sharing a few strings); `outputs` indexes their first outputs (StepOutputs, or the decoded
-    array when a manifest needed them all)."""
+    array when a manifest needed them all). Columns the report reads for a few rows only (line,
+    cmdhash) may stay in the log: `log_rows` is then the log's columns and each step's row there."""
 
     def __init__(
         self,
@@ -70,18 +71,30 @@ class BuildSteps:
         outputs,
         frame: pd.DataFrame | None = None,
         busy_ms: int | None = None,
+        log_rows: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.columns = columns
         self.outputs = outputs
         self.busy_ms = busy_ms  # steps.busy_time, when computed with the weighted times
         self._frame = frame
+        self._log_rows = log_rows
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.columns["start_ms"])
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        if name in self.columns or self._log_rows is None:
+            return self.columns[name]
+        log_columns, rows = self._log_rows
+        return log_columns[name][rows]
+
+    def at(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Column `name` at the steps `rows` only."""
+        if name in self.columns or self._log_rows is None:
+            return self.columns[name][rows]
+        log_columns, log_rows = self._log_rows
+        return log_columns[name][log_rows[rows]]
 
     def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Each step's code among the distinct values of column `name` (kind or target), numbered in
@@ -97,7 +110,8 @@ class BuildSteps:
         if self._frame is None:
             import pandas as pd
 
-            columns = dict(self.columns, step=np.arange(len(self)))
+            columns = {name: self[name] for name in _FRAME_COLUMNS if name not in ("step", "output")}
+            columns["step"] = np.arange(len(self))
             columns["output"] = pd.Series(np.asarray(self.outputs), dtype=object, copy=False).astype(str)
             self._frame = pd.DataFrame({name: columns[name] for name in _FRAME_COLUMNS})
         return self._frame
@@ -127,17 +141,15 @@ def build_steps(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) 
     start, end = columns["start_ms"][rows], columns["end_ms"][rows]
     weighted, busy_ms = weighted_and_busy(start, end)
     steps = {
-        "cmdhash": columns["cmdhash"][rows],
         "start_ms": start,
         "end_ms": end,
         "n_outputs": sizes.astype(np.int64, copy=False),
-        "line": columns["line"][rows],
         "duration_ms": end - start,
         "weighted_ms": weighted,
         "kind": kind,
         "target": target,
     }
-    return BuildSteps(steps, outputs, busy_ms=busy_ms)
+    return BuildSteps(steps, outputs, busy_ms=busy_ms, log_rows=(columns, rows))
 
 
 def _steps_by_manifest(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest) -> BuildSteps:

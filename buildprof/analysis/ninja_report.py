@@ -119,7 +119,7 @@ def build_document(span: BuildSpan, steps: BuildSteps, top: int) -> Build:
 
 def step_rows(steps: BuildSteps, rows: np.ndarray) -> list[StepRow]:
     """The report's rows of the steps at `rows` (STEP_FIELDS), with plain Python numbers."""
-    columns = {name: steps[name][rows].tolist() for name in STEP_FIELDS if name != "output"}
+    columns = {name: steps.at(name, rows).tolist() for name in STEP_FIELDS if name != "output"}
     outputs = steps.outputs[rows].tolist()
     return [
         StepRow(

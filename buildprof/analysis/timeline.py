@@ -31,7 +31,7 @@ def timeline_of(steps: BuildSteps) -> Timeline:
     lanes = assign_lanes(start, end)
     chosen = np.arange(len(start))
     if len(start) > TIMELINE_STEPS_KEPT:
-        chosen = np.sort(largest(end - start, TIMELINE_STEPS_KEPT))
+        chosen = np.sort(largest(np.asarray(steps["duration_ms"]), TIMELINE_STEPS_KEPT))  # end - start
     order = chosen[np.lexsort((lanes[chosen], start[chosen]))]
     output = steps.outputs[order].tolist()
     begin, finish, lane = start[order].tolist(), end[order].tolist(), lanes[order].tolist()
