@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from buildprof.analysis.functions import function_columns
 from buildprof.analysis.headers import header_columns, include_chains
 from buildprof.analysis.table import Table
 from buildprof.analysis.templates import template_columns, template_set_columns
@@ -108,12 +109,9 @@ def _top_of(table: Table, name: str, limit: int) -> list[CbaCounted]:
 
 
 def _functions(ts: TraceSet, demangled: dict[str, str]) -> dict[tuple[str, str], int]:
-    functions: dict[tuple[str, str], int] = {}
-    for t, summary in enumerate(ts.summaries):
-        for f in summary.functions:
-            key = (demangled.get(f.name, f.name), f.file or ts.display_names[t])
-            functions[key] = functions.get(key, 0) + f.us
-    return functions
+    """Time per (demangled name, module), in first-seen order: function_table's sums."""
+    table = function_columns(ts, demangled)
+    return dict(zip(zip(table["name"], table["file"], strict=True), table["us"].tolist(), strict=True))
 
 
 def _expensive_headers(ts: TraceSet, config: CbaSettings) -> list[CbaHeader]:

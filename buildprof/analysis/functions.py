@@ -20,7 +20,15 @@ def function_table(ts: TraceSet, demangled: dict[str, str]) -> pd.DataFrame:
 
 
 def function_columns(ts: TraceSet, demangled: dict[str, str]) -> Table:
-    """function_table as a Table: (name, file) groups in first-seen order, traces counted once."""
+    """function_table as a Table: (name, file) groups in first-seen order, traces counted once;
+    computed once per TraceSet and demangling (the report's section and ClangBuildAnalyzer's)."""
+    made = ts.memo.get("function_table")
+    if made is None or made[0] is not demangled:
+        made = ts.memo["function_table"] = (demangled, _function_table(ts, demangled))
+    return made[1]
+
+
+def _function_table(ts: TraceSet, demangled: dict[str, str]) -> Table:
     groups: dict[tuple[str, str], list[int]] = {}  # (name, file) -> [count, us, traces, last trace]
     for t, summary in enumerate(ts.summaries):
         name_of = ts.display_names[t]
