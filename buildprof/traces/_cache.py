@@ -18,13 +18,16 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
-import numpy as np
 
 from buildprof.files import read_regular, write_atomically
 from buildprof.model.traces import TraceSummary
 from buildprof.traces._wire import NameReceiver, decode_results, encode_results
+
+if TYPE_CHECKING:  # numpy only where the pack is read or written: workers do without it
+    import numpy as np
 
 PACK_NAME = "summaries.pack"
 _PACK_MAGIC = b"BPPACK2\n"
@@ -99,6 +102,8 @@ class Pack:
 
         A packed summary counts only if the trace and its entry are unchanged since packing.
         """
+        import numpy as np
+
         at = np.array([self.index.get(key, -1) for key in keys], dtype=np.int64)
         found = np.flatnonzero(at >= 0)
         same = (self.stamps[at[found], 0] == np.array(sizes, dtype=np.int64)[found]) & (
@@ -114,6 +119,8 @@ class Pack:
 
 def load_pack(cache_dir: str | Path, names: NameReceiver) -> Pack | None:
     """The folder's pack, or None when there is none or it cannot be read (then it is ignored)."""
+    import numpy as np
+
     try:
         data = read_regular(os.path.join(cache_dir, PACK_NAME))
         if not data.startswith(_PACK_MAGIC):
@@ -135,6 +142,8 @@ def load_pack(cache_dir: str | Path, names: NameReceiver) -> Pack | None:
 
 def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: list[str]) -> None:
     """Write the pack of a scan (summaries and the entry file of each); failures are ignored."""
+    import numpy as np
+
     stamps = np.array(
         [(s.size, s.mtime_ns, *_file_stamp(e)) for s, e in zip(summaries, entries, strict=True)],
         dtype="<i8",

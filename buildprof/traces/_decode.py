@@ -8,9 +8,9 @@ truncated or corrupt JSON, or JSON that is not a time trace (msgspec's own detai
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import msgspec
-import numpy as np
 
 from buildprof.model.traces import TraceSummary
 from buildprof.traces._events import DECODER, MAX_JSON_DEPTH, TraceDocument
@@ -23,6 +23,12 @@ NOT_TRACE = "not a valid time trace"
 NO_TIMED = "no timed events in the trace"
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string, escapes included
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def beginning_of_time(value: Any) -> int:
+    """TraceSummary.beginning_of_time of a trace's `beginningOfTime` (0 if absent or beyond 64 bits)."""
+    value = int(value or 0)
+    return value if -(1 << 63) <= value < (1 << 63) else 0
 
 
 def looks_like_trace(head: bytes) -> bool:
@@ -71,6 +77,8 @@ def why_undecodable(data: bytes, exc: Exception) -> str:
 def json_depth(data: bytes) -> int:
     """How deep objects and arrays nest in JSON text (strings skipped; for damaged text, as far as
     its brackets go). Iterative, unlike a parser: any depth is measured, in bounded memory."""
+    import numpy as np  # here: only a trace msgspec could not decode gets this far
+
     brackets = np.frombuffer(_STRING.sub(b"", data).translate(None, _NOT_BRACKETS), dtype=np.uint8)
     depth = deepest = 0
     for at in range(0, len(brackets), 1 << 20):

@@ -8,12 +8,15 @@ arrays nest deeper than MAX_JSON_DEPTH (_decode).
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-import numpy as np
 
 from buildprof.trace_rules import KNOWN_KINDS
+
+if TYPE_CHECKING:  # numpy is imported where it is used: a worker on the C path never needs it
+    import numpy as np
 
 TOTAL = -1  # kind code of clang's "Total <name>" summary events
 PHASES = {"X": 1, "b": 2, "e": 3, "M": 4}  # phase codes; anything else (i, s, ...) is 0
@@ -54,9 +57,16 @@ class TraceDocument(msgspec.Struct, gc=False):
 
 DECODER = msgspec.json.Decoder(TraceDocument)
 
-_PHASE_TABLE = np.zeros(256, dtype=np.int8)  # phase code by the byte of a one-character "ph"
-for _ph, _code in PHASES.items():
-    _PHASE_TABLE[ord(_ph)] = _code
+
+@functools.cache
+def _phase_table() -> np.ndarray:
+    """The phase code by the byte of a one-character "ph"."""
+    import numpy as np
+
+    table = np.zeros(256, dtype=np.int8)
+    for ph, code in PHASES.items():
+        table[ord(ph)] = code
+    return table
 
 
 def phase_codes(phases: list[str]) -> np.ndarray:
@@ -65,9 +75,11 @@ def phase_codes(phases: list[str]) -> np.ndarray:
     Phases are single characters in practice: joined, they are one byte each and a 256-entry table
     maps them without a Python operation per event.
     """
+    import numpy as np
+
     joined = "".join(phases)
     if len(joined) == len(phases) and joined.isascii():
-        return _PHASE_TABLE[np.frombuffer(joined.encode("ascii"), dtype=np.uint8)]
+        return _phase_table()[np.frombuffer(joined.encode("ascii"), dtype=np.uint8)]
     return np.array([PHASES.get(ph, 0) for ph in phases], dtype=np.int8)
 
 
@@ -83,7 +95,7 @@ class NameTable:
     def __init__(self) -> None:
         self.codes: dict[str, int] = {}
         self.names: list[str] = []
-        self.kinds = np.zeros(0, dtype=np.int8)
+        self.kinds: np.ndarray | None = None  # set by encode()
 
     def start_batch(self) -> None:
         """Called before each batch: numbers stay valid for the whole batch."""
@@ -92,8 +104,10 @@ class NameTable:
 
     def encode(self, names: list[str]) -> np.ndarray:
         """The number of each name, adding new ones."""
+        import numpy as np
+
         found = list(map(self.codes.get, names))
-        if None in found:
+        if None in found or self.kinds is None:
             for name in dict.fromkeys(names):
                 if name not in self.codes:
                     self.codes[name] = len(self.names)

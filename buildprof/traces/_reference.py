@@ -36,18 +36,12 @@ from buildprof.traces._damage import (
     out_of_range,
     plain_counts,
 )
-from buildprof.traces._decode import NO_TIMED
+from buildprof.traces._decode import NO_TIMED, beginning_of_time
 from buildprof.traces._events import TOTAL, NameTable, phase_codes
 from buildprof.traces._known import KnownEvents, TemplateCodes, event_details, summarize_known
 from buildprof.traces._nesting import parents_by_containment
 
 NAMES = NameTable()  # per process, shared by every batch it summarises
-
-
-def beginning_of_time(value: Any) -> int:
-    """TraceSummary.beginning_of_time of a trace's `beginningOfTime` (0 if absent or beyond 64 bits)."""
-    value = int(value or 0)
-    return value if INT64_MIN <= value <= INT64_MAX else 0
 
 
 @dataclass

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 
 from buildprof.model.traces import FunctionStat, TraceSummary
 from buildprof.trace_rules import KINDS, MAX_EVENT_US, collapse_template_args, is_header, nice_path
-from buildprof.traces._decode import NO_TIMED, SNIFF_BYTES, decode_trace, looks_like_trace
-from buildprof.traces._reference import NAMES, FlatTrace, beginning_of_time, flatten_trace, summarize_batch
+from buildprof.traces._decode import NO_TIMED, SNIFF_BYTES, beginning_of_time, decode_trace, looks_like_trace
 
 try:
     from buildprof.traces import _native
@@ -51,11 +50,11 @@ def summarize_many(files: Iterable[tuple[Buffer, str, int, int]]) -> list[TraceS
     once the next item is asked for. A damaged trace gets its status and message and never stops the
     others.
     """
-    NAMES.start_batch()
     summarize = native_summarize()
     summaries: list[TraceSummary | None] = []
-    flats: list[FlatTrace] = []
+    flats: list = []  # the reference path's FlatTrace of each trace the C module did not take
     slots: list[int] = []
+    reference = None  # imported (with numpy) for the first such trace: a worker may never need it
     for data, path, size, mtime_ns in files:
         base = {"path": path, "size": size, "mtime_ns": mtime_ns}
         if summarize is not None and looks_like_trace(bytes(data[:SNIFF_BYTES])):
@@ -65,12 +64,17 @@ def summarize_many(files: Iterable[tuple[Buffer, str, int, int]]) -> list[TraceS
                 continue
         summary, trace = decode_trace(bytes(data), base)  # declined or not native: bytes of its own
         if trace is not None:
+            if reference is None:
+                from buildprof.traces import _reference as reference
+
+                reference.NAMES.start_batch()
             slots.append(len(summaries))
-            flats.append(flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
+            flats.append(reference.flatten_trace(trace.traceEvents, trace.beginningOfTime, base))
             del trace  # its events are freed here, while still in the processor's cache
         summaries.append(summary)
-    for slot, summary in zip(slots, summarize_batch(flats), strict=True):
-        summaries[slot] = summary
+    if reference is not None:
+        for slot, summary in zip(slots, reference.summarize_batch(flats), strict=True):
+            summaries[slot] = summary
     return summaries  # type: ignore[return-value]
 
 

@@ -13,14 +13,19 @@ cheaper: equal names are the same object.
 from __future__ import annotations
 
 import os
+import sys
+from array import array
 from collections import defaultdict
 from itertools import count, islice
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import msgspec
-import numpy as np
 
 from buildprof.model.traces import TraceSummary
+
+if TYPE_CHECKING:  # numpy is the receiver's (the parent's): a worker's messages are made without it
+    import numpy as np
 
 
 class NameSender:
@@ -36,10 +41,14 @@ class _Names:
     """The names a stream has sent, by number, as an object array for gathering (grown by doubling)."""
 
     def __init__(self) -> None:
+        import numpy as np
+
         self.array = np.empty(1024, dtype=object)
         self.size = 0
 
     def extend(self, names: list[str]) -> None:
+        import numpy as np
+
         end = self.size + len(names)
         if end > len(self.array):
             grown = np.empty(max(end, 2 * len(self.array)), dtype=object)
@@ -122,14 +131,21 @@ def _lists(summary: TraceSummary, number) -> _Lists | None:
             files=_numbers(map(number, summary.files)),
             templates=_numbers(map(number, summary.templates)),
             breakdown=_numbers(map(number, map(itemgetter(0), summary.breakdown))),
-            breakdown_us=np.array([us for _, us in summary.breakdown], dtype="<i8").tobytes(),
+            breakdown_us=_little_endian(array("q", [us for _, us in summary.breakdown])),
         )
     except OverflowError:
         return None
 
 
 def _numbers(values) -> bytes:
-    return np.fromiter(values, dtype="<i4").tobytes()
+    return _little_endian(array("i", values))  # a number past int32 raises OverflowError, as numpy did
+
+
+def _little_endian(numbers: array) -> bytes:
+    """The bytes of an array of int32 ("i") or int64 ("q"), little-endian as the receiver reads them."""
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers.tobytes()
 
 
 def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tuple[TraceSummary, bool]]:
@@ -139,6 +155,8 @@ def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tupl
     The lists are rebuilt by gathering from the stream's object array of names (no Python step per
     name).
     """
+    import numpy as np
+
     message = _DECODER.decode(data)
     names = receiver.receive(message.stream, message.first, message.names)
     for summary, packed in zip(message.summaries, message.lists, strict=True):
