@@ -197,7 +197,7 @@ def _required_last_build(found: FolderInputs):
 
     inputs = found.inputs
     log = read_ninja_log(inputs.ninja_log)
-    split = split_builds(log.entries, log.version)
+    split = split_builds(log)
     if not split.builds:
         raise InputError("the ninja log holds no build to record", log.path)
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None
@@ -369,7 +369,7 @@ def _last_build_steps(found: FolderInputs):
         log = read_ninja_log(inputs.ninja_log)
     except InputError:
         return None, None, None
-    builds = split_builds(log.entries, log.version).builds
+    builds = split_builds(log).builds
     if not builds:
         return None, None, log
     manifest = read_ninja_manifest(inputs.manifest_dir) if inputs.manifest_dir else None

@@ -218,7 +218,7 @@ def graph_with_times(found: FolderInputs, read: tuple | None = None) -> GraphInp
         except InputError as exc:
             inputs.notes.append(f"{exc}: rebuild costs unknown")
             return inputs
-        builds = split_builds(log.entries, log.version).builds
+        builds = split_builds(log).builds
         steps = analyse_build(log, builds[-1], None) if builds else None
     add_log_times(inputs, log.entries, steps)
     inputs.order = ready_order(log.version or 5)

@@ -48,7 +48,7 @@ def joined_last_build(found: FolderInputs) -> JoinedBuild:
     if graph is None:
         raise InputError("no build.ninja: the build graph is needed", found.build_dir)
     log = read_ninja_log(inputs.ninja_log)
-    builds = split_builds(log.entries, log.version).builds
+    builds = split_builds(log).builds
     if not builds:
         raise InputError("the ninja log holds no build", log.path)
     span = builds[-1]
@@ -61,7 +61,7 @@ def joined_build(graph: BuildGraph, log, span, steps: pd.DataFrame) -> JoinedBui
     from buildprof.analysis.simulate import ready_order
     from buildprof.analysis.step_graph import join_steps
 
-    times = join_steps(graph, steps, log.entries.iloc[span.first_row : span.end_row])
+    times = join_steps(graph, steps, _lines_of(log, span))
     notes = list(graph.problems)  # "file:line: message", statements ninja would refuse
     if times.unmatched:
         notes.append(
@@ -70,6 +70,18 @@ def joined_build(graph: BuildGraph, log, span, steps: pd.DataFrame) -> JoinedBui
         )
     order = ready_order(log.version or 5)
     return JoinedBuild(graph, steps, times, span.index + 1, most_at_once(steps), order, notes)
+
+
+def _lines_of(log, span) -> pd.DataFrame:
+    """The build's log lines (command hash, times, output) for join_steps, decoding only its paths
+    (log.entries would decode every path of the log)."""
+    import numpy as np
+    import pandas as pd
+
+    part = slice(span.first_row, span.end_row)
+    lines = {name: log.columns[name][part] for name in ("cmdhash", "start_ms", "end_ms")}
+    lines["output"] = log.paths.of(np.arange(span.first_row, span.end_row))
+    return pd.DataFrame(lines)
 
 
 def report_critical_path(
