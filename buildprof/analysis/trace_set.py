@@ -8,10 +8,10 @@ concatenated names and one join per column, whatever the number of traces.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import chain, count
+from itertools import accumulate, chain, count, repeat
 from typing import TypeVar
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from buildprof.gc_pause import return_free_memory
 from buildprof.model.traces import SUMMARY_COLUMNS, TraceSummary
 
+_TRIM_BYTES = 8 << 20  # summaries' column bytes freed before their pages are given back (malloc_trim)
 _CONCATENATED = (
     "file_incl_us",
     "file_self_us",
@@ -78,7 +79,14 @@ class TraceSet:
 
 def build_trace_set(summaries: list[TraceSummary], display_names: list[str] | None = None) -> TraceSet:
     """Index the summaries of one build (see the module docstring)."""
-    columns = {name: _concat_column(summaries, name) for name in (*_CONCATENATED, "src_file")}
+    columns, loose = {}, 0
+    for name in (*_CONCATENATED, "src_file"):
+        columns[name] = _concat_column(summaries, name)
+        loose += columns[name].nbytes  # the summaries' own copies, now free
+        if loose >= _TRIM_BYTES:
+            return_free_memory()  # their pages back, so that the columns are never all held twice
+            loose = 0
+    return_free_memory()
     files, file_rows = _coded_rows([s.files for s in summaries])
     templates, tpl_rows = _coded_rows([s.templates for s in summaries])
     src_count = np.array([len(s.columns.get("src_file", b"")) // 4 for s in summaries], dtype=np.int64)
@@ -102,19 +110,16 @@ def _concat_column(summaries: list[TraceSummary], name: str) -> np.ndarray:
     """One SUMMARY_COLUMNS column of every summary, end to end (one join, one buffer).
 
     Each summary's own bytes of the column are then replaced by a read-only view of its part of the
-    joined buffer: the same bytes (equal, encoded and read alike), kept once instead of twice; their
-    pages are given back column by column, so that every column is never held twice at once.
+    joined buffer: the same bytes (equal, encoded and read alike), kept once instead of twice (the
+    caller gives their pages back). The views are made and set without a Python step per summary.
     """
-    parts = [s.columns.get(name) for s in summaries]
-    joined = b"".join([b"" if part is None else part for part in parts])
+    holders = [s.columns for s in summaries if name in s.columns]
+    parts = [columns[name] for columns in holders]
+    joined = b"".join(parts)
+    ends = list(accumulate(map(len, parts)))
     view = memoryview(joined)
-    at = 0
-    for summary, part in zip(summaries, parts, strict=True):
-        if part is not None:
-            summary.columns[name] = view[at : at + len(part)]
-            at += len(part)
-    del parts
-    return_free_memory()  # the parts' pages (a column of 3,000 traces: up to 8 MB)
+    views = map(view.__getitem__, map(slice, [0, *ends[:-1]], ends))
+    deque(map(dict.__setitem__, holders, repeat(name), views), maxlen=0)
     return np.frombuffer(joined, dtype=SUMMARY_COLUMNS[name])
 
 
