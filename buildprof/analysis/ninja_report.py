@@ -103,6 +103,7 @@ def log_facts(log: NinjaLog, found: LogBuilds) -> NinjaLogFacts:
 def build_document(span: BuildSpan, steps: BuildSteps, top: int) -> Build:
     """Summary, slowest steps and groups of one build."""
     summary = summarize_build(steps, span, steps.busy_ms)
+    timeline = timeline_of(steps)  # before the groups' codes exist: its lanes are a build's peak memory
     kind_codes, kinds = steps.codes("kind")
     target_codes, targets = steps.codes("target")
     return Build(
@@ -113,7 +114,7 @@ def build_document(span: BuildSpan, steps: BuildSteps, top: int) -> Build:
         by_kind=group_rows(steps, kind_codes, kinds, summary.weighted_ms),
         by_target=group_rows(steps, target_codes, targets, summary.weighted_ms, top),
         targets_total=len(targets),
-        timeline=timeline_of(steps),
+        timeline=timeline,
     )
 
 
