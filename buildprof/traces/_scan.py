@@ -17,6 +17,7 @@ import gc
 import multiprocessing
 import os
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +58,8 @@ def scan_traces(
     parent while the workers run, if they run: the parent mostly waits for them. `objects` (the object
     files of the folder) tells which JSON files must be traces (see expected_trace).
     """
+    if "numpy" not in sys.modules:  # imported after the fork, for no linear algebra: OpenBLAS's idle
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # threads would spin (about 0.1 s of CPU)
     scan = TraceScan(cache_dir=str(cache_dir) if cache_dir else None)
     if cache_dir is not None:
         try:
