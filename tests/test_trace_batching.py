@@ -184,3 +184,17 @@ def test_pack_follows_added_and_deleted_traces(build):
     assert scan.parsed == 1 and len(scan.summaries) == before
     pack = load_pack(default_cache_dir(build), NameReceiver())
     assert pack is not None and len(pack.summaries) == len(find_json_files(build))
+
+
+def test_a_first_scan_packs_the_workers_messages_as_they_came(build, monkeypatch):
+    from buildprof.traces import _scan as scan_module
+
+    monkeypatch.setattr(scan_module, "_CHUNK_FILES", 2)  # several messages from each of two workers
+    written = []
+    save = scan_module.save_pack
+    monkeypatch.setattr(scan_module, "save_pack", lambda *a: written.append(a[3]) or save(*a))
+    first = _scan(build)
+    assert written[0] is not None and len(written[0]) > 2  # the messages, not one encoded again
+    again = _scan(build)
+    assert again.parsed == 0 and again.summaries == first.summaries
+    assert again.summaries == scan_traces(find_json_files(build), None).summaries

@@ -3,8 +3,10 @@
 Entries (`<sha1 of the trace's absolute path>.msgpack`) start with the trace's size and mtime, then
 its TraceSummary: a worker checks them, and writes them for traces it reads while the pack is kept (a
 scan that rewrites the pack writes none), so after an incremental build only the traces that changed
-are read again. The pack (`summaries.pack`) holds every summary of the last scan in one file,
-names stored once (_wire), each with the stamp of its trace and of its entry file: a warm run
+are read again. The pack (`summaries.pack`) holds every summary of the last scan in one file: the
+workers' messages as they came (_wire: names once per worker), or the summaries encoded as one
+message when they did not all come from the workers, then the stamp of each trace and of its entry
+file: a warm run
 reads one file instead of thousands, and a summary is taken from the pack only while both its trace
 and its entry are exactly as they were when the pack was written (so touching, deleting or damaging
 either sends that trace back to the slow path). Deleting any of it is always safe.
@@ -30,7 +32,7 @@ if TYPE_CHECKING:  # numpy only where the pack is read or written: workers do wi
     import numpy as np
 
 PACK_NAME = "summaries.pack"
-_PACK_MAGIC = b"BPPACK2\n"
+_PACK_MAGIC = b"BPPACK3\n"  # then messages (each after its length), the header, its length
 _LENGTH = struct.Struct("<q")
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(TraceSummary)
@@ -119,29 +121,45 @@ class Pack:
 
 def load_pack(cache_dir: str | Path, names: NameReceiver) -> Pack | None:
     """The folder's pack, or None when there is none or it cannot be read (then it is ignored)."""
-    import numpy as np
-
     try:
         data = read_regular(os.path.join(cache_dir, PACK_NAME))
         if not data.startswith(_PACK_MAGIC):
             return None
         view = memoryview(data)
-        at = len(_PACK_MAGIC)
-        (length,) = _LENGTH.unpack_from(view, at)
-        at += _LENGTH.size
-        header = _HEADER_DECODER.decode(view[at : at + length])
-        results = decode_results(view[at + length :], names)
+        end = len(view) - _LENGTH.size  # the header, then its length, close the pack
+        (length,) = _LENGTH.unpack_from(view, end)
+        header = _HEADER_DECODER.decode(view[end - length : end])
+        results, at = [], len(_PACK_MAGIC)
+        while at < end - length:  # the messages, each after its length, in the order of the keys
+            (size,) = _LENGTH.unpack_from(view, at)
+            at += _LENGTH.size
+            if not 0 <= size <= end - length - at:
+                return None
+            results += decode_results(view[at : at + size], names)
+            at += size
+        import numpy as np
+
         stamps = np.frombuffer(header.stamps, dtype="<i8").reshape(-1, 4)
         if len(results) != len(header.keys) or len(stamps) != len(header.keys):
             return None
-    except (OSError, ValueError, struct.error, msgspec.DecodeError, msgspec.ValidationError):
-        return None
+    except (OSError, ValueError, RuntimeError, struct.error, msgspec.DecodeError, msgspec.ValidationError):
+        return None  # RuntimeError: messages out of order (_wire)
     keys = [os.fsdecode(key) for key in header.keys]
     return Pack({key: i for i, key in enumerate(keys)}, stamps, [s for s, _ in results])
 
 
-def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: list[str]) -> None:
-    """Write the pack of a scan (summaries and the entry file of each); failures are ignored."""
+def save_pack(
+    cache_dir: str | Path,
+    summaries: list[TraceSummary],
+    entries: list[str],
+    messages: list[bytes | bytearray] | None = None,
+) -> None:
+    """Write the pack of a scan (summaries and the entry file of each); failures are ignored.
+
+    `messages`, when given, are the workers' messages (_wire) that carried every one of `summaries`,
+    in order: they are written as they came, nothing is encoded again (a first run's pack then costs
+    little more than writing it). Without them, the summaries are encoded as one message.
+    """
     import numpy as np
 
     stamps = np.array(
@@ -150,8 +168,11 @@ def save_pack(cache_dir: str | Path, summaries: list[TraceSummary], entries: lis
     ).reshape(-1, 4)
     keys = [os.fsencode(os.path.abspath(s.path)) for s in summaries]
     header = _ENCODER.encode(_PackHeader(keys, stamps.tobytes()))
-    message = encode_results([(s, True) for s in summaries])
+    if messages is None:
+        messages = [encode_results([(s, True) for s in summaries])]
+    parts: list[bytes | bytearray] = [_PACK_MAGIC]
+    for message in messages:
+        parts += (_LENGTH.pack(len(message)), message)
+    parts += (header, _LENGTH.pack(len(header)))
     with contextlib.suppress(OSError):  # without a pack, the next run reads the entries or the traces
-        write_atomically(
-            os.path.join(cache_dir, PACK_NAME), _PACK_MAGIC, _LENGTH.pack(len(header)), header, message
-        )
+        write_atomically(os.path.join(cache_dir, PACK_NAME), *parts)

@@ -144,7 +144,8 @@ def _scan(
     repack = cache_dir is not None and _repack(pack, len(todo), len(files))
     chunks = _chunks(todo, files)
     tasks = [([files[i] for i in chunk], cache, not repack) for chunk in chunks]
-    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, names, meanwhile.start), strict=True):
+    messages: list | None = [] if repack and len(todo) == len(files) else None  # the pack's, as they came
+    for chunk, chunk_results in zip(chunks, _run(tasks, jobs, names, meanwhile.start, messages), strict=True):
         for i, result in zip(chunk, chunk_results, strict=True):
             results[i] = result
             done += 1
@@ -155,7 +156,8 @@ def _scan(
         summaries = [summary for summary, _ in results]  # type: ignore[misc]
         for summary, file in zip(summaries, files, strict=True):
             summary.path = file.path
-        save_pack(cache_dir, summaries, entries)
+        whole = messages is not None and len(messages) == len(tasks)  # every summary came in a message
+        save_pack(cache_dir, summaries, entries, messages if whole else None)
     return results
 
 
@@ -194,12 +196,17 @@ def _chunks(indexes: list[int], files: list[TraceFile]) -> list[list[int]]:
 
 
 def _run(
-    tasks: list, jobs: int, names: NameReceiver, started: Callable[[], None]
+    tasks: list,
+    jobs: int,
+    names: NameReceiver,
+    started: Callable[[], None],
+    messages: list | None = None,
 ) -> Iterator[list[tuple[TraceSummary, bool]]]:
     """Results of `_summarize_chunk` over tasks, in order; worker processes when it pays off.
 
     Workers send each group's results as one compact message (_wire); on Linux they are forked
     by _pool, elsewhere they come from a multiprocessing pool. `started` is called once they run.
+    The messages are added to `messages` if given (for the pack).
     """
     if jobs <= 1 or len(tasks) < 2:
         yield from map(_summarize_chunk, tasks)
@@ -207,11 +214,15 @@ def _run(
     jobs = min(jobs, len(tasks))
     if fork_pool.available():
         for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs, started):
+            if messages is not None:
+                messages.append(message)
             yield decode_results(message, names)
         return
     with multiprocessing.get_context("spawn").Pool(processes=jobs) as pool:
         started()
         for message in pool.imap(_summarize_chunk_message, tasks):
+            if messages is not None:
+                messages.append(message)
             yield decode_results(message, names)
 
 

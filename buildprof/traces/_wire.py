@@ -1,13 +1,13 @@
 """How groups of trace summaries travel as bytes (worker to parent, and the cache pack): names once.
 
-The included files, template names and event names of traces overlap heavily (every TU includes the
-same headers and emits the same kinds of events), so a message carries each name only the first time
-its stream sends it, and every summary refers to names by number; the per-name numbers of the
-self-time breakdown travel as arrays. A stream is one worker's messages
-in the order it wrote them (a NameSender on its side, a table per stream in the parent's NameReceiver),
-or one message alone (the cache pack: no sender). The receiver gives the summaries back with their
-names as shared string objects, across all streams, which also makes indexing them (analysis.trace_set)
-cheaper: equal names are the same object.
+The included files, template names, event names and function names of traces overlap heavily (every
+TU includes the same headers and emits the same kinds of events), so a message carries each name
+only the first time its stream sends it, and every summary refers to names by number; the per-name
+numbers of the self-time breakdown travel as arrays. A stream is one worker's messages in the order
+it wrote them (a NameSender on its side, a table per stream in the parent's NameReceiver), or one
+message alone (a pack of summaries encoded at once: no sender). The receiver gives the summaries
+back with their names as shared string objects, across all streams, which also makes indexing them
+(analysis.trace_set) cheaper: equal names are the same object.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import os
 import struct
 from collections import defaultdict
 from itertools import count, islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from buildprof.model.traces import TraceSummary
+from buildprof.model.traces import FunctionStat, TraceSummary
 
 if TYPE_CHECKING:  # numpy is the receiver's (the parent's): a worker's messages are made without it
     import numpy as np
@@ -83,6 +83,7 @@ class _Lists(msgspec.Struct, array_like=True, gc=False):
     templates: bytes
     breakdown: bytes  # names, then...
     breakdown_us: bytes  # int64
+    functions: bytes  # the functions' names (their FunctionStat travel with the name "")
 
 
 class _Message(msgspec.Struct, array_like=True, gc=False):
@@ -101,6 +102,12 @@ _DECODER = msgspec.msgpack.Decoder(_Message)
 _EMPTIED = {"path": "", "files": [], "templates": [], "breakdown": []}
 
 
+def _emptied(summary: TraceSummary) -> dict:
+    """The fields a message leaves empty when it gives them as numbers (see _Lists)."""
+    functions = [FunctionStat("", f.file, f.count, f.us) for f in summary.functions]
+    return {**_EMPTIED, "functions": functions}
+
+
 def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender | None = None) -> bytes:
     """One message for (summary, from_cache) pairs: the next of `sender`'s stream, else on its own."""
     sender = sender or NameSender()
@@ -114,7 +121,7 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
         first=first,
         names=new,
         summaries=[
-            msgspec.structs.replace(s, **(_EMPTIED if packed is not None else {"path": ""}))
+            msgspec.structs.replace(s, **_emptied(s) if packed is not None else {"path": ""})
             for s, packed in zip(summaries, lists, strict=True)
         ],
         lists=lists,
@@ -131,6 +138,7 @@ def _lists(summary: TraceSummary, number) -> _Lists | None:
             templates=_packed("i", list(map(number, summary.templates))),
             breakdown=_packed("i", list(map(number, map(itemgetter(0), summary.breakdown)))),
             breakdown_us=_packed("q", [us for _, us in summary.breakdown]),
+            functions=_packed("i", list(map(number, map(attrgetter("name"), summary.functions)))),
         )
     except (OverflowError, struct.error):  # a number beyond the type (struct.error) or any int64
         return None
@@ -165,4 +173,8 @@ def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tupl
                 strict=True,
             )
         )
+        for function, name in zip(
+            summary.functions, names[np.frombuffer(packed.functions, dtype="<i4")].tolist(), strict=True
+        ):
+            function.name = name
     return list(zip(message.summaries, message.cached, strict=True))
