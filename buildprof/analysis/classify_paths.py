@@ -136,9 +136,9 @@ def finish_targets(
     answers = classify_all(outputs[fallback].tolist(), None)
     for k, answer in zip(fallback, answers, strict=True):
         kinds[k], targets[k] = answer[0], answer[1]
-    # "<folder>/CMakeFiles/<target>.dir" (or "CMakeFiles/<target>.dir": folder ""): 16 more characters
-    dirs = zip(distinct_dirs, dir_targets.tolist(), strict=False)  # dir_targets is [""] without any
-    pairs = [(d[: max(len(d) - len(t) - 16, 0)], t) for d, t in dirs]
+    # "<folder>/CMakeFiles/<target>.dir" or "CMakeFiles/<target>.dir" (folder ""); a target holds no "/"
+    dir_folders = [d.rpartition("/CMakeFiles/")[0] for d in distinct_dirs]
+    pairs = list(zip(dir_folders, dir_targets.tolist(), strict=False))  # dir_targets is [""] without any
     pairs += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
     named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
     if named and pairs:  # only a library or program in a folder holding a target directory can change
@@ -155,14 +155,13 @@ def _named_after_targets(folders: list[str], names: list[str], found: list[tuple
     Most are one of them already (`lib<target>.a` beside `CMakeFiles/<target>.dir`) or in a folder
     without a target directory: two set lookups each; the targets of a folder are gathered only
     for the others."""
-    pairs = set(found)
+    named = list(zip(folders, names, strict=True))
     folders_with_targets = {folder for folder, _ in found}
-    others = [
-        k
-        for k, (folder, name) in enumerate(zip(folders, names, strict=True))
-        if folder in folders_with_targets and (folder, name) not in pairs
-    ]
-    wanted = {folders[k] for k in others}
+    missing = {pair for pair in set(named).difference(found) if pair[0] in folders_with_targets}
+    if not missing:
+        return names
+    others = [k for k, pair in enumerate(named) if pair in missing]
+    wanted = {folder for folder, _ in missing}
     known: dict[str, set[str]] = {}
     for folder, target in found:
         if folder in wanted:
