@@ -126,12 +126,12 @@ def finish_targets(
     the odd paths one by one (classify_all), then each library or program named after a target of
     its folder (classify._name_artifacts_after_targets)."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    base_lo = np.where(folder_end >= 0, folder_end + 1, lo)
     # A shared library's ending (classify._SHARED_LIB) makes kind_from_path say "link" already.
     made = np.flatnonzero(np.isin(ending_kinds, ["link", "archive"]))
     artifact = ~in_dir & ~one_by_one & np.isin(ending_codes, made)
     subset = np.flatnonzero(artifact).tolist()
-    targets[subset] = _artifact_targets(data, raw, base_lo[subset], hi[subset], endings, ending_codes[subset])
+    base_lo = np.where(folder_end[subset] >= 0, folder_end[subset] + 1, lo[subset])  # file names
+    targets[subset] = _artifact_targets(data, raw, base_lo, hi[subset], endings, ending_codes[subset])
     fallback = np.flatnonzero(one_by_one).tolist()
     answers = classify_all(outputs[fallback].tolist(), None)
     for k, answer in zip(fallback, answers, strict=True):
@@ -155,13 +155,14 @@ def _named_after_targets(folders: list[str], names: list[str], found: list[tuple
     Most are one of them already (`lib<target>.a` beside `CMakeFiles/<target>.dir`) or in a folder
     without a target directory: two set lookups each; the targets of a folder are gathered only
     for the others."""
-    named = list(zip(folders, names, strict=True))
+    pairs = set(found)
     folders_with_targets = {folder for folder, _ in found}
-    missing = {pair for pair in set(named).difference(found) if pair[0] in folders_with_targets}
-    if not missing:
-        return names
-    others = [k for k, pair in enumerate(named) if pair in missing]
-    wanted = {folder for folder, _ in missing}
+    others = [
+        k
+        for k, named in enumerate(zip(folders, names, strict=True))
+        if named[0] in folders_with_targets and named not in pairs
+    ]
+    wanted = {folders[k] for k in others}
     known: dict[str, set[str]] = {}
     for folder, target in found:
         if folder in wanted:
