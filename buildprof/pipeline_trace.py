@@ -19,8 +19,6 @@ from buildprof.errors import InputError
 from buildprof.inputs import FolderInputs, find_inputs, refuse_to_overwrite_inputs
 from buildprof.model.trace_export import TraceExport
 
-_THREADED_FROM = 100_000  # steps: from here the weighted times are computed in a thread (see below)
-
 
 class TraceExportOptions(msgspec.Struct):
     """What to export: the clang traces too or not, their granularity, how to read them."""
@@ -111,73 +109,26 @@ def _export(found: FolderInputs, options: TraceExportOptions, last_build: Callab
 
 
 def _classified_steps(log, span, manifest) -> dict:
-    """The build's steps as `report` analyses them (analysis.ninja_report.analyse_build: the same
-    grouping, weighted times, kinds and targets) as numpy columns, in the order of their first lines:
-    start_ms, end_ms, n_outputs, weighted_ms, kind, target and lo/hi, the byte range of each step's
-    first output in the log. Without a manifest no path is decoded but those the classifier asks for
-    (analysis.export_kinds: classify_paths, or the same answers from the C module's scan), and the
-    weighted times are computed in a thread meanwhile (the C scan and numpy's sorts let go of the
-    GIL: on two cores a million steps take 0.1-0.3 s less wall-clock time, no more CPU; a build of a few
-    thousand steps is done before a thread would have started)."""
+    """The build's steps as `report` analyses them (analysis.build_steps: the same grouping,
+    weighted times, kinds and targets; without a manifest no path is decoded but those the
+    classifier asks for) as contiguous numpy columns, in the order of their first lines: start_ms,
+    end_ms, n_outputs, weighted_ms, kind, target and lo/hi, the byte range of each step's first
+    output in the log."""
     import numpy as np
 
-    from buildprof.analysis.classify import classify_steps
-    from buildprof.analysis.export_kinds import kinds_and_targets
-    from buildprof.analysis.steps import step_rows, steps_of_log, weighted_durations
+    from buildprof.analysis.build_steps import build_steps
 
-    if manifest is not None:  # analyse_build's road, paths decoded: the manifest is keyed by them
-        frame, rows, _ = steps_of_log(log.columns, log.paths, span)
-        frame = classify_steps(frame, manifest)
-        steps = {name: frame[name].to_numpy() for name in ("start_ms", "end_ms", "n_outputs", "weighted_ms")}
-        steps.update(kind=frame["kind"].to_numpy(object), target=frame["target"].to_numpy(object))
-    else:
-        part = {name: log.columns[name][span.first_row : span.end_row] for name in ("start_ms", "end_ms")}
-        firsts, sizes = step_rows(log.columns["cmdhash"][span.first_row : span.end_row], *part.values())
-        rows = firsts + span.first_row
-        start, end = part["start_ms"][firsts], part["end_ms"][firsts]
-        steps = {"start_ms": start, "end_ms": end, "n_outputs": sizes}
-        paths = log.paths
-        outputs = (paths.data, paths.lo[rows], paths.hi[rows], _LazyOutputs(paths, rows), paths.factorize)
-        if len(start) < _THREADED_FROM:
-            steps["weighted_ms"] = weighted_durations(start, end)
-            steps["kind"], steps["target"] = kinds_and_targets(*outputs)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=1) as pool:  # numpy's sorts meanwhile, mostly without the GIL
-                weighted = pool.submit(weighted_durations, start, end)
-                steps["kind"], steps["target"] = kinds_and_targets(*outputs)
-                steps["weighted_ms"] = weighted.result()
-    steps.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])
+    steps = build_steps(log, span, manifest)
+    rows = steps.rows_in_log()
+    columns = {
+        name: steps[name] for name in ("start_ms", "end_ms", "n_outputs", "weighted_ms", "kind", "target")
+    }
+    columns.update(lo=log.paths.lo[rows], hi=log.paths.hi[rows])
     types = {"weighted_ms": np.float64, "kind": object, "target": object}
     return {
-        name: np.ascontiguousarray(column, dtype=types.get(name, np.int64)) for name, column in steps.items()
+        name: np.ascontiguousarray(column, dtype=types.get(name, np.int64))
+        for name, column in columns.items()
     }
-
-
-class _LazyOutputs:
-    """The decoded outputs of the steps at log rows `rows`, as classify_paths reads them (by index, by
-    a list of indexes): only the few paths it asks for are decoded. Anything else an array does
-    (`__array__`, `tolist`) decodes them all."""
-
-    def __init__(self, paths, rows) -> None:
-        self.paths, self.rows = paths, rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, key):
-        import numpy as np
-
-        if isinstance(key, int | np.integer):
-            return self.paths.of(self.rows[[key]])[0]
-        return self.paths.of(self.rows[key])
-
-    def __array__(self, dtype=None, copy=None):
-        return self.paths.of(self.rows)
-
-    def tolist(self) -> list[str]:
-        return self.paths.of(self.rows).tolist()
 
 
 def _groups(kinds, targets) -> tuple:

@@ -89,6 +89,10 @@ class BuildSteps:
         log_columns, rows = self._log_rows
         return log_columns[name][rows]
 
+    def rows_in_log(self) -> np.ndarray:
+        """The log row of each step's first line (its first output: `log.paths.lo[rows]`...)."""
+        return self._log_rows[1]
+
     def at(self, name: str, rows: np.ndarray) -> np.ndarray:
         """Column `name` at the steps `rows` only."""
         if name in self.columns or self._log_rows is None:
@@ -157,7 +161,8 @@ def _steps_by_manifest(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest) 
     from buildprof.analysis.classify import classify_steps
     from buildprof.analysis.steps import steps_of_log
 
-    frame = classify_steps(steps_of_log(log.columns, log.paths, span)[0], manifest)
+    frame, rows, _ = steps_of_log(log.columns, log.paths, span)
+    frame = classify_steps(frame, manifest)
     names = [name for name in _FRAME_COLUMNS if name not in ("step", "output")]
     columns = {name: frame[name].to_numpy() for name in names}
-    return BuildSteps(columns, frame["output"].to_numpy(dtype=object), frame)
+    return BuildSteps(columns, frame["output"].to_numpy(dtype=object), frame, log_rows=(log.columns, rows))
