@@ -101,7 +101,11 @@ def object_name(trace: str, objects: set[str]) -> str:
 
 def is_tool_probe(summary: TraceSummary) -> bool:
     """Whether a trace is a build system's compiler check (CMake, Meson) rather than a project TU."""
-    return bool(_PROBE_PATH.search(summary.path.replace("\\", "/")) or _PROBE_SOURCE.search(summary.source))
+    path = summary.path.replace("\\", "/")
+    # Each pattern's text first (a plain search, 20x cheaper than the patterns): every match holds it.
+    if ("CMake" in path or "meson-private/" in path) and _PROBE_PATH.search(path):
+        return True
+    return "Compiler" in summary.source and bool(_PROBE_SOURCE.search(summary.source))
 
 
 def expected_trace(path: str, objects: set[str]) -> str | None:
