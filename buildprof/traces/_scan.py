@@ -216,14 +216,14 @@ def _run(
         for message in fork_pool.ordered_map(_summarize_chunk_message, tasks, jobs, started):
             if messages is not None:
                 messages.append(message)
-            yield decode_results(message, names)
+            yield decode_results(message, names, template_sets=True)
         return
     with multiprocessing.get_context("spawn").Pool(processes=jobs) as pool:
         started()
         for message in pool.imap(_summarize_chunk_message, tasks):
             if messages is not None:
                 messages.append(message)
-            yield decode_results(message, names)
+            yield decode_results(message, names, template_sets=True)
 
 
 _SENDER: NameSender | None = None  # a worker's stream of messages to the parent

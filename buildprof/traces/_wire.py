@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from buildprof.model.traces import FunctionStat, TraceSummary
+from buildprof.trace_rules import collapse_template_args
 
 if TYPE_CHECKING:  # numpy is the receiver's (the parent's): a worker's messages are made without it
     import numpy as np
@@ -144,22 +145,33 @@ def _lists(summary: TraceSummary, number) -> _Lists | None:
         return None
 
 
+def _has_bracket(name: str) -> bool:
+    return "<" in name
+
+
 def _packed(kind: str, numbers: list[int]) -> bytes:
     """Little-endian int32 ("i") or int64 ("q") numbers, as the receiver reads them (one C call:
     faster than filling an array or numpy's fromiter for lists of a few hundred)."""
     return struct.pack(f"<{len(numbers)}{kind}", *numbers)
 
 
-def decode_results(data: bytes | bytearray, receiver: NameReceiver) -> list[tuple[TraceSummary, bool]]:
+def decode_results(
+    data: bytes | bytearray, receiver: NameReceiver, template_sets: bool = False
+) -> list[tuple[TraceSummary, bool]]:
     """The (summary, from_cache) pairs of a message, names shared between summaries and streams;
     their paths are "" (the caller sets them).
 
     The lists are rebuilt by gathering from the stream's object array of names (no Python step per
-    name).
+    name). With `template_sets`, the template set (trace_rules.collapse_template_args, cached) of
+    each new name with a bracket is computed here: a scan's parent mostly waits for its workers
+    while it decodes their messages, and the report's template table then finds them all computed.
     """
     import numpy as np
 
     message = _DECODER.decode(data)
+    if template_sets:
+        for name in filter(_has_bracket, message.names):
+            collapse_template_args(name)  # computed now, found in its cache later
     names = receiver.receive(message.stream, message.first, message.names)
     for summary, packed in zip(message.summaries, message.lists, strict=True):
         if packed is None:
