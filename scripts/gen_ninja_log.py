@@ -6,7 +6,8 @@ in finishing order with non-decreasing end times inside a build and times restar
 one, exactly as ninja appends them; the mtime column holds what ninja records (the output's mtime at
 the end for v5, the command's start for v6 and v7), later runs later. Paths follow CMake's layout
 (`<dir>/CMakeFiles/<target>.dir/...o`, `lib<target>.a`, programs, code generators with several outputs
-per edge); 80% of them are 60-120 characters long. A few damaged lines are added (a killed build's
+per edge); 80% of them are 60-120 characters long (with --short-paths about 40, lines of about 95
+bytes, like `lib/net/CMakeFiles/dns.dir/cache_util.cc.o`). A few damaged lines are added (a killed build's
 partial line glued to the next build's first line, a field that is not a number, a lost TAB) and the
 log ends with an incomplete line unless --damaged is 0. The same `--seed` gives the same bytes.
 
@@ -20,6 +21,7 @@ import argparse
 import heapq
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +53,10 @@ def _name(rng: random.Random, parts: int) -> str:
     return "_".join(rng.choice(_WORDS) for _ in range(parts))
 
 
-def _project(rng: random.Random, n_edges: int) -> list[Edge]:
+def _project(rng: random.Random, n_edges: int, short: bool = False) -> list[Edge]:
     """An imaginary CMake project: targets made of objects, archived, some linked, some generated."""
+    if short:
+        return _short_project(rng, n_edges)
     edges: list[Edge] = []
     while len(edges) < n_edges:
         depth = rng.randint(2, 4)
@@ -74,6 +78,46 @@ def _project(rng: random.Random, n_edges: int) -> list[Edge]:
         if rng.random() < 0.15:
             program = f"{subdir}/{target}_{rng.choice(('test', 'tool', 'bench', 'main'))}"
             edges.append(Edge((program,), rng.getrandbits(64), 1500.0, "link"))
+    return edges[:n_edges]
+
+
+def _short_project(rng: random.Random, n_edges: int) -> list[Edge]:
+    """_project with short paths (one or two folder words, one or two words per name, rarely a
+    subfolder under the target directory), each output path used once as in a real project."""
+    edges: list[Edge] = []
+    used: set[str] = set()
+
+    def fresh(make: Callable[[], str]) -> str:
+        """The first of make()'s answers not used yet."""
+        while (path := make()) in used:
+            pass
+        used.add(path)
+        return path
+
+    def words(longer: float) -> str:
+        """One word, two with probability `longer`."""
+        return _name(rng, 2 if rng.random() < longer else 1)
+
+    def target_dir() -> str:
+        folder = rng.choice(("src", "lib", "absl")) + "/" + words(0.3).replace("_", "/")
+        return f"{folder}/CMakeFiles/{words(0.3)}.dir"
+
+    while len(edges) < n_edges:
+        tdir = fresh(target_dir)
+        subdir, target = tdir[: tdir.index("/CMakeFiles/")], tdir.split("/")[-1][:-4]
+        if rng.random() < 0.08:
+            stem = fresh(lambda folder=subdir: f"{folder}/{words(0.5)}")
+            edges.append(Edge((f"{stem}.pb.h", f"{stem}.pb.cc"), rng.getrandbits(64), 300.0, "codegen"))
+        for _ in range(max(1, int(rng.expovariate(1 / 12)))):
+            folder = f"{tdir}/{words(0)}" if rng.random() < 0.15 else tdir
+            path = fresh(lambda folder=folder: f"{folder}/{words(0.5)}{rng.choice(_SOURCE_EXT)}.o")
+            edges.append(Edge((path,), rng.getrandbits(64), rng.lognormvariate(7.2, 0.9), "compile"))
+        edges.append(Edge((f"{subdir}/lib{target}.a",), rng.getrandbits(64), 60.0, "archive"))
+        if rng.random() < 0.15:
+            program = f"{subdir}/{target}_{rng.choice(('test', 'tool', 'bench', 'main'))}"
+            if program not in used:
+                used.add(program)
+                edges.append(Edge((program,), rng.getrandbits(64), 1500.0, "link"))
     return edges[:n_edges]
 
 
@@ -102,16 +146,24 @@ def _line(start: int, end: int, output: str, cmdhash: int, origin_ns: int, versi
 
 
 def generate(
-    lines: int, version: int, seed: int, builds: int, jobs: int, damaged: int, edges: int | None = None
+    lines: int,
+    version: int,
+    seed: int,
+    builds: int,
+    jobs: int,
+    damaged: int,
+    edges: int | None = None,
+    short_paths: bool = False,
 ) -> str:
     """The text of a log with `lines` lines after the header, fewer by one per glued pair of lines.
 
-    The project has `edges` build statements (by default as many as make about `builds` builds).
+    The project has `edges` build statements (by default as many as make about `builds` builds),
+    with short paths (_short_project) if `short_paths`.
     """
     rng = random.Random(seed)
     # A clean build writes every edge; each incremental one rewrites about 27% of them on average.
     n_edges = edges or max(1, int(lines / (1.05 * (1 + 0.275 * (max(builds, 1) - 1)))))
-    project = _project(rng, n_edges)
+    project = _project(rng, n_edges, short_paths)
     out: list[str] = [f"# ninja log v{version}\n"]
     build_starts: list[int] = []
     origin_ns = _EPOCH_NS
@@ -165,9 +217,23 @@ def main(argv: list[str] | None = None) -> int:
         help="build statements of the project (default: from --lines and --builds); "
         "--lines 1000000 --edges 1000000 is one clean build of about 992,000 steps",
     )
+    parser.add_argument(
+        "--short-paths",
+        action="store_true",
+        help="paths of about 45 characters (lines of about 100 bytes) instead of 60-120",
+    )
     parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
-    text = generate(args.lines, args.version, args.seed, args.builds, args.jobs, args.damaged, args.edges)
+    text = generate(
+        args.lines,
+        args.version,
+        args.seed,
+        args.builds,
+        args.jobs,
+        args.damaged,
+        args.edges,
+        args.short_paths,
+    )
     if args.output:
         args.output.write_bytes(text.encode())
     else:

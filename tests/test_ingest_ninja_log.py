@@ -292,3 +292,24 @@ def test_fingerprint_collisions_fall_back_to_the_exact_method(monkeypatch):
     real = byte_fields._fingerprints
     monkeypatch.setattr(byte_fields, "_fingerprints", colliding)
     pd.testing.assert_frame_equal(parse_ninja_log(data).entries, expected)
+
+
+def test_the_generator_writes_short_paths_when_asked(tmp_path):
+    """--short-paths: one clean build of unique, CMake-like paths of about 40 characters (lines of
+    about 100 bytes), for the memory goal on logs shorter than the default's per step."""
+    from gen_ninja_log import main
+
+    out = tmp_path / "short"
+    assert (
+        main(["--lines", "20000", "--edges", "20000", "--damaged", "0", "--short-paths", "-o", str(out)]) == 0
+    )
+    assert generate(20000, 5, 0, 5, 64, 0, 20000).encode() != out.read_bytes()
+    log = parse_ninja_log(out.read_bytes())
+    paths = log.paths.all()
+    lengths = sorted(len(path) for path in paths)
+    assert log.problems_total == 0 and len(set(paths)) == len(paths) == 20_000
+    assert 30 <= lengths[len(lengths) // 2] <= 50 and 85 <= out.stat().st_size / 20_000 <= 115
+    assert sum("/CMakeFiles/" in path for path in paths) > len(paths) // 2
+    from buildprof.analysis.builds import split_builds
+
+    assert len(split_builds(log).builds) == 1
