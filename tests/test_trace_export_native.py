@@ -305,3 +305,27 @@ def test_the_c_scan_classifies_generated_logs_as_classify_paths_does(native, mon
     paths = list(dict.fromkeys(line.split("\t")[3] for line in text.splitlines()[1:] if line))
     reference, fast = both_classifiers(paths, monkeypatch)
     assert fast == reference and len(set(reference[1])) > 10
+
+
+def test_the_c_scan_of_rows_of_a_log_classifies_as_classify_paths_does(native, monkeypatch):
+    """kinds_and_targets(..., rows): the paths at some rows of the log's byte ranges (as build_steps
+    asks for a build's steps), the same as classify_paths of those ranges gathered; thousands of
+    distinct target directories and endings make the scan's hash tables grow many times."""
+    from buildprof.analysis.classify_paths import classify_paths
+    from buildprof.analysis.export_kinds import kinds_and_targets
+
+    rng = random.Random(13)
+    parts = [part for part in PATH_PARTS if "ninja" not in part] + [f"t{k}.dir/" for k in range(3000)]
+    paths = random_paths(rng, 20_000, parts) + [f"d/CMakeFiles/t{k}.dir/x.e{k}" for k in range(5000)]
+    encoded = [os.fsencode(path) for path in paths]
+    data = b"\n" + b"\t".join(encoded) + b"\n"
+    lo = np.cumsum([1] + [len(path) + 1 for path in encoded[:-1]]).astype(np.int64)
+    hi = lo + np.array([len(path) for path in encoded], dtype=np.int64)
+    rows = np.array(sorted(rng.sample(range(len(paths)), 15_000)), dtype=np.int64)
+    outputs = np.array(paths, dtype=object)[rows]
+    reference = [a.tolist() for a in classify_paths(data, lo[rows], hi[rows], outputs)]
+    monkeypatch.setenv(NATIVE_ENV, "0")
+    fast = [a.tolist() for a in kinds_and_targets(data, lo, hi, outputs, None, rows)]
+    assert fast == reference and len(set(reference[1])) > 2000
+    monkeypatch.setenv(NATIVE_ENV, "1")
+    assert [a.tolist() for a in kinds_and_targets(data, lo, hi, outputs, None, rows)] == reference

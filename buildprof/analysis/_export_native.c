@@ -3,8 +3,9 @@
 
    1. Worker lanes of a build's steps: the fast path of buildprof.analysis.lanes.
 
-   lowest_free_lanes(start, end) takes the steps in the order they take a lane (by start, then end:
-   the caller sorts them) as two C-contiguous int64 buffers and returns the lane of each as a
+   lowest_free_lanes(start, end[, order]) takes the steps in the order they take a lane (by start,
+   then end: the caller sorts them, or gives that order of their rows as `order`, without a sorted
+   copy of the times) as C-contiguous int64 buffers and returns the lane of each (row) as a
    bytearray of int64 (the caller views it with numpy). The rule is lanes.py's: a step goes on the
    lowest lane free at its start, a lane being free once its last step ended at or before that start.
    Two binary heaps: the busy lanes by end time, the free lanes by number. O(n log lanes), no Python
@@ -19,19 +20,23 @@
 
    3. scan_paths(data, lo, hi): the byte facts classify_paths finds with numpy, for the paths
    data[lo[i]:hi[i]] (each after a TAB or a newline, as a log's output field is), in one pass each:
-   (folder_end, ending, odd, name_end, dir_code, endings, ending_firsts, dir_firsts), bytearrays of
-   int64 but `endings` (a list of bytes). folder_end: the last '/' (-1: none). ending: the code of
-   the file name's ending from its first '.' (its bytes, at most 16), -1 when there is no dot or a
-   longer ending. odd: 1 when the Python classifier must decide the path (no usable ending, a byte
-   over 127, a file name ending in ".dir", a first "CMakeFiles/" component of the folder not followed
-   by "<name>.dir/"). name_end: where the "<prefix>/CMakeFiles/<name>.dir" of the folder's first
-   "CMakeFiles/" component ends (-1: none or odd). dir_code: the code of those bytes data[lo:name_end]
-   (-1: none). endings and ending_firsts, dir_firsts: each code's bytes, first row. See
+   (folder_end, ending, odd, dir_code, endings, ending_firsts, dir_firsts, dir_ends): bytearrays
+   (folder_end and the per-code ones of int64, ending and dir_code of int32, odd of uint8: a million
+   steps' columns take 17 MB, not 40) but `endings` (a list of bytes). folder_end: the last '/' (-1:
+   none). ending: the code of the file name's ending from its first '.' (its bytes, at most 16), -1
+   when there is no dot or a longer ending. odd: 1 when the Python classifier must decide the path
+   (no usable ending, a byte over 127, a file name ending in ".dir", a first "CMakeFiles/" component
+   of the folder not followed by "<name>.dir/"). dir_code: the code of the bytes data[lo:name_end],
+   name_end being where the "<prefix>/CMakeFiles/<name>.dir" of the folder's first "CMakeFiles/"
+   component ends (-1: none, or odd). endings and ending_firsts, dir_firsts: each code's bytes, first
+   row; dir_ends: each dir code's name_end. The tables coding bytes grow with the distinct values
+   (not sized for every path: 16 MB of hash slots a million steps would touch). See
    analysis/export_kinds.py, which finishes the classification as classify_paths does.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -116,24 +121,35 @@ static int get_int64_buffer(PyObject *obj, Py_buffer *view, const char *what) {
 }
 
 static PyObject *lowest_free_lanes(PyObject *self, PyObject *args) {
-    PyObject *start_obj, *end_obj;
-    if (!PyArg_ParseTuple(args, "OO", &start_obj, &end_obj))
+    PyObject *start_obj, *end_obj, *order_obj = NULL;
+    if (!PyArg_ParseTuple(args, "OO|O", &start_obj, &end_obj, &order_obj))
         return NULL;
-    Py_buffer start_view, end_view;
+    Py_buffer start_view, end_view, order_view = {0};
     if (get_int64_buffer(start_obj, &start_view, "start") < 0)
         return NULL;
     if (get_int64_buffer(end_obj, &end_view, "end") < 0) {
         PyBuffer_Release(&start_view);
         return NULL;
     }
+    if (order_obj != NULL && get_int64_buffer(order_obj, &order_view, "order") < 0) {
+        PyBuffer_Release(&start_view);
+        PyBuffer_Release(&end_view);
+        return NULL;
+    }
     Py_ssize_t n = start_view.len / 8;
     PyObject *result = NULL;
     Busy *busy = NULL;
     int64_t *free_lanes = NULL;
-    if (end_view.len / 8 != n) {
-        PyErr_SetString(PyExc_ValueError, "start and end differ in length");
+    const int64_t *order = order_obj != NULL ? order_view.buf : NULL;
+    if (end_view.len / 8 != n || (order != NULL && order_view.len / 8 != n)) {
+        PyErr_SetString(PyExc_ValueError, "start, end and order differ in length");
         goto done;
     }
+    for (Py_ssize_t i = 0; order != NULL && i < n; i++)
+        if (order[i] < 0 || order[i] >= n) {
+            PyErr_SetString(PyExc_IndexError, "order holds a row outside the steps");
+            goto done;
+        }
     result = PyByteArray_FromStringAndSize(NULL, n * 8);
     busy = PyMem_Malloc(sizeof(Busy) * (n ? n : 1));
     free_lanes = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
@@ -148,7 +164,8 @@ static PyObject *lowest_free_lanes(PyObject *self, PyObject *args) {
     Py_ssize_t n_busy = 0, n_free = 0;
     int64_t used = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t i = order != NULL ? (Py_ssize_t)order[k] : k;
         while (n_busy > 0 && busy[0].end <= start[i])
             free_push(free_lanes, &n_free, busy_pop(busy, &n_busy).lane);
         int64_t lane = n_free > 0 ? free_pop(free_lanes, &n_free) : used++;
@@ -162,6 +179,8 @@ done:
     PyMem_Free(free_lanes);
     PyBuffer_Release(&start_view);
     PyBuffer_Release(&end_view);
+    if (order_obj != NULL)
+        PyBuffer_Release(&order_view);
     return result;
 }
 
@@ -203,9 +222,7 @@ static PyObject *pair_codes(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "kinds and targets differ in length");
         goto done;
     }
-    size_t slots = 64;
-    while (slots < (size_t)n * 2)
-        slots *= 2;
+    size_t slots = 1024; /* doubled when half full: sized by the pairs, not the rows (16 MB a million) */
     codes = PyByteArray_FromStringAndSize(NULL, n * 8);
     table = PyMem_Calloc(slots, sizeof(int64_t));
     first_rows = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
@@ -217,6 +234,25 @@ static PyObject *pair_codes(PyObject *self, PyObject *args) {
     PyObject *const *kinds = kinds_view.buf, *const *targets = targets_view.buf;
     int64_t *out = (int64_t *)PyByteArray_AS_STRING(codes);
     for (Py_ssize_t i = 0; i < n; i++) { /* by identity */
+        if ((size_t)n_codes * 2 >= slots) {
+            size_t bigger = slots * 2;
+            int64_t *grown = PyMem_Calloc(bigger, sizeof(int64_t));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            for (Py_ssize_t c = 0; c < n_codes; c++) {
+                int64_t row = first_rows[c];
+                size_t at = (size_t)mix((uint64_t)(uintptr_t)kinds[row], (uint64_t)(uintptr_t)targets[row]) &
+                            (bigger - 1);
+                while (grown[at] != 0)
+                    at = (at + 1) & (bigger - 1);
+                grown[at] = c + 1;
+            }
+            PyMem_Free(table);
+            table = grown;
+            slots = bigger;
+        }
         size_t slot = (size_t)mix((uint64_t)(uintptr_t)kinds[i], (uint64_t)(uintptr_t)targets[i]) & (slots - 1);
         for (;;) {
             int64_t entry = table[slot];
@@ -285,34 +321,30 @@ done:
 }
 
 typedef struct {
-    int64_t *slots; /* code + 1, 0: empty */
+    int64_t *slots; /* code + 1, 0: empty; C memory (malloc): grown without the GIL */
     size_t mask;
-    int64_t *first_lo, *first_len; /* per code: where its bytes are */
+    int64_t *first_lo, *first_len; /* per code: where its bytes are (sized for every path, touched per code) */
     Py_ssize_t n_codes;
+    int failed; /* the slots could not grow: MemoryError once the GIL is held again */
 } ByteCodes;
 
 static int codes_init(ByteCodes *t, Py_ssize_t n) {
-    size_t size = 64;
-    while (size < (size_t)n * 2)
-        size *= 2;
-    t->mask = size - 1;
+    t->mask = 1023;
     t->n_codes = 0;
-    t->slots = PyMem_Calloc(size, sizeof(int64_t));
+    t->failed = 0;
+    t->slots = calloc(t->mask + 1, sizeof(int64_t));
     t->first_lo = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
     t->first_len = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
     return t->slots && t->first_lo && t->first_len ? 0 : -1;
 }
 
 static void codes_free(ByteCodes *t) {
-    PyMem_Free(t->slots);
+    free(t->slots);
     PyMem_Free(t->first_lo);
     PyMem_Free(t->first_len);
 }
 
-/* The code of the bytes data[lo:lo+len] (a new one for bytes not seen yet); *first_row: the row
-   that first had them. */
-static int64_t codes_of(ByteCodes *t, const unsigned char *data, int64_t lo, int64_t len, int64_t row,
-                        int64_t *first_rows) {
+static uint64_t bytes_hash(const unsigned char *data, int64_t lo, int64_t len) {
     uint64_t h = 0xCBF29CE484222325ull ^ (uint64_t)len;
     int64_t k = 0;
     for (uint64_t w; k + 8 <= len; k += 8) {
@@ -322,7 +354,36 @@ static int64_t codes_of(ByteCodes *t, const unsigned char *data, int64_t lo, int
     }
     for (; k < len; k++)
         h = (h ^ data[lo + k]) * 0x100000001B3ull;
-    size_t slot = (size_t)mix(h, (uint64_t)len) & t->mask;
+    return mix(h, (uint64_t)len);
+}
+
+/* Twice the slots once they are half full, every code re-placed by its bytes' hash. */
+static int codes_grow(ByteCodes *t, const unsigned char *data) {
+    size_t size = (t->mask + 1) * 2;
+    int64_t *slots = calloc(size, sizeof(int64_t));
+    if (slots == NULL)
+        return -1;
+    for (Py_ssize_t code = 0; code < t->n_codes; code++) {
+        size_t slot = (size_t)bytes_hash(data, t->first_lo[code], t->first_len[code]) & (size - 1);
+        while (slots[slot] != 0)
+            slot = (slot + 1) & (size - 1);
+        slots[slot] = code + 1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = size - 1;
+    return 0;
+}
+
+/* The code of the bytes data[lo:lo+len] (a new one for bytes not seen yet); *first_row: the row
+   that first had them. -1 if the table could not grow (t->failed). */
+static int64_t codes_of(ByteCodes *t, const unsigned char *data, int64_t lo, int64_t len, int64_t row,
+                        int64_t *first_rows) {
+    if ((size_t)t->n_codes * 2 >= t->mask + 1 && codes_grow(t, data) < 0) {
+        t->failed = 1;
+        return -1;
+    }
+    size_t slot = (size_t)bytes_hash(data, lo, len) & t->mask;
     for (;;) {
         int64_t entry = t->slots[slot];
         if (entry == 0) {
@@ -359,16 +420,17 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t n = lo_view.len / 8;
-    PyObject *result = NULL, *columns[5] = {NULL, NULL, NULL, NULL, NULL};
-    PyObject *endings = NULL, *ending_firsts = NULL, *dir_firsts = NULL;
+    PyObject *result = NULL, *columns[4] = {NULL, NULL, NULL, NULL};
+    PyObject *endings = NULL, *ending_firsts = NULL, *dir_firsts = NULL, *dir_ends = NULL;
     ByteCodes ending_codes = {0}, dir_codes = {0};
     int64_t *ending_rows = NULL, *dir_rows = NULL;
     if (hi_view.len / 8 != n) {
         PyErr_SetString(PyExc_ValueError, "lo and hi differ in length");
         goto done;
     }
-    for (int k = 0; k < 5; k++)
-        if ((columns[k] = PyByteArray_FromStringAndSize(NULL, n * 8)) == NULL)
+    static const Py_ssize_t widths[4] = {8, 4, 1, 4}; /* folder_end, ending, odd, dir_code */
+    for (int k = 0; k < 4; k++)
+        if ((columns[k] = PyByteArray_FromStringAndSize(NULL, n * widths[k])) == NULL)
             goto done;
     ending_rows = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
     dir_rows = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
@@ -379,10 +441,13 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
     const unsigned char *data = data_view.buf;
     const int64_t *lo = lo_view.buf, *hi = hi_view.buf;
     int64_t *folder_end = (int64_t *)PyByteArray_AS_STRING(columns[0]);
-    int64_t *ending = (int64_t *)PyByteArray_AS_STRING(columns[1]);
-    int64_t *odd = (int64_t *)PyByteArray_AS_STRING(columns[2]);
-    int64_t *name_end = (int64_t *)PyByteArray_AS_STRING(columns[3]);
-    int64_t *dir_code = (int64_t *)PyByteArray_AS_STRING(columns[4]);
+    int32_t *ending = (int32_t *)PyByteArray_AS_STRING(columns[1]);
+    uint8_t *odd = (uint8_t *)PyByteArray_AS_STRING(columns[2]);
+    int32_t *dir_code = (int32_t *)PyByteArray_AS_STRING(columns[3]);
+    if (n > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "more paths than int32 codes can number");
+        goto done;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         if (lo[i] < 0 || hi[i] < lo[i] || hi[i] > data_view.len) {
             PyErr_SetString(PyExc_IndexError, "a path's byte range lies outside the data");
@@ -442,12 +507,17 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
                 is_odd = 1; /* a later CMakeFiles/ might match: the regular expression decides */
         }
         folder_end[i] = fe;
-        odd[i] = is_odd;
-        ending[i] = ending_ok ? codes_of(&ending_codes, data, first_dot, b - first_dot, i, ending_rows) : -1;
-        name_end[i] = is_odd ? -1 : end_of_dir;
-        dir_code[i] = name_end[i] >= 0 ? codes_of(&dir_codes, data, a, end_of_dir - a, i, dir_rows) : -1;
+        odd[i] = (uint8_t)is_odd;
+        ending[i] = ending_ok ? (int32_t)codes_of(&ending_codes, data, first_dot, b - first_dot, i, ending_rows) : -1;
+        dir_code[i] = !is_odd && end_of_dir >= 0 ? (int32_t)codes_of(&dir_codes, data, a, end_of_dir - a, i, dir_rows) : -1;
+        if (ending_codes.failed || dir_codes.failed)
+            break;
     }
     Py_END_ALLOW_THREADS
+    if (ending_codes.failed || dir_codes.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
     endings = PyList_New(ending_codes.n_codes);
     if (endings == NULL)
         goto done;
@@ -460,15 +530,21 @@ static PyObject *scan_paths(PyObject *self, PyObject *args) {
     }
     ending_firsts = PyByteArray_FromStringAndSize((const char *)ending_rows, ending_codes.n_codes * 8);
     dir_firsts = PyByteArray_FromStringAndSize((const char *)dir_rows, dir_codes.n_codes * 8);
-    if (ending_firsts && dir_firsts)
-        result = PyTuple_Pack(8, columns[0], columns[1], columns[2], columns[3], columns[4], endings,
-                              ending_firsts, dir_firsts);
+    dir_ends = PyByteArray_FromStringAndSize(NULL, dir_codes.n_codes * 8);
+    if (ending_firsts && dir_firsts && dir_ends) {
+        int64_t *ends = (int64_t *)PyByteArray_AS_STRING(dir_ends);
+        for (Py_ssize_t c = 0; c < dir_codes.n_codes; c++)
+            ends[c] = dir_codes.first_lo[c] + dir_codes.first_len[c];
+        result = PyTuple_Pack(8, columns[0], columns[1], columns[2], columns[3], endings, ending_firsts,
+                              dir_firsts, dir_ends);
+    }
 done:
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < 4; k++)
         Py_XDECREF(columns[k]);
     Py_XDECREF(endings);
     Py_XDECREF(ending_firsts);
     Py_XDECREF(dir_firsts);
+    Py_XDECREF(dir_ends);
     codes_free(&ending_codes);
     codes_free(&dir_codes);
     PyMem_Free(ending_rows);
@@ -481,14 +557,14 @@ done:
 
 static PyMethodDef methods[] = {
     {"scan_paths", scan_paths, METH_VARARGS,
-     "scan_paths(data, lo, hi) -> (folder_end, ending, odd, name_end, dir_code, endings, ending_firsts, "
-     "dir_firsts): the byte facts classify_paths needs (see the module's source)"},
+     "scan_paths(data, lo, hi) -> (folder_end, ending, odd, dir_code, endings, ending_firsts, dir_firsts, "
+     "dir_ends): the byte facts classify_paths needs (see the module's source)"},
     {"pair_codes", pair_codes, METH_VARARGS,
      "pair_codes(kinds, targets) -> (codes, firsts): a code per row for its (kind, target) pair, "
      "the first row of each code (bytearrays of int64)"},
     {"lowest_free_lanes", lowest_free_lanes, METH_VARARGS,
-     "lowest_free_lanes(start, end) -> bytearray of int64: the lane of each step, taken in the given order "
-     "(by start, then end)"},
+     "lowest_free_lanes(start, end[, order]) -> bytearray of int64: the lane of each step, taken in the given "
+     "order (by start, then end), or in the order of the rows `order`"},
     {NULL, NULL, 0, NULL},
 };
 

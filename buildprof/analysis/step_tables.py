@@ -54,10 +54,11 @@ def kind_target_codes(kinds: np.ndarray, targets: np.ndarray) -> dict[str, tuple
     kinds = np.ascontiguousarray(kinds, dtype=object)
     targets = np.ascontiguousarray(targets, dtype=object)
     codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(kinds, targets))
+    narrow = np.int32 if len(firsts) < 2**31 else np.int64  # the codes stay with the steps: 4 B a step
     found = {}
     for name, values in (("kind", kinds[firsts]), ("target", targets[firsts])):
         seen: dict = {}
-        of_pair = np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), np.int64, len(values))
+        of_pair = np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), narrow, len(values))
         found[name] = (of_pair[codes], np.array(list(seen), dtype=object))
     return found
 

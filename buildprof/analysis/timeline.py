@@ -29,9 +29,10 @@ def timeline_of(steps: BuildSteps) -> Timeline:
     start = np.asarray(steps["start_ms"], dtype=np.int64)
     end = np.asarray(steps["end_ms"], dtype=np.int64)
     lanes = assign_lanes(start, end)
-    chosen = np.arange(len(start))
     if len(start) > TIMELINE_STEPS_KEPT:
         chosen = np.sort(largest(np.asarray(steps["duration_ms"]), TIMELINE_STEPS_KEPT))  # end - start
+    else:
+        chosen = np.arange(len(start))
     order = chosen[np.lexsort((lanes[chosen], start[chosen]))]
     output = steps.outputs[order].tolist()
     begin, finish, lane = start[order].tolist(), end[order].tolist(), lanes[order].tolist()
