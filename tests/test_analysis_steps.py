@@ -127,3 +127,35 @@ def test_idle_gaps_and_zero_length_steps():
     summary = summarize_build(steps, span)
     assert steps["weighted_ms"].tolist() == [0.0, 10.0, 20.0]
     assert (summary.wall_ms, summary.busy_ms, summary.cpu_ms, summary.weighted_ms) == (50, 30, 30, 30.0)
+
+
+def _whole_arrays_weighted(start, end):
+    """weighted_and_busy as it was computed before its chunks (every temporary array whole): the
+    chunked version must give the same floats, bit for bit."""
+    import numpy as np
+
+    from buildprof.analysis.steps import _concurrency
+
+    times, running = _concurrency(start, end)
+    gaps = np.diff(times)
+    busy = int(gaps[running > 0].sum())
+    share = gaps / np.maximum(running, 1)
+    share[running == 0] = 0.0
+    cumulative = np.concatenate(([0.0], np.cumsum(share)))
+    return cumulative[np.searchsorted(times, end)] - cumulative[np.searchsorted(times, start)], busy
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64, 1 << 16])
+def test_chunked_weighted_times_are_the_whole_arrays_ones(chunk, monkeypatch):
+    import numpy as np
+
+    from buildprof.analysis import steps as steps_module
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 300, 5000):
+        start = rng.integers(0, 3 * n, n).astype(np.int64)
+        end = start + rng.choice([0, 0, 1, 2, 17, 500, 12345], n)
+        want = _whole_arrays_weighted(start, end)
+        monkeypatch.setattr(steps_module, "_CHUNK", chunk)
+        weighted, busy = steps_module.weighted_and_busy(start, end)
+        assert busy == want[1] and weighted.tobytes() == want[0].tobytes()

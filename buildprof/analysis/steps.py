@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _HASHED_UNIQUENESS = 100_000  # keys from here on are checked with pandas' hash table, fewer by a sort
+_CHUNK = 1 << 16  # boundaries per chunk of the weighted times' temporary arrays
 
 
 def group_steps(lines: pd.DataFrame) -> pd.DataFrame:
@@ -109,10 +110,12 @@ def _concurrency(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.nda
     # Stable sorts are timsort or radix sorts: a build's ends are already in order and its starts
     # nearly so, and the two sorted halves merge in one pass (several times faster than quicksort).
     start, end = np.sort(start, kind="stable"), np.sort(end, kind="stable")
-    times = np.sort(np.concatenate([start, end]), kind="stable")
+    times = np.concatenate([start, end])
+    times.sort(kind="stable")  # in place: one array of the boundaries less at the peak
     times = times[np.concatenate(([True], times[1:] != times[:-1]))]  # np.unique, without its overhead
     running = np.searchsorted(start, times, side="right")
-    running -= np.searchsorted(end, times, side="right")  # in place: one array less at the peak
+    for a in range(0, len(times), _CHUNK):  # in place, a chunk at a time: no second array of them
+        running[a : a + _CHUNK] -= np.searchsorted(end, times[a : a + _CHUNK], side="right")
     return times, running[:-1]
 
 
@@ -122,18 +125,39 @@ def weighted_durations(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 
 def weighted_and_busy(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, int]:
-    """weighted_durations and busy_time from one pass over the boundaries (half the work of both)."""
+    """weighted_durations and busy_time from one pass over the boundaries (half the work of both).
+
+    Each interval's share of time (its length over the steps running in it, 0 when none runs) is
+    computed a chunk at a time, the lengths never held whole: a million steps' boundaries are
+    16 MB an array, and this is a build's peak memory after the classification."""
     if len(start) == 0:
         return np.zeros(0), 0
     times, running = _concurrency(start, end)
-    gaps = np.diff(times)
-    busy = int(gaps[running > 0].sum())
-    share = gaps / np.maximum(running, 1)
-    del gaps
-    share[running == 0] = 0.0
-    cumulative = np.concatenate(([0.0], np.cumsum(share)))
-    del share, running
-    return cumulative[np.searchsorted(times, end)] - cumulative[np.searchsorted(times, start)], busy
+    share = np.empty(len(running))
+    busy = 0
+    for a in range(0, len(running), _CHUNK):
+        gaps, counts = np.diff(times[a : a + _CHUNK + 1]), running[a : a + _CHUNK]
+        idle = counts == 0
+        busy += int(gaps[~idle].sum())
+        part = share[a : a + _CHUNK]
+        np.divide(gaps, np.maximum(counts, 1), out=part)
+        part[idle] = 0.0
+    del running
+    np.cumsum(share, out=share)  # in place: share[k] is the time shared up to boundary k + 1
+    weighted = np.empty(len(start))
+    for a in range(0, len(start), _CHUNK):  # the step's shared time up to its end, less up to its start
+        part = weighted[a : a + _CHUNK]
+        part[:] = _shared_until(times, share, end[a : a + _CHUNK])
+        part -= _shared_until(times, share, start[a : a + _CHUNK])
+    return weighted, busy
+
+
+def _shared_until(times: np.ndarray, cumulative: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The cumulative share of time up to each boundary time `at` (0.0 at the first boundary)."""
+    k = np.searchsorted(times, at)
+    found = cumulative[np.maximum(k - 1, 0)]
+    found[k == 0] = 0.0
+    return found
 
 
 def busy_time(start: np.ndarray, end: np.ndarray) -> int:
