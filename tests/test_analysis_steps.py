@@ -130,13 +130,14 @@ def test_idle_gaps_and_zero_length_steps():
 
 
 def _whole_arrays_weighted(start, end):
-    """weighted_and_busy as it was computed before its chunks (every temporary array whole): the
-    chunked version must give the same floats, bit for bit."""
+    """weighted_and_busy as it was computed before its chunks (every temporary array whole, int64,
+    np.unique's boundaries): the chunked version must give the same floats, bit for bit."""
     import numpy as np
 
-    from buildprof.analysis.steps import _concurrency
-
-    times, running = _concurrency(start, end)
+    start_sorted, end_sorted = np.sort(start, kind="stable"), np.sort(end, kind="stable")
+    times = np.unique(np.concatenate([start_sorted, end_sorted]))
+    running = np.searchsorted(start_sorted, times, side="right")
+    running = (running - np.searchsorted(end_sorted, times, side="right"))[:-1]
     gaps = np.diff(times)
     busy = int(gaps[running > 0].sum())
     share = gaps / np.maximum(running, 1)
@@ -159,3 +160,18 @@ def test_chunked_weighted_times_are_the_whole_arrays_ones(chunk, monkeypatch):
         monkeypatch.setattr(steps_module, "_CHUNK", chunk)
         weighted, busy = steps_module.weighted_and_busy(start, end)
         assert busy == want[1] and weighted.tobytes() == want[0].tobytes()
+
+
+def test_weighted_times_of_times_beyond_int32_are_the_whole_arrays_ones(monkeypatch):
+    """Boundaries that do not fit in int32 take the int64 road, with the same floats."""
+    import numpy as np
+
+    from buildprof.analysis import steps as steps_module
+
+    rng = np.random.default_rng(6)
+    start = rng.integers(0, 900, 400).astype(np.int64) + 2**31 - 500
+    end = start + rng.choice([0, 3, 40, 2**33], 400)
+    monkeypatch.setattr(steps_module, "_CHUNK", 16)
+    want = _whole_arrays_weighted(start, end)
+    weighted, busy = steps_module.weighted_and_busy(start, end)
+    assert busy == want[1] and weighted.tobytes() == want[0].tobytes()

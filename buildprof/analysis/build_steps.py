@@ -63,7 +63,9 @@ class BuildSteps:
     duration_ms, weighted_ms, n_outputs, line, cmdhash (numpy), kind and target (object arrays
     sharing a few strings); `outputs` indexes their first outputs (StepOutputs, or the decoded
     array when a manifest needed them all). Columns the report reads for a few rows only (line,
-    cmdhash) may stay in the log: `log_rows` is then the log's columns and each step's row there."""
+    cmdhash) may stay in the log: `log_rows` is then the log's columns and each step's row there.
+    Without a manifest duration_ms is not held but computed when asked for (end_ms - start_ms), and
+    n_outputs is held as int32 (given as int64): 12 B a step less over the report's peaks."""
 
     def __init__(
         self,
@@ -84,7 +86,12 @@ class BuildSteps:
         return len(self.columns["start_ms"])
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name in self.columns or self._log_rows is None:
+        if name in self.columns:
+            column = self.columns[name]
+            return column.astype(np.int64) if column.dtype == np.int32 else column  # n_outputs
+        if name == "duration_ms":  # not held: end - start, 8 B a step at the peaks after
+            return self.columns["end_ms"] - self.columns["start_ms"]
+        if self._log_rows is None:
             return self.columns[name]
         log_columns, rows = self._log_rows
         return log_columns[name][rows]
@@ -95,6 +102,8 @@ class BuildSteps:
 
     def at(self, name: str, rows: np.ndarray) -> np.ndarray:
         """Column `name` at the steps `rows` only."""
+        if name == "duration_ms" and name not in self.columns:
+            return self.columns["end_ms"][rows] - self.columns["start_ms"][rows]
         if name in self.columns or self._log_rows is None:
             return self.columns[name][rows]
         log_columns, log_rows = self._log_rows
@@ -150,11 +159,10 @@ def build_steps(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest | None) 
     start, end = columns["start_ms"][rows], columns["end_ms"][rows]
     weighted, busy_ms = weighted_and_busy(start, end)
     return_free_memory()
-    steps = {
+    steps = {  # duration_ms is end - start when asked for; n_outputs int32 (read as int64)
         "start_ms": start,
         "end_ms": end,
-        "n_outputs": sizes.astype(np.int64, copy=False),
-        "duration_ms": end - start,
+        "n_outputs": sizes.astype(np.int32 if len(sizes) and sizes.max() < 2**31 else np.int64),
         "weighted_ms": weighted,
         "kind": kind,
         "target": target,

@@ -31,6 +31,7 @@ _LIB = np.frombuffer(b"lib", dtype=np.uint8)
 _SLASH, _DOT, _TAB = 47, 46, 9
 _ENDING_BYTES = 16  # file-name endings are packed into two uint64 words
 _SCAN_BYTES = 1 << 22
+_NAMED_CHUNK = 1 << 15  # libraries and programs whose folders are decoded at once
 _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
@@ -142,26 +143,40 @@ def finish_targets(
     pairs += [(answer[2], answer[1]) for answer in answers if answer[2] is not None]
     named = subset + [k for k, answer in zip(fallback, answers, strict=True) if answer[3]]
     if named and pairs:  # only a library or program in a folder holding a target directory can change
-        folders = _decode(data, lo[named], np.maximum(folder_end[named], lo[named]))
-        targets[named] = _named_after_targets(folders.tolist(), targets[named].tolist(), pairs)
+        sets = _pair_sets(pairs)
+        for a in range(0, len(named), _NAMED_CHUNK):  # a few folders' strings at a time
+            part = named[a : a + _NAMED_CHUNK]
+            folders = _decode(data, lo[part], np.maximum(folder_end[part], lo[part]))
+            targets[part] = _named_after_targets(folders.tolist(), targets[part].tolist(), pairs, sets)
     return kinds, targets
 
 
-def _named_after_targets(folders: list[str], names: list[str], found: list[tuple[str, str]]) -> list[str]:
+def _pair_sets(found: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[str]]:
+    """The (folder, target) pairs and the folders holding a target, as sets."""
+    return set(found), {folder for folder, _ in found}
+
+
+def _named_after_targets(
+    folders: list[str],
+    names: list[str],
+    found: list[tuple[str, str]],
+    sets: tuple[set[tuple[str, str]], set[str]] | None = None,
+) -> list[str]:
     """classify._name_artifacts_after_targets: the target of each library or program (file name
     `names[i]` in folder `folders[i]`) becomes the longest CMake target of its folder (`found`:
     (folder, target) pairs) that the name ends with after `_`, unless it is one of them already.
 
     Most are one of them already (`lib<target>.a` beside `CMakeFiles/<target>.dir`) or in a folder
     without a target directory: two set lookups each; the targets of a folder are gathered only
-    for the others."""
-    pairs = set(found)
-    folders_with_targets = {folder for folder, _ in found}
+    for the others. `sets`: _pair_sets(found), when computed already."""
+    pairs, folders_with_targets = sets or _pair_sets(found)
     others = [
         k
         for k, named in enumerate(zip(folders, names, strict=True))
         if named[0] in folders_with_targets and named not in pairs
     ]
+    if not others:
+        return names
     wanted = {folders[k] for k in others}
     known: dict[str, set[str]] = {}
     for folder, target in found:
@@ -292,9 +307,10 @@ def _cmake_dirs(
 
 
 def _decode(data: bytes, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """The strings data[lo:hi] as an object array (they hold no newline)."""
+    """The strings data[lo:hi] as an object array (they hold no newline), a few thousand at a time
+    (the slices, their joined copy and the list split from it are 4-5 times the strings' bytes)."""
     names = np.empty(len(lo), dtype=object)
-    chunk = 1 << 17
+    chunk = 1 << 14
     for a in range(0, len(lo), chunk):
         rows = zip(lo[a : a + chunk].tolist(), hi[a : a + chunk].tolist(), strict=True)
         joined = b"\n".join([data[x:y] for x, y in rows])

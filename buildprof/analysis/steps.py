@@ -106,17 +106,43 @@ def steps_frame(
 
 
 def _concurrency(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct boundary times and how many steps run in each interval between two of them."""
+    """The distinct boundary times and how many steps run in each interval between two of them
+    (int32 when that can hold them).
+
+    A million steps' boundaries are 16 MB an array and this is a build's peak memory after the
+    classification: the times are int32 when they fit (a build of under 24 days: always), the
+    distinct ones are moved to the front of the sorted ones in place, and the counts are computed a
+    chunk at a time. The boundaries are the same numbers, so every sum and share is the same."""
     # Stable sorts are timsort or radix sorts: a build's ends are already in order and its starts
     # nearly so, and the two sorted halves merge in one pass (several times faster than quicksort).
-    start, end = np.sort(start, kind="stable"), np.sort(end, kind="stable")
+    start, end = start.astype(_time_type(start, end)), end.astype(_time_type(start, end))
+    start.sort(kind="stable")
+    end.sort(kind="stable")
     times = np.concatenate([start, end])
     times.sort(kind="stable")  # in place: one array of the boundaries less at the peak
-    times = times[np.concatenate(([True], times[1:] != times[:-1]))]  # np.unique, without its overhead
-    running = np.searchsorted(start, times, side="right")
-    for a in range(0, len(times), _CHUNK):  # in place, a chunk at a time: no second array of them
-        running[a : a + _CHUNK] -= np.searchsorted(end, times[a : a + _CHUNK], side="right")
-    return times, running[:-1]
+    distinct = np.empty(len(times), dtype=bool)
+    distinct[0] = True
+    np.not_equal(times[1:], times[:-1], out=distinct[1:])
+    kept = 0
+    for a in range(0, len(times), _CHUNK):  # np.unique without its copies: each chunk's kept times
+        chosen = times[a : a + _CHUNK][distinct[a : a + _CHUNK]]  # (a copy) go where kept ones end
+        times[kept : kept + len(chosen)] = chosen
+        kept += len(chosen)
+    del distinct
+    running = np.empty(kept, dtype=np.int32 if len(start) < 2**31 else np.int64)
+    for a in range(0, kept, _CHUNK):  # a chunk at a time: no int64 arrays of the counts
+        part = times[a : min(a + _CHUNK, kept)]
+        running[a : a + len(part)] = np.searchsorted(start, part, side="right") - np.searchsorted(
+            end, part, side="right"
+        )
+    del start, end
+    return times[:kept].copy(), running[:-1]  # the copy lets the longer array go
+
+
+def _time_type(start: np.ndarray, end: np.ndarray) -> type:
+    """int32 if every start and end fits in it, else int64."""
+    fits = len(start) and int(start.min()) >= -(2**31) and int(end.max()) < 2**31
+    return np.int32 if fits else np.int64
 
 
 def weighted_durations(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -154,7 +180,7 @@ def weighted_and_busy(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, i
 
 def _shared_until(times: np.ndarray, cumulative: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The cumulative share of time up to each boundary time `at` (0.0 at the first boundary)."""
-    k = np.searchsorted(times, at)
+    k = np.searchsorted(times, at.astype(times.dtype))  # of the same type: no converted copy of times
     found = cumulative[np.maximum(k - 1, 0)]
     found[k == 0] = 0.0
     return found
