@@ -214,3 +214,20 @@ def test_kind_and_target_codes_are_those_of_pandas_factorize(monkeypatch):
                 codes, uniques = pd.factorize(values)
                 assert found[name][0].tolist() == codes.tolist()
                 assert found[name][1].tolist() == list(uniques)
+
+
+@pytest.mark.parametrize("native", ["0", "1"])
+def test_steps_held_as_codes_read_as_the_object_columns(native, monkeypatch):
+    """build_steps(coded=True), as the report asks: kinds and targets held as codes, durations and
+    output counts computed or narrowed; every column, row subset and the frame read the same."""
+    monkeypatch.setenv("BUILDPROF_NO_NATIVE", native)
+    log = generated_log(6000, 5, 8, 2)
+    for span in split_builds(log).builds:
+        plain, coded = build_steps(log, span, None), build_steps(log, span, None, coded=True)
+        rows = np.array([0, len(plain) - 1, len(plain) // 2, 3], dtype=np.int64)
+        for name in ("kind", "target", "duration_ms", "n_outputs", "start_ms", "line", "cmdhash"):
+            assert coded[name].tolist() == plain[name].tolist() and coded[name].dtype == plain[name].dtype
+            assert coded.at(name, rows).tolist() == plain.at(name, rows).tolist()
+        for name in ("kind", "target"):
+            assert [a.tolist() for a in coded.codes(name)] == [a.tolist() for a in plain.codes(name)]
+        pd.testing.assert_frame_equal(coded.frame(), plain.frame())

@@ -29,6 +29,11 @@ class _AtRows:
         return self.column[self.rows[key]]
 
 
+class _Assigned(dict):
+    """What finish_targets sets in the kinds (the few paths decided one by one), kept aside: the
+    kinds array is made after the finish, not held through its peak (8 B a step)."""
+
+
 def kinds_and_targets(
     data: bytes, lo: np.ndarray, hi: np.ndarray, outputs, factorize=None, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +63,6 @@ def kinds_and_targets(
             everything = slice(None)
             return classify_paths(data, lo[everything], hi[everything], outputs, factorize)
     ending_kinds = np.array([kind_from_path(outputs[k]) for k in ending_firsts.tolist()] + [""], dtype=object)
-    kinds = ending_kinds[ending_codes]  # -1 (no usable ending): "", decided one by one below
 
     in_dir = dir_codes >= 0
     distinct_dirs = _decode(data, lo[dir_firsts], dir_ends)
@@ -66,13 +70,14 @@ def kinds_and_targets(
     # dir_codes is -1 outside a target directory: the last item
     targets = np.append(dir_targets[: len(distinct_dirs)], NO_TARGET)[dir_codes]
     del found, dir_codes  # int32 codes and a byte per step: 9 B a step, not the 40 of int64 columns
-    return finish_targets(
+    assigned = _Assigned()
+    _, targets = finish_targets(
         data,
         outputs,
         lo,
         hi,
         folder_end,
-        kinds,
+        assigned,
         targets,
         in_dir,
         one_by_one,
@@ -82,3 +87,8 @@ def kinds_and_targets(
         distinct_dirs,
         dir_targets,
     )
+    del folder_end, in_dir, one_by_one, lo, hi
+    kinds = ending_kinds[ending_codes]  # -1 (no usable ending): "", decided one by one in the finish
+    for k, kind in assigned.items():
+        kinds[k] = kind
+    return kinds, targets

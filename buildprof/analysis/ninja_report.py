@@ -58,7 +58,7 @@ def ninja_section(
     """What the log held, the analysed builds (the last, or all), and their classified steps."""
     found = split_builds(log)
     spans = found.builds if all_builds else found.builds[-1:]
-    analysed = [(span, build_steps(log, span, manifest)) for span in spans]
+    analysed = [(span, build_steps(log, span, manifest, coded=True)) for span in spans]
     return log_facts(log, found), [build_document(span, steps, top) for span, steps in analysed], analysed
 
 

@@ -37,7 +37,7 @@ def timeline_of(steps: BuildSteps) -> Timeline:
     output = steps.outputs[order].tolist()
     begin, finish, lane = start[order].tolist(), end[order].tolist(), lanes[order].tolist()
     weighted = np.round(np.asarray(steps["weighted_ms"], dtype=np.float64)[order], 3).tolist()
-    kind, target = steps["kind"][order].tolist(), steps["target"][order].tolist()
+    kind, target = steps.at("kind", order).tolist(), steps.at("target", order).tolist()
     return Timeline(
         lanes=int(lanes.max()) + 1 if len(lanes) else 0,
         steps_total=len(start),
