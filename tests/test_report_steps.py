@@ -231,3 +231,18 @@ def test_steps_held_as_codes_read_as_the_object_columns(native, monkeypatch):
         for name in ("kind", "target"):
             assert [a.tolist() for a in coded.codes(name)] == [a.tolist() for a in plain.codes(name)]
         pd.testing.assert_frame_equal(coded.frame(), plain.frame())
+
+
+def test_the_weighted_times_read_the_times_narrowed_or_not():
+    """build_steps._times_at: int32 times when the log's fit (else the int64 ones), the same values;
+    the log's line numbers are held as int32 and given as int64."""
+    from buildprof.analysis.build_steps import _times_at
+
+    log = generated_log(3000, 6, 9, 2)
+    rows = np.arange(0, len(log), 3)
+    start, end = _times_at(log.columns, rows)
+    assert start.dtype == end.dtype == np.int32 and log.columns["line"].dtype == np.int32
+    assert start.tolist() == log.columns["start_ms"][rows].tolist() and log.entries["line"].dtype == np.int64
+    wide = {"start_ms": log.columns["start_ms"] + 2**31, "end_ms": log.columns["end_ms"] + 2**31}
+    start, end = _times_at(wide, rows)
+    assert start.dtype == np.int64 and end.tolist() == wide["end_ms"][rows].tolist()

@@ -97,7 +97,8 @@ class BuildSteps:
         if self._log_rows is None:
             return self.columns[name]
         log_columns, rows = self._log_rows
-        return log_columns[name][rows]
+        column = log_columns[name][rows]
+        return column.astype(np.int64) if column.dtype == np.int32 else column  # the log's line
 
     def rows_in_log(self) -> np.ndarray:
         """The log row of each step's first line (its first output: `log.paths.lo[rows]`...)."""
@@ -176,9 +177,9 @@ def build_steps(
         codes = kind_target_codes(kind, target)
         del kind, target
     return_free_memory()
-    start, end = columns["start_ms"][rows], columns["end_ms"][rows]
-    weighted, busy_ms = weighted_and_busy(start, end)
+    weighted, busy_ms = weighted_and_busy(*_times_at(columns, rows))  # before the steps' int64 copies
     return_free_memory()
+    start, end = columns["start_ms"][rows], columns["end_ms"][rows]
     steps = {  # duration_ms is end - start when asked for; n_outputs int32 (read as int64)
         "start_ms": start,
         "end_ms": end,
@@ -190,6 +191,19 @@ def build_steps(
     built = BuildSteps(steps, outputs, busy_ms=busy_ms, log_rows=(columns, rows))
     built._codes = codes
     return built
+
+
+def _times_at(columns: dict[str, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The start and end times at `rows` of the log, int32 when they fit (gathered a chunk at a
+    time: no int64 copy), for the weighted times, which give the same floats from either."""
+    start, end = columns["start_ms"], columns["end_ms"]
+    if not len(rows) or int(start.min()) < -(2**31) or int(end.max()) >= 2**31:
+        return start[rows], end[rows]
+    narrow = np.empty(len(rows), dtype=np.int32), np.empty(len(rows), dtype=np.int32)
+    for a in range(0, len(rows), 1 << 16):
+        narrow[0][a : a + (1 << 16)] = start[rows[a : a + (1 << 16)]]
+        narrow[1][a : a + (1 << 16)] = end[rows[a : a + (1 << 16)]]
+    return narrow
 
 
 def _steps_by_manifest(log: NinjaLog, span: BuildSpan, manifest: NinjaManifest) -> BuildSteps:

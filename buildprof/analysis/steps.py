@@ -97,7 +97,7 @@ def steps_frame(
             "end_ms": end,
             "output": pd.Series(outputs, dtype=object, copy=False).astype(str),
             "n_outputs": sizes.astype(np.int64, copy=False),
-            "line": columns["line"][firsts],
+            "line": columns["line"][firsts].astype(np.int64, copy=False),  # the log's may be int32
             "duration_ms": end - start,
             "weighted_ms": weighted_durations(start, end),
         }

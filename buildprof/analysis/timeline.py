@@ -28,11 +28,12 @@ def timeline_of(steps: BuildSteps) -> Timeline:
     steps kept are decoded."""
     start = np.asarray(steps["start_ms"], dtype=np.int64)
     end = np.asarray(steps["end_ms"], dtype=np.int64)
-    lanes = assign_lanes(start, end)
-    if len(start) > TIMELINE_STEPS_KEPT:
-        chosen = np.sort(largest(np.asarray(steps["duration_ms"]), TIMELINE_STEPS_KEPT))  # end - start
+    if len(start) > TIMELINE_STEPS_KEPT:  # before the lanes, its temporaries int32: less at the peak
+        narrow = np.int32 if int(start.min()) >= -(2**30) and int(end.max()) < 2**30 else np.int64
+        chosen = np.sort(largest(np.subtract(end, start, dtype=narrow), TIMELINE_STEPS_KEPT))
     else:
         chosen = np.arange(len(start))
+    lanes = assign_lanes(start, end)
     order = chosen[np.lexsort((lanes[chosen], start[chosen]))]
     output = steps.outputs[order].tolist()
     begin, finish, lane = start[order].tolist(), end[order].tolist(), lanes[order].tolist()

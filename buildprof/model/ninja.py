@@ -166,6 +166,7 @@ class NinjaLog:
             import pandas as pd
 
             columns = {name: self.columns[name] for name in LOG_COLUMNS if name != "output"}
+            columns["line"] = columns["line"].astype("int64", copy=False)  # held as int32
             columns["output"] = pd.Series(self.paths.all(), dtype=object, copy=False)
             self._entries = pd.DataFrame(columns, columns=list(LOG_COLUMNS))
             self._entries.attrs["ninja_log_version"] = self.version  # says what mtime means

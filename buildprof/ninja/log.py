@@ -69,6 +69,8 @@ def _parse_body(
     capacity = (len(data) - offset) // _MIN_LINE + 1  # pages of the arrays never written stay unused
     joined = {name: np.empty(capacity, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
     joined["mtime"] = np.empty(0, dtype=np.int64)  # not kept: LogColumns reads it again when asked
+    if capacity + first_line < 2**31:  # line numbers: 4 B a line (NinjaLog.entries gives them as int64)
+        joined["line"] = np.empty(capacity, dtype=np.int32)
     problems: list[LogProblem] = []
     n_lines = n_bad = n_valid = 0
     start = offset
