@@ -198,3 +198,22 @@ def test_a_first_scan_packs_the_workers_messages_as_they_came(build, monkeypatch
     again = _scan(build)
     assert again.parsed == 0 and again.summaries == first.summaries
     assert again.summaries == scan_traces(find_json_files(build), None).summaries
+
+
+def test_native_name_numbers_agree_with_the_python_way():
+    """The C module's name_numbers gives _wire._lists' bytes and numbers names in the same order into
+    the same dict; the breakdown as lists (not tuples) goes the Python way, and a time beyond int64
+    leaves the summary as it is (None) on both ways, its names numbered alike."""
+    native = trace_wire.native_name_numbers()
+    if native is None:
+        pytest.skip("the C module is not built")
+    summaries = [summarize_trace_bytes(*item) for item in _items(CAPTURE, CBA_FIXTURES)]
+    summaries = [s for s in summaries if s.status == "trace"]
+    odd = msgspec.structs.replace(summaries[0], breakdown=[list(pair) for pair in summaries[0].breakdown])
+    huge = msgspec.structs.replace(summaries[-1], breakdown=[("Huge", 2**63), *summaries[-1].breakdown])
+    python, c = trace_wire._Numbers(), trace_wire._Numbers()
+    for summary in [*summaries, odd, huge]:
+        assert trace_wire._lists(summary, c, native) == trace_wire._lists(summary, python)
+        assert list(c.items()) == list(python.items())
+    assert trace_wire._lists(huge, python) is None
+    assert len(python) > 100

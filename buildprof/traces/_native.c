@@ -1616,6 +1616,129 @@ static PyObject *summarize(PyObject *module, PyObject *data)
     return result;
 }
 
+/* ---------------------------------------------------------------- a message's name numbers */
+
+/* The number of each name of `list` in `numbers` (a dict: name -> int), a name met for the first time
+ * getting len(numbers), as int32 little-endian bytes. Like _wire._lists, every name of the list is
+ * numbered before a number that int32 cannot hold raises OverflowError. `field` (NULL: the items
+ * themselves; else an attribute name, or a tuple position when `position` >= 0) picks the name. */
+static PyObject *numbered(PyObject *numbers, PyObject *list, PyObject *field, Py_ssize_t position)
+{
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "name_numbers() takes lists");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 4);
+    if (out == NULL)
+        return NULL;
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    int too_big = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i), *name;
+        if (position >= 0) {
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) <= position) {
+                PyErr_SetString(PyExc_TypeError, "name_numbers(): breakdown items must be tuples");
+                goto fail;
+            }
+            name = Py_NewRef(PyTuple_GET_ITEM(item, position));
+        } else if (field != NULL) {
+            if ((name = PyObject_GetAttr(item, field)) == NULL)
+                goto fail;
+        } else {
+            name = Py_NewRef(item);
+        }
+        PyObject *number = PyDict_GetItemWithError(numbers, name); /* borrowed */
+        long long value;
+        if (number != NULL) {
+            value = PyLong_AsLongLong(number);
+            if (value == -1 && PyErr_Occurred()) {
+                Py_DECREF(name);
+                goto fail;
+            }
+        } else if (PyErr_Occurred()) {
+            Py_DECREF(name);
+            goto fail;
+        } else {
+            value = (long long)PyDict_GET_SIZE(numbers);
+            PyObject *fresh = PyLong_FromLongLong(value);
+            int failed = fresh == NULL || PyDict_SetItem(numbers, name, fresh) < 0;
+            Py_XDECREF(fresh);
+            if (failed) {
+                Py_DECREF(name);
+                goto fail;
+            }
+        }
+        Py_DECREF(name);
+        if (value < INT32_MIN || value > INT32_MAX)
+            too_big = 1, value = 0;
+        uint32_t u = (uint32_t)(int32_t)value;
+        o[4 * i] = (unsigned char)u;
+        o[4 * i + 1] = (unsigned char)(u >> 8);
+        o[4 * i + 2] = (unsigned char)(u >> 16);
+        o[4 * i + 3] = (unsigned char)(u >> 24);
+    }
+    if (too_big) {
+        PyErr_SetString(PyExc_OverflowError, "a name number beyond int32");
+        goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* The second items of the breakdown's (name, us) tuples, as int64 little-endian bytes. */
+static PyObject *breakdown_us(PyObject *list)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (out == NULL)
+        return NULL;
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        PyObject *us = PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2 ? PyTuple_GET_ITEM(item, 1) : NULL;
+        if (us == NULL || !PyLong_Check(us)) {
+            PyErr_SetString(PyExc_TypeError, "name_numbers(): breakdown items must be (str, int)");
+            Py_DECREF(out);
+            return NULL;
+        }
+        long long value = PyLong_AsLongLong(us); /* OverflowError beyond int64 */
+        if (value == -1 && PyErr_Occurred()) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        uint64_t u = (uint64_t)value;
+        for (int b = 0; b < 8; b++)
+            o[8 * i + b] = (unsigned char)(u >> (8 * b));
+    }
+    return out;
+}
+
+/* name_numbers(numbers, files, templates, breakdown, functions): _wire._lists' five byte strings,
+ * in its order (files, templates, the breakdown's names, its microseconds, the functions' names). */
+static PyObject *name_numbers(PyObject *module, PyObject *args)
+{
+    (void)module;
+    static PyObject *name_attr;
+    PyObject *numbers, *files, *templates, *breakdown, *functions, *parts[5] = {NULL};
+    if (!PyArg_ParseTuple(args, "O!OOO!O:name_numbers", &PyDict_Type, &numbers, &files, &templates,
+                          &PyList_Type, &breakdown, &functions))
+        return NULL;
+    if (name_attr == NULL && (name_attr = PyUnicode_InternFromString("name")) == NULL)
+        return NULL;
+    int ok = (parts[0] = numbered(numbers, files, NULL, -1)) != NULL &&
+             (parts[1] = numbered(numbers, templates, NULL, -1)) != NULL &&
+             (parts[2] = numbered(numbers, breakdown, NULL, 0)) != NULL &&
+             (parts[3] = breakdown_us(breakdown)) != NULL &&
+             (parts[4] = numbered(numbers, functions, name_attr, -1)) != NULL;
+    PyObject *result = ok ? PyTuple_Pack(5, parts[0], parts[1], parts[2], parts[3], parts[4]) : NULL;
+    for (int k = 0; k < 5; k++)
+        Py_XDECREF(parts[k]);
+    return result;
+}
+
 /* Copy the kind names of configure() (a tuple of str, one per kind from COMPILER, in enum order). */
 static int set_kind_names(PyObject *kinds)
 {
@@ -1681,6 +1804,10 @@ static PyMethodDef methods[] = {
      "summarize(data: bytes-like) -> tuple | None\n\n"
      "The summary of a clang -ftime-trace document (see \"the summary\" in the module source),\n"
      "or None when it is not the plain shape this module handles exactly."},
+    {"name_numbers", name_numbers, METH_VARARGS,
+     "name_numbers(numbers, files, templates, breakdown, functions) -> tuple[bytes, ...]\n\n"
+     "A summary's name lists as int32 numbers from `numbers` (a name met first gets len(numbers)),\n"
+     "and the breakdown's microseconds as int64, little-endian: what buildprof.traces._wire sends."},
     {"configure", configure, METH_VARARGS,
      "configure(nice_path, collapse_template_args, is_header, kinds, max_event_us) -> None\n\n"
      "The rules summarize() follows (buildprof.trace_rules): the functions it derives paths,\n"

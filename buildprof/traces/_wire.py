@@ -12,10 +12,11 @@ back with their names as shared string objects, across all streams, which also m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
-from collections import defaultdict
-from itertools import count, islice
+from collections.abc import Callable
+from itertools import accumulate, islice
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
@@ -24,17 +25,41 @@ import msgspec
 from buildprof.model.traces import FunctionStat, TraceSummary
 from buildprof.trace_rules import collapse_template_args
 
+NameNumbers = Callable[..., tuple[bytes, bytes, bytes, bytes, bytes]]
+
+
+def native_name_numbers() -> NameNumbers | None:
+    """The C module's name_numbers (see _lists), unless the module was not built or the reference
+    path is asked for (BUILDPROF_NO_NATIVE)."""
+    from buildprof.traces._summary import NATIVE_ENV, _native
+
+    if _native is None or os.environ.get(NATIVE_ENV, "") not in ("", "0"):
+        return None
+    return _native.name_numbers
+
+
 if TYPE_CHECKING:  # numpy is the receiver's (the parent's): a worker's messages are made without it
     import numpy as np
 
 
+class _Numbers(dict):
+    """Name -> number: a name looked up for the first time gets the next number, len(self) (the C
+    module's name_numbers numbers names alike, in the same dict)."""
+
+    def __missing__(self, name: str) -> int:
+        number = self[name] = len(self)
+        return number
+
+
 class NameSender:
     """One process's side of a stream: the number of every name it has sent so far (a name looked up
-    for the first time gets the next number, without a Python step: see encode_results)."""
+    for the first time gets the next number, without a Python step for the names met before: see
+    encode_results), and how its summaries' lists become numbers (see _lists)."""
 
     def __init__(self) -> None:
         self.stream = os.getpid()  # tells this stream from the other workers' in the receiver
-        self.numbers: defaultdict[str, int] = defaultdict(count().__next__)
+        self.numbers: dict[str, int] = _Numbers()
+        self.native = native_name_numbers()
 
 
 class _Names:
@@ -115,8 +140,10 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
     numbers = sender.numbers
     first = len(numbers)
     summaries = [summary for summary, _ in results]
-    lists = [_lists(s, numbers.__getitem__) for s in summaries]  # numbers new names as it goes
-    new = list(islice(numbers, first, None))  # the names numbered here, in the order of their numbers
+    lists = [_lists(s, numbers, sender.native) for s in summaries]  # numbers new names as it goes
+    # the names numbered here, in the order of their numbers: read from the end of the dict (skipping
+    # the `first` older ones from its start cost a step per name ever sent, at every message)
+    new = list(islice(reversed(numbers), len(numbers) - first))[::-1]
     message = _Message(
         stream=sender.stream,
         first=first,
@@ -131,9 +158,21 @@ def encode_results(results: list[tuple[TraceSummary, bool]], sender: NameSender 
     return _ENCODER.encode(message)
 
 
-def _lists(summary: TraceSummary, number) -> _Lists | None:
-    """The summary's lists as arrays; None if a number does not fit in 64 bits (kept as is)."""
+def _lists(
+    summary: TraceSummary, numbers: dict[str, int], native: NameNumbers | None = None
+) -> _Lists | None:
+    """The summary's lists as arrays; None if a number does not fit in 64 bits (kept as is).
+
+    `native` (the C module's name_numbers) does the same in one call; lists of another shape than
+    the summaries' own (a TypeError before anything is numbered differently: names are numbered in
+    the same order both ways) are left to the Python way.
+    """
+    lists = (summary.files, summary.templates, summary.breakdown, summary.functions)
     try:
+        if native is not None:
+            with contextlib.suppress(TypeError):
+                return _Lists(*native(numbers, *lists))
+        number = numbers.__getitem__
         return _Lists(
             files=_packed("i", list(map(number, summary.files))),
             templates=_packed("i", list(map(number, summary.templates))),
@@ -166,27 +205,42 @@ def decode_results(
     each new name with a bracket is computed here: a scan's parent mostly waits for its workers
     while it decodes their messages, and the report's template table then finds them all computed.
     """
-    import numpy as np
-
     message = _DECODER.decode(data)
     if template_sets:
         for name in filter(_has_bracket, message.names):
             collapse_template_args(name)  # computed now, found in its cache later
     names = receiver.receive(message.stream, message.first, message.names)
-    for summary, packed in zip(message.summaries, message.lists, strict=True):
-        if packed is None:
-            continue
-        summary.files = names[np.frombuffer(packed.files, dtype="<i4")].tolist()
-        summary.templates = names[np.frombuffer(packed.templates, dtype="<i4")].tolist()
-        summary.breakdown = list(
-            zip(
-                names[np.frombuffer(packed.breakdown, dtype="<i4")].tolist(),
-                np.frombuffer(packed.breakdown_us, dtype="<i8").tolist(),
-                strict=True,
-            )
-        )
-        for function, name in zip(
-            summary.functions, names[np.frombuffer(packed.functions, dtype="<i4")].tolist(), strict=True
-        ):
-            function.name = name
+    pairs = zip(message.summaries, message.lists, strict=True)
+    packs = [(summary, packed) for summary, packed in pairs if packed is not None]
+    if packs:
+        _set_lists(packs, names)
     return list(zip(message.summaries, message.cached, strict=True))
+
+
+def _set_lists(packs: list[tuple[TraceSummary, _Lists]], names: np.ndarray) -> None:
+    """Give each summary its lists back from its numbers: each kind of list gathered for the whole
+    message at once (one numpy call, not one per summary and list), then cut summary by summary."""
+    import numpy as np
+
+    def gathered(field: str, dtype: str, table: np.ndarray | None) -> tuple[list, list[int]]:
+        parts = [getattr(packed, field) for _, packed in packs]
+        values = np.frombuffer(b"".join(parts), dtype=dtype)
+        ends = list(accumulate(len(part) // values.itemsize for part in parts))
+        return (table[values] if table is not None else values).tolist(), ends
+
+    files, file_ends = gathered("files", "<i4", names)
+    templates, template_ends = gathered("templates", "<i4", names)
+    breakdown, breakdown_ends = gathered("breakdown", "<i4", names)
+    breakdown_us, _ = gathered("breakdown_us", "<i8", None)  # as many as breakdown's names
+    functions, function_ends = gathered("functions", "<i4", names)
+    start = [0, 0, 0, 0]
+    for (summary, _), ends in zip(
+        packs, zip(file_ends, template_ends, breakdown_ends, function_ends, strict=True), strict=True
+    ):
+        a, b, c, d = start
+        summary.files = files[a : ends[0]]
+        summary.templates = templates[b : ends[1]]
+        summary.breakdown = list(zip(breakdown[c : ends[2]], breakdown_us[c : ends[2]], strict=True))
+        for function, name in zip(summary.functions, functions[d : ends[3]], strict=True):
+            function.name = name
+        start = ends
