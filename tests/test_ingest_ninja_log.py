@@ -315,18 +315,23 @@ def test_the_generator_writes_short_paths_when_asked(tmp_path):
     assert len(split_builds(log).builds) == 1
 
 
-def test_mtimes_are_read_again_from_the_file_as_first_parsed():
-    """The mtime column is not held (model.ninja.LogColumns): read again when asked, of every width,
-    after short fields or damaged lines, it is what the lines say."""
+def test_mtimes_and_hashes_are_read_again_from_the_file_as_first_parsed():
+    """The mtime and cmdhash columns are not held (model.ninja.LogColumns): read again when asked, of
+    every width, after short fields, damaged lines or a CR, they are what the lines say."""
     rng = random.Random(11)
-    lines, want = [b"# ninja log v6"], []
+    lines, want, hashes = [b"# ninja log v6"], [], []
     for k in range(3000):
         mtime = rng.choice([0, 7, 10 ** rng.randint(1, 18) + k, 2**63 - 1, 1_790_000_000_123_456_789])
+        cmdhash = rng.choice([0, 1, rng.getrandbits(rng.randint(1, 64)), 2**64 - 1])
         start = rng.choice([0, 5, 123456])
-        lines.append(b"%d\t%d\t%d\tp/%d.o\t%x" % (start, start + rng.randint(0, 9), mtime, k, k + 1))
+        end = b"\r" if rng.random() < 0.3 else b""
+        lines.append(b"%d\t%d\t%d\tp/%d.o\t%x%s" % (start, start + rng.randint(0, 9), mtime, k, cmdhash, end))
         want.append(mtime)
+        hashes.append(cmdhash)
         if rng.random() < 0.05:
             lines.append(b"1\t2\tx\tdamaged\t1")
     log = parse_ninja_log(b"\n".join(lines) + b"\r\n")
     assert "mtime" in log.columns and log.columns["mtime"].tolist() == want
     assert log.entries["mtime"].tolist() == want
+    assert log.columns["cmdhash"].tolist() == hashes and log.columns["cmdhash"].dtype == np.uint64
+    assert log.entries["cmdhash"].tolist() == hashes

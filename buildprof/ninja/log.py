@@ -3,9 +3,10 @@
 The log is `# ninja log vN` then one line per output: start_ms, end_ms, mtime, output, hash, separated
 by TABs. Parsing works on the raw bytes with numpy (buildprof.ninja.fields): the separators are found in
 one pass, then every field of every line is decoded column-wise, so a million-line log takes about half
-a second. The mtimes are checked but not kept: only the split into builds reads them, and
-NinjaLog.columns reads them again from the file when asked (model.ninja.LogColumns, 0.05 s a million
-lines; 8 MB less through a report's analysis). The output paths stay byte ranges of the file until
+a second. The mtimes and command hashes are checked but not kept: only the split into builds and the
+grouping of a build's lines into steps read them, and NinjaLog.columns reads them again from the file
+when asked (model.ninja.LogColumns, 0.03-0.05 s each a million lines; 16 MB less through a report's
+analysis). The output paths stay byte ranges of the file until
 someone asks for them (NinjaLog.paths): a report decodes only the paths of the build it analyses.
 Each line that does not have that shape is reported by line number and left out, never guessed at;
 ninja itself skips such lines silently.
@@ -26,9 +27,11 @@ from buildprof.ninja.log_file import parse_header, read_log_bytes
 _TAB, _NEWLINE, _CR = 9, 10, 13
 _TIME_DIGITS = 16  # start and end in ms: more digits than any build needs
 _MTIME_DIGITS = 19  # mtime in ns since the epoch: as many digits as an int64 holds
+_HASH_DIGITS = 16  # a command hash: a 64-bit number in hexadecimal
 MAX_PROBLEMS = 10_000  # damaged lines described one by one; the others are only counted
 _BLOCK_BYTES = 1 << 22  # lines are parsed about 30,000 at a time
 _MIN_LINE = 10  # a valid line holds at least "0\t0\t0\ta\t0\n"
+_READ_AGAIN = ("mtime", "cmdhash")  # columns read again from the file when asked (LogColumns)
 _PARTS = ("line", "start_ms", "end_ms", "mtime", "cmdhash", "output_lo", "output_hi")
 _FIELD_PROBLEMS = {
     "start": f"start time {{!r}} is not a whole number of ms (at most {_TIME_DIGITS} digits)",
@@ -68,7 +71,8 @@ def _parse_body(
     """
     capacity = (len(data) - offset) // _MIN_LINE + 1  # pages of the arrays never written stay unused
     joined = {name: np.empty(capacity, dtype=np.uint64 if name == "cmdhash" else np.int64) for name in _PARTS}
-    joined["mtime"] = np.empty(0, dtype=np.int64)  # not kept: LogColumns reads it again when asked
+    for name in _READ_AGAIN:  # not kept: LogColumns reads them again when asked
+        joined[name] = np.empty(0, dtype=joined[name].dtype)
     if capacity + first_line < 2**31:  # line numbers: 4 B a line (NinjaLog.entries gives them as int64)
         joined["line"] = np.empty(capacity, dtype=np.int32)
     problems: list[LogProblem] = []
@@ -82,16 +86,42 @@ def _parse_body(
         )
         valid = len(columns["line"])
         for name, values in columns.items():
-            if name != "mtime":
+            if name not in _READ_AGAIN:
                 joined[name][n_valid : n_valid + valid] = values
         n_valid += valid
         problems += block_problems
         n_lines += block_lines
         n_bad += block_bad
         start = stop
-    joined = {name: values[:n_valid] for name, values in joined.items() if name != "mtime"}
+    joined = {name: values[:n_valid] for name, values in joined.items() if name not in _READ_AGAIN}
     paths = OutputPaths(data, joined.pop("output_lo"), joined.pop("output_hi"), factorize_slice_rows)
-    return LogColumns(joined, {"mtime": lambda: _mtimes(data, paths.lo)}), paths, problems, n_lines, n_bad
+    loaders = {"mtime": lambda: _mtimes(data, paths.lo), "cmdhash": lambda: _hashes(data, paths.hi)}
+    return LogColumns(joined, loaders), paths, problems, n_lines, n_bad
+
+
+def _hashes(data: bytes, output_hi: np.ndarray) -> np.ndarray:
+    """The command hash of every valid line, read again from the file: the field after the TAB that
+    ends the output path, up to the line's end (a CR before it left out; these lines were valid: 1
+    to 16 hexadecimal digits). Most hashes have 16 digits: tried first, checked by the parse and
+    the newline after; the others are found byte by byte. A block of lines at a time."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    hashes = np.empty(len(output_hi), dtype=np.uint64)
+    block, last = 1 << 16, len(raw) - 1
+    for a in range(0, len(output_hi), block):
+        start = output_hi[a : a + block] + 1
+        end = np.minimum(start + _HASH_DIGITS, last)
+        values, ok = parse_hex(raw, start, end)
+        ok &= (raw[end] == _NEWLINE) | ((raw[end] == _CR) & (raw[np.minimum(end + 1, last)] == _NEWLINE))
+        other = np.flatnonzero(~ok)
+        if other.size:
+            start, end = start[other], np.full(len(other), -1, dtype=np.int64)
+            for ahead in range(1, _HASH_DIGITS + 2):  # the first CR or newline ends the field
+                at = np.minimum(start + ahead, last)
+                found = (end < 0) & ((raw[at] == _NEWLINE) | (raw[at] == _CR))
+                end[found] = at[found]
+            values[other] = parse_hex(raw, start, end)[0]
+        hashes[a : a + len(values)] = values
+    return hashes
 
 
 def _mtimes(data: bytes, output_lo: np.ndarray) -> np.ndarray:
