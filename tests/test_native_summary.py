@@ -220,3 +220,31 @@ def test_both_paths_take_their_rules_from_trace_rules(native):
     finally:
         native.configure(*rules, *settings)
     assert native.summarize(_trace(BASIC)) is not None and native.summarize(long_source) is not None
+
+
+def test_details_of_every_length_escaped_or_not_interleaved_give_the_same_summaries(native, monkeypatch):
+    """The C module hashes a string's last bytes with loads of a fixed size (lengths 0 to 40 cover each
+    case) and looks details up a few events after scanning them, except escaped ones (decoded into a
+    reused buffer: looked up at once, after those waiting); null details and args names in between.
+    Numbering them in another order than the scan's, or mixing two up, would show in the summaries."""
+    rng = random.Random(12)
+    events, ts = [], 1
+    for k in range(400):
+        length = k % 41
+        text = "".join(rng.choice("ab/<>.,:h") for _ in range(length))
+        if k % 7 == 3:
+            text = f'e"\\{text}é'  # escaped in the JSON (with ensure_ascii: \\u00e9 too)
+        detail: str | None = None if k % 11 == 5 else text
+        name = ("Source", "InstantiateFunction", "InstantiateClass", "ParseClass")[k % 4]
+        if name == "Source" and detail is not None:
+            detail = "/p/" + detail + ".h"
+        args: dict = {"detail": detail}
+        if k % 13 == 4:
+            args["name"] = text[:5]
+        events.append({"ph": "X", "pid": 1, "tid": 0, "name": name, "ts": ts, "dur": 2, "args": args})
+        ts += 3
+    events.append({"ph": "X", "pid": 1, "tid": 0, "name": "ExecuteCompiler", "ts": 0, "dur": ts + 5})
+    data = _trace(events)
+    assert native.summarize(data) is not None
+    reference, fast = both_paths([(data, "t.json", len(data), 0)] * 2, monkeypatch)
+    assert fast == reference

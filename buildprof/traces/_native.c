@@ -525,17 +525,31 @@ typedef struct {
     int32_t empty; /* the number of "" in this call, -1 until needed */
 } Numbering;
 
-/* A 64-bit hash of n bytes, 8 at a time (multiply and shift). */
+/* A 64-bit hash of n bytes, 8 at a time (multiply and shift). The last bytes are read with loads of
+ * a fixed size, overlapping bytes already hashed (a copy of the n % 8 left into a zeroed word was a
+ * byte loop and a stalled load of what it had just stored); only the bytes themselves are read. */
 static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)n, w;
-    for (; n >= 8; p += 8, n -= 8) {
+    const unsigned char *start = p;
+    Py_ssize_t left = n;
+    for (; left >= 8; p += 8, left -= 8) {
         memcpy(&w, p, 8);
         h = (h ^ w) * 0xFF51AFD7ED558CCDu;
         h ^= h >> 29;
     }
-    w = 0;
-    memcpy(&w, p, (size_t)n);
+    if (left == 0) {
+        w = 0;
+    } else if (n >= 8) { /* the last 8 bytes */
+        memcpy(&w, start + n - 8, 8);
+    } else if (n >= 4) { /* the first 4 and the last 4 (overlapping) */
+        uint32_t lo, hi;
+        memcpy(&lo, start, 4);
+        memcpy(&hi, start + n - 4, 4);
+        w = ((uint64_t)hi << 32) | lo;
+    } else { /* 1 to 3 bytes: the first, the middle and the last */
+        w = (uint64_t)start[0] | ((uint64_t)start[n / 2] << 8) | ((uint64_t)start[n - 1] << 16);
+    }
     h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
     return h ^ (h >> 32);
 }
@@ -584,9 +598,8 @@ static int cache_reserve(Cache *c)
 }
 
 /* The entry of a string, added (with a new str object) when the process meets it first. */
-static Entry *cache_find(Cache *c, const Str *str)
+static Entry *cache_find_hashed(Cache *c, const Str *str, uint64_t h)
 {
-    uint64_t h = hash_bytes(str->bytes, str->len);
     if (c->slots != NULL) {
         for (size_t j = h & c->mask; c->slots[j] != 0; j = (j + 1) & c->mask) {
             uint64_t slot = c->slots[j];
@@ -613,6 +626,11 @@ static Entry *cache_find(Cache *c, const Str *str)
     cache_place(c->slots, c->mask, h, c->count++);
     c->bytes += (size_t)str->len;
     return e;
+}
+
+static Entry *cache_find(Cache *c, const Str *str)
+{
+    return cache_find_hashed(c, str, hash_bytes(str->bytes, str->len));
 }
 
 /* The number of a string: its position in the cache (added when first met). */
@@ -682,11 +700,87 @@ static int columns_reserve(Columns *c)
 
 /* ---------------------------------------------------------------- the document */
 
+/* A string of the `strings` cache scanned but not looked up yet: its table slot is being fetched
+ * into the processor's cache meanwhile (the table is larger than it: a lookup right away waited for
+ * memory). Looked up in the order scanned, so the cache numbers strings as if looked up at once. */
+typedef struct {
+    Str str;       /* bytes of the input (never of the scratch buffer, reused) */
+    uint64_t hash;
+    int detail;    /* the column: detail, else arg_name */
+    Py_ssize_t i;  /* the event */
+} Pending;
+
+#define PENDING 4 /* strings in flight: a few events of scanning between a slot's fetch and its use */
+
 typedef struct {
     Scanner s;
     Numbering names, strings;
     Columns cols;
+    const unsigned char *input; /* the document's first byte */
+    Pending pending[PENDING];
+    int pending_first, pending_count;
 } Parse;
+
+/* Look up the oldest pending string and set its number. */
+static int resolve_oldest(Parse *ps)
+{
+    Pending *p = &ps->pending[ps->pending_first];
+    Entry *e = cache_find_hashed(ps->strings.cache, &p->str, p->hash);
+    if (e == NULL)
+        return -1;
+    int32_t number = (int32_t)(e - ps->strings.cache->entries);
+    if (p->detail)
+        ps->cols.detail[p->i] = number;
+    else
+        ps->cols.arg_name[p->i] = number;
+    ps->pending_first = (ps->pending_first + 1) % PENDING;
+    ps->pending_count--;
+    return 0;
+}
+
+/* Look up every pending string (before a string of the same cache is looked up at once). */
+static int resolve_pending(Parse *ps)
+{
+    while (ps->pending_count > 0) {
+        if (resolve_oldest(ps) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Number a string of the `strings` cache for column `detail` (else arg_name) of event i: later, its
+ * slot fetched now (see Pending), unless it was decoded into the scratch buffer. */
+static int intern_later(Parse *ps, const Str *str, int detail, Py_ssize_t i)
+{
+    Cache *c = ps->strings.cache;
+    uintptr_t at = (uintptr_t)str->bytes;
+    if (at < (uintptr_t)ps->input || at > (uintptr_t)ps->s.end) { /* escaped: in the scratch buffer */
+        int32_t number;
+        if (resolve_pending(ps) < 0 || intern(&ps->strings, str, &number) < 0)
+            return -1;
+        if (detail)
+            ps->cols.detail[i] = number;
+        else
+            ps->cols.arg_name[i] = number;
+        return 0;
+    }
+    if (ps->pending_count == PENDING && resolve_oldest(ps) < 0)
+        return -1;
+    uint64_t h = hash_bytes(str->bytes, str->len);
+    if (c->slots != NULL)
+        __builtin_prefetch(&c->slots[h & c->mask]);
+    Pending *p = &ps->pending[(ps->pending_first + ps->pending_count++) % PENDING];
+    *p = (Pending){*str, h, detail, i};
+    return 0;
+}
+
+/* The number of "" in the `strings` cache (after the pending strings: the cache's order). */
+static int strings_empty(Parse *ps, int32_t *number)
+{
+    if (ps->strings.empty < 0 && resolve_pending(ps) < 0)
+        return -1;
+    return intern_empty(&ps->strings, number);
+}
 
 static int phase_code(const Str *ph)
 {
@@ -713,6 +807,22 @@ static int scan_interned(Parse *ps, Numbering *nb, int nullable, int32_t *number
     return intern(nb, &str, number);
 }
 
+/* A string value (null reads as "") of the `strings` cache for column `detail` (else arg_name) of
+ * event i, numbered later (see Pending): the column holds PENDING_NUMBER meanwhile. */
+#define PENDING_NUMBER (-3)
+static int scan_string_later(Parse *ps, int detail, Py_ssize_t i)
+{
+    Str str;
+    int c = peek(&ps->s);
+    int32_t *column = detail ? ps->cols.detail : ps->cols.arg_name;
+    if (c == 'n')
+        return scan_literal(&ps->s, "null") < 0 ? -1 : strings_empty(ps, &column[i]);
+    if (c != '"' || scan_string(&ps->s, &str) < 0)
+        return -1;
+    column[i] = PENDING_NUMBER;
+    return intern_later(ps, &str, detail, i);
+}
+
 static int name_kind(int32_t pos); /* the kind of an event name (see "the summary") */
 
 /* The "args" of event i: an object, or null (as if absent). Its detail is numbered only if
@@ -735,14 +845,14 @@ static int scan_args(Parse *ps, Py_ssize_t i, int want_detail)
             return -1;
         case K_DETAIL:
             if (want_detail)
-                bit = 1, rc = scan_interned(ps, &ps->strings, 1, &c->detail[i]);
+                bit = 1, rc = scan_string_later(ps, 1, i);
             else /* a string or null, as scan_interned wants it */
                 bit = 1, rc = peek(s) == 'n'   ? scan_literal(s, "null")
                               : peek(s) == '"' ? scan_string(s, NULL)
                                                : -1;
             break;
         case K_NAME:
-            bit = 2, rc = scan_interned(ps, &ps->strings, 1, &c->arg_name[i]);
+            bit = 2, rc = scan_string_later(ps, 0, i);
             break;
         case K_COUNT: /* null leaves 0 */
             bit = 4, rc = scan_int(s, 1, &c->count[i]) < 0 ? -1 : 0;
@@ -755,7 +865,7 @@ static int scan_args(Parse *ps, Py_ssize_t i, int want_detail)
         seen |= bit;
     }
     if (more == 0 && !(seen & 2))
-        return intern_empty(&ps->strings, &c->arg_name[i]); /* args without a name: "" */
+        return strings_empty(ps, &c->arg_name[i]); /* args without a name: "" */
     return more;
 }
 
@@ -814,7 +924,7 @@ static int scan_event(Parse *ps)
         return -1;
     if (c->name[i] < 0 && intern_empty(&ps->names, &c->name[i]) < 0) /* msgspec's default "" */
         return -1;
-    if (c->detail[i] < 0 && intern_empty(&ps->strings, &c->detail[i]) < 0)
+    if (c->detail[i] == -1 && strings_empty(ps, &c->detail[i]) < 0)
         return -1;
     return 0;
 }
@@ -857,7 +967,9 @@ static int scan_document(Parse *ps, PyObject **beginning)
     if (more < 0 || !events)
         return -1;
     skip_ws(s);
-    return s->p == s->end ? 0 : -1; /* trailing bytes */
+    if (s->p != s->end)
+        return -1; /* trailing bytes */
+    return resolve_pending(ps);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -1601,6 +1713,7 @@ static PyObject *summarize(PyObject *module, PyObject *data)
     memset(&ps, 0, sizeof ps);
     ps.s.p = (const unsigned char *)view.buf;
     ps.s.end = ps.s.p + view.len;
+    ps.input = ps.s.p;
     ps.names = (Numbering){&name_cache, -1};
     ps.strings = (Numbering){&string_cache, -1};
     PyObject *beginning = NULL, *result = NULL;
