@@ -335,3 +335,11 @@ def test_mtimes_and_hashes_are_read_again_from_the_file_as_first_parsed():
     assert log.entries["mtime"].tolist() == want
     assert log.columns["cmdhash"].tolist() == hashes and log.columns["cmdhash"].dtype == np.uint64
     assert log.entries["cmdhash"].tolist() == hashes
+
+
+def test_a_part_of_a_column_read_again_is_that_part_of_it():
+    log = parse_ninja_log(generate(3000, 7, 12, 3, 8, 4).encode())
+    for name in ("cmdhash", "mtime", "start_ms"):
+        whole = log.columns[name]
+        for first, stop in ((0, 0), (0, 10), (17, 2500), (2000, len(whole))):
+            assert log.columns.part(name, first, stop).tolist() == whole[first:stop].tolist()

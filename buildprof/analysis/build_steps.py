@@ -161,9 +161,10 @@ def build_steps(
     if manifest is not None:  # the manifest is keyed by path: every output is decoded
         return _steps_by_manifest(log, span, manifest)
     columns, paths, first, stop = log.columns, log.paths, span.first_row, span.end_row
-    rows, sizes = step_rows(
-        columns["cmdhash"][first:stop], columns["start_ms"][first:stop], columns["end_ms"][first:stop]
-    )
+    part = getattr(columns, "part", None)  # model.ninja.LogColumns: the hashes of the build only
+    cmdhash = part("cmdhash", first, stop) if part else columns["cmdhash"][first:stop]
+    rows, sizes = step_rows(cmdhash, columns["start_ms"][first:stop], columns["end_ms"][first:stop])
+    del cmdhash
     rows += first  # from the build's first line to the log's
     if len(paths) < 2**31:  # indexes of the log's lines: 4 B a step
         rows = rows.astype(np.int32)

@@ -122,11 +122,13 @@ def _decode_slices(data: bytes, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 class LogColumns(dict):
-    """NinjaLog.columns: a dict of numpy columns, some of which (`loaders`: name -> function) are not
-    held but made each time they are asked for: the mtimes, which only the split into builds reads
-    (8 B a line less through a report's analysis), are read again from the log's bytes."""
+    """NinjaLog.columns: a dict of numpy columns, some of which (`loaders`: name -> function of the
+    rows first, stop, by default all) are not held but made each time they are asked for: the mtimes
+    (which only the split into builds reads) and the command hashes (the grouping of a build's lines
+    into steps, the steps' frame) are read again from the log's bytes, 16 B a line less through a
+    report's analysis."""
 
-    def __init__(self, columns: dict[str, np.ndarray], loaders: dict[str, Callable[[], np.ndarray]]) -> None:
+    def __init__(self, columns: dict[str, np.ndarray], loaders: dict[str, Callable[..., np.ndarray]]) -> None:
         super().__init__(columns)
         self.loaders = loaders
 
@@ -137,6 +139,12 @@ class LogColumns(dict):
 
     def __contains__(self, name: object) -> bool:
         return super().__contains__(name) or name in self.loaders
+
+    def part(self, name: str, first: int, stop: int) -> np.ndarray:
+        """Column `name` at the rows first:stop, only those read again when it is not held."""
+        if super().__contains__(name):
+            return self[name][first:stop]
+        return self.loaders[name](first, stop)
 
 
 @dataclass

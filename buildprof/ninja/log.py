@@ -95,7 +95,10 @@ def _parse_body(
         start = stop
     joined = {name: values[:n_valid] for name, values in joined.items() if name not in _READ_AGAIN}
     paths = OutputPaths(data, joined.pop("output_lo"), joined.pop("output_hi"), factorize_slice_rows)
-    loaders = {"mtime": lambda: _mtimes(data, paths.lo), "cmdhash": lambda: _hashes(data, paths.hi)}
+    loaders = {
+        "mtime": lambda first=0, stop=None: _mtimes(data, paths.lo[first:stop]),
+        "cmdhash": lambda first=0, stop=None: _hashes(data, paths.hi[first:stop]),
+    }
     return LogColumns(joined, loaders), paths, problems, n_lines, n_bad
 
 
