@@ -225,15 +225,19 @@ def test_both_paths_take_their_rules_from_trace_rules(native):
 def test_details_of_every_length_escaped_or_not_interleaved_give_the_same_summaries(native, monkeypatch):
     """The C module hashes a string's last bytes with loads of a fixed size (lengths 0 to 40 cover each
     case) and looks details up a few events after scanning them, except escaped ones (decoded into a
-    reused buffer: looked up at once, after those waiting); null details and args names in between.
+    reused buffer: looked up at once, after those waiting); null details and args names in between;
+    strings are scanned 16 bytes at a time (an escape or a non-ASCII byte at every position).
     Numbering them in another order than the scan's, or mixing two up, would show in the summaries."""
     rng = random.Random(12)
     events, ts = [], 1
     for k in range(400):
         length = k % 41
         text = "".join(rng.choice("ab/<>.,:h") for _ in range(length))
-        if k % 7 == 3:
-            text = f'e"\\{text}é'  # escaped in the JSON (with ensure_ascii: \\u00e9 too)
+        if k % 7 == 3:  # escaped in the JSON (with ensure_ascii: \\u00e9 too), here or there
+            at = k % (length + 1)
+            text = f'{text[:at]}"\\é{text[at:]}'
+        elif k % 7 == 5:
+            text = f"{text}é" if k % 2 else f"é{text}"  # with ascii=False below: bytes above 0x7F
         detail: str | None = None if k % 11 == 5 else text
         name = ("Source", "InstantiateFunction", "InstantiateClass", "ParseClass")[k % 4]
         if name == "Source" and detail is not None:
@@ -244,7 +248,7 @@ def test_details_of_every_length_escaped_or_not_interleaved_give_the_same_summar
         events.append({"ph": "X", "pid": 1, "tid": 0, "name": name, "ts": ts, "dur": 2, "args": args})
         ts += 3
     events.append({"ph": "X", "pid": 1, "tid": 0, "name": "ExecuteCompiler", "ts": 0, "dur": ts + 5})
-    data = _trace(events)
-    assert native.summarize(data) is not None
-    reference, fast = both_paths([(data, "t.json", len(data), 0)] * 2, monkeypatch)
-    assert fast == reference
+    for data in (_trace(events), _trace(events, ascii=False)):
+        assert native.summarize(data) is not None
+        reference, fast = both_paths([(data, "t.json", len(data), 0)] * 2, monkeypatch)
+        assert fast == reference

@@ -32,6 +32,9 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* x86-64 always has it: scan_string reads 16 bytes at a time */
+#endif
 
 #define MAX_DEPTH 64    /* nesting allowed in skipped values (msgspec allows more: we bail) */
 #define NO_ID INT64_MIN /* "id" absent or null; an id of this value makes the trace bail */
@@ -229,6 +232,20 @@ static int scan_string(Scanner *s, Str *out)
     int escaped = 0;
     for (;;) {
         uint64_t word, special;
+#if defined(__SSE2__) && defined(FIRST_FLAGGED_BYTE)
+        while (end - p >= 16) { /* 16 at a time: a quote, a backslash, or signed below 0x20 (a */
+            __m128i v = _mm_loadu_si128((const __m128i *)p); /* control byte, or one above 0x7F) */
+            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+            if (mask != 0) {
+                p += __builtin_ctz(mask);
+                break;
+            }
+            p += 16;
+        }
+#endif
         while (end - p >= 8) { /* 8 plain bytes at a time */
             memcpy(&word, p, 8);
             if ((special = has_special_byte(word)) != 0) {
@@ -597,6 +614,40 @@ static int cache_reserve(Cache *c)
     return 0;
 }
 
+/* Whether n bytes at a and b are equal: 8 at a time, the last ones with loads of a fixed size (no
+ * call: most names and details are short, and libc's memcmp was a call per lookup). */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n)
+{
+    uint64_t x, y;
+    if (n >= 8) {
+        Py_ssize_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return 0;
+        }
+        if (i == n)
+            return 1;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t u, v, w, z;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&w, a + n - 4, 4);
+        memcpy(&z, b + n - 4, 4);
+        return u == v && w == z;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (a[i] != b[i])
+            return 0;
+    }
+    return 1;
+}
+
 /* The entry of a string, added (with a new str object) when the process meets it first. */
 static Entry *cache_find_hashed(Cache *c, const Str *str, uint64_t h)
 {
@@ -605,7 +656,7 @@ static Entry *cache_find_hashed(Cache *c, const Str *str, uint64_t h)
             uint64_t slot = c->slots[j];
             Entry *e = &c->entries[(slot & 0xFFFFFFFFu) - 1];
             if ((slot ^ h) >> 32 == 0 && e->len == str->len &&
-                memcmp(e->bytes, str->bytes, (size_t)str->len) == 0)
+                same_bytes(e->bytes, str->bytes, str->len))
                 return e;
         }
     }
