@@ -133,24 +133,10 @@ def _classified_steps(log, span, manifest) -> dict:
 
 def _groups(kinds, targets) -> tuple:
     """Each step's (kind, target) pair as a code, and the (kind, target) of each code."""
-    import numpy as np
+    from buildprof.analysis.step_tables import pair_codes
 
-    from buildprof.analysis.lanes import native
-
-    pair_codes = native("pair_codes")
-    if pair_codes is not None:
-        codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(kinds, targets))
-        return codes, list(zip(kinds[firsts].tolist(), targets[firsts].tolist(), strict=True))
-    import pandas as pd
-
-    kind_codes, kind_names = pd.factorize(kinds)
-    target_codes, target_names = pd.factorize(targets)
-    width = max(len(target_names), 1)
-    group, pairs = pd.factorize(kind_codes.astype(np.int64) * width + target_codes)
-    kind_of, target_of = np.divmod(np.asarray(pairs, dtype=np.int64), width)
-    kinds = np.asarray(kind_names, dtype=object)[kind_of].tolist()
-    groups = list(zip(kinds, np.asarray(target_names, dtype=object)[target_of].tolist(), strict=True))
-    return np.ascontiguousarray(group, dtype=np.int64), groups
+    codes, firsts = pair_codes(kinds, targets)
+    return codes, list(zip(kinds[firsts].tolist(), targets[firsts].tolist(), strict=True))
 
 
 def _join_traces(export: TraceExport, found: FolderInputs, options: TraceExportOptions) -> None:

@@ -5,7 +5,8 @@ The numbers are those the report always gave with pandas (`DataFrame.nlargest(ke
 they first appear in, and a group's weighted time is summed as pandas sums it (Kahan's compensation,
 row by row). The sums per group come from the C module `_tables_native` when it was built; without
 it, or with BUILDPROF_NO_NATIVE=1, pandas computes them (the reference), and the values are coded
-with `pandas.factorize` instead of `_export_native.pair_codes`.
+with `pandas.factorize` instead of `_export_native.pair_codes` (pair_codes here, shared with the
+trace export).
 """
 
 from __future__ import annotations
@@ -30,30 +31,40 @@ def native_group_sums():
     return _tables_native.group_sums
 
 
+def pair_codes(kinds: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code for its (kinds[i], targets[i]) pair (numbered in the order pairs first appear)
+    and each code's first row: `_export_native.pair_codes` when the C module is there, else
+    `pandas.factorize` of each column and then of their codes' pairs (the reference)."""
+    native = export_native("pair_codes")
+    if native is not None:
+        kinds = np.ascontiguousarray(kinds, dtype=object)
+        targets = np.ascontiguousarray(targets, dtype=object)
+        codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in native(kinds, targets))
+        return codes, firsts
+    import pandas as pd
+
+    kind_codes, _ = pd.factorize(kinds)
+    target_codes, target_names = pd.factorize(targets)
+    codes, _ = pd.factorize(kind_codes.astype(np.int64) * max(len(target_names), 1) + target_codes)
+    codes = codes.astype(np.int64, copy=False)
+    return codes, np.unique(codes, return_index=True)[1]
+
+
 def value_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's code among the distinct values of an object array (numbered in the order they first
-    appear) and those values: `pandas.factorize`, without pandas when the C module is there."""
-    pair_codes = export_native("pair_codes")
-    if pair_codes is None:
-        import pandas as pd
-
-        codes, uniques = pd.factorize(values)
-        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
-    values = np.ascontiguousarray(values, dtype=object)
-    codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(values, values))
+    appear) and those values, as `pandas.factorize` gives them."""
+    values = np.asarray(values, dtype=object)
+    codes, firsts = pair_codes(values, values)
     return codes, values[firsts]
 
 
 def kind_target_codes(kinds: np.ndarray, targets: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """value_codes of the kinds and of the targets, from one pass over the rows: the (kind, target)
-    pairs coded first (`_export_native.pair_codes`, in the order they first appear), then the few
-    pairs' kinds and targets (a value first appears with the first pair holding it)."""
-    pair_codes = export_native("pair_codes")
-    if pair_codes is None or not len(kinds):
-        return {"kind": value_codes(kinds), "target": value_codes(targets)}
-    kinds = np.ascontiguousarray(kinds, dtype=object)
-    targets = np.ascontiguousarray(targets, dtype=object)
-    codes, firsts = (np.frombuffer(column, dtype=np.int64) for column in pair_codes(kinds, targets))
+    pairs coded first (pair_codes, in the order they first appear), then the few pairs' kinds and
+    targets (a value first appears with the first pair holding it)."""
+    kinds = np.asarray(kinds, dtype=object)
+    targets = np.asarray(targets, dtype=object)
+    codes, firsts = pair_codes(kinds, targets)
     narrow = np.int32 if len(firsts) < 2**31 else np.int64  # the codes stay with the steps: 4 B a step
     found = {}
     for name, values in (("kind", kinds[firsts]), ("target", targets[firsts])):
