@@ -115,7 +115,8 @@ def _concurrency(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.nda
     chunk at a time. The boundaries are the same numbers, so every sum and share is the same."""
     # Stable sorts are timsort or radix sorts: a build's ends are already in order and its starts
     # nearly so, and the two sorted halves merge in one pass (several times faster than quicksort).
-    start, end = start.astype(_time_type(start, end)), end.astype(_time_type(start, end))
+    kind = _time_type(start, end)
+    start, end = start.astype(kind), end.astype(kind)
     start.sort(kind="stable")
     end.sort(kind="stable")
     times = np.concatenate([start, end])
